@@ -1,0 +1,44 @@
+#pragma once
+// Named tensors from one checkpoint file, with access that checks names and shapes and
+// turns a mismatch into a message naming the file, the tensor and both shapes.
+#include <ATen/core/Tensor.h>
+
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "engine/checkpoint/tensor_format.h"
+
+namespace ibllm {
+
+class TensorStore {
+public:
+    explicit TensorStore(std::string source_path = "");
+
+    // Adds or replaces a tensor (a replaced name keeps its first position in names()).
+    void add(const std::string& name, const at::Tensor& t);
+    bool contains(const std::string& name) const;
+
+    // Missing -> ibllm::Error "adapter.pth has no tensor 'x'; is this the right checkpoint (...)?"
+    at::Tensor get(const std::string& name) const;
+    // Wrong shape -> ibllm::Error showing both shapes.
+    at::Tensor get(const std::string& name, at::IntArrayRef expected_shape) const;
+
+    std::vector<std::string> names() const { return names_; }  // in file order
+    const std::string& source() const { return source_; }
+    size_t size() const { return names_.size(); }
+
+    // From a .pth: with a non-empty `subkey` the root must be a dict holding that key (e.g.
+    // "model") and only that entry is read. Nested dicts / lists become dotted names
+    // ("a.b.0"); non-tensor leaves (ints, strings, ...) are skipped. Tensors are zero-copy
+    // views of the read-only mapping: clone before modifying one.
+    static TensorStore from_pth(const std::string& path, const std::string& subkey = "");
+    static TensorStore from_safetensors(const std::string& path);
+
+private:
+    std::string source_;
+    std::vector<std::string> names_;
+    std::unordered_map<std::string, at::Tensor> tensors_;
+};
+
+}  // namespace ibllm
