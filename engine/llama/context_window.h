@@ -1,0 +1,21 @@
+#pragma once
+// Fits a conversation into the context window: earlier turns go into the prompt, and the
+// oldest are dropped until the prompt plus the answer budget fits.
+#include <string>
+#include <vector>
+
+#include "engine/llama/prompt.h"
+
+namespace ibllm {
+
+class Tokenizer;
+
+struct FittedPrompt {
+    std::vector<int> ids;   // BOS + the formatted conversation
+    int dropped_turns = 0;  // oldest turns left out
+};
+
+FittedPrompt fit_conversation(const Tokenizer& tokenizer, const std::vector<ChatTurn>& history, const std::string& instruction,
+                              const std::string& input, AnswerLanguage language, int64_t context, int max_tokens);
+
+}  // namespace ibllm

@@ -1,0 +1,113 @@
+#include "engine/llama/generator.h"
+
+#include <ATen/ATen.h>
+
+#include <algorithm>
+#include <chrono>
+
+#include "engine/error.h"
+#include "engine/llama/detokenizer.h"
+#include "engine/llama/sampler.h"
+#include "engine/llama/tokenizer.h"
+
+namespace ibllm {
+
+namespace {
+// Prompts longer than this are prefilled in pieces so that a cancel request is noticed
+// within one piece even for a long conversation.
+constexpr int64_t kPrefillChunk = 256;
+
+double ms_since(std::chrono::steady_clock::time_point t0) {
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+}
+bool cancelled(const std::atomic<bool>* flag) { return flag && flag->load(std::memory_order_relaxed); }
+}  // namespace
+
+Generator::Generator(const Transformer& model, const Tokenizer& tokenizer) : model_(model), tokenizer_(tokenizer) {}
+
+void Generator::reset() {
+    cached_ids_.clear();
+    cached_visual_ = at::Tensor();
+}
+
+int64_t Generator::reusable_prefix(const std::vector<int64_t>& prompt, const AdapterValues& adapter) const {
+    // The visual value is added in every layer, so every cached key/value depends on it.
+    const bool same_visual = (!cached_visual_.defined() && !adapter.visual_query.defined()) ||
+                             (cached_visual_.defined() && adapter.visual_query.defined() &&
+                              at::equal(cached_visual_, adapter.visual_query));
+    if (!same_visual || cache_.empty()) return 0;
+    const size_t limit = std::min(cached_ids_.size(), prompt.size() - 1);
+    size_t p = 0;
+    while (p < limit && cached_ids_[p] == prompt[p]) ++p;
+    return static_cast<int64_t>(p);
+}
+
+GenerationResult Generator::generate(const std::vector<int>& prompt_ids, const AdapterValues& adapter,
+                                     const GenerationSettings& settings, const TextCallback& on_text,
+                                     const std::atomic<bool>* cancel, const LogitsObserver& on_logits) {
+    const int64_t capacity = model_.config().max_seq_len;
+    if (prompt_ids.empty()) throw Error("The prompt is empty; type a question.");
+    if (static_cast<int64_t>(prompt_ids.size()) >= capacity)
+        throw Error("The prompt has " + std::to_string(prompt_ids.size()) + " tokens, which fills the context window of " +
+                    std::to_string(capacity) + "; shorten the question or start a new conversation.");
+    if (settings.max_tokens < 1) throw Error("The answer length limit must be at least 1 token.");
+    if (cache_.empty()) cache_ = model_.new_cache();
+
+    std::vector<int64_t> prompt(prompt_ids.begin(), prompt_ids.end());
+    GenerationResult r;
+    r.prompt_tokens = static_cast<int>(prompt.size());
+    const int64_t reused = reusable_prefix(prompt, adapter);
+    r.reused_tokens = static_cast<int>(reused);
+
+    // Positions in the cache past the reused prefix are about to be overwritten.
+    cached_ids_.assign(prompt.begin(), prompt.begin() + reused);
+    cached_visual_ = adapter.visual_query;
+
+    Sampler sampler(settings.temperature, settings.top_p, settings.seed);
+    StreamingDetokenizer detok(tokenizer_);
+    const auto t_prefill = std::chrono::steady_clock::now();
+    at::Tensor logits;
+    for (int64_t pos = reused; pos < static_cast<int64_t>(prompt.size()); pos += kPrefillChunk) {
+        if (cancelled(cancel)) {
+            r.cancelled = true;
+            r.prefill_ms = ms_since(t_prefill);
+            return r;
+        }
+        const int64_t end = std::min<int64_t>(pos + kPrefillChunk, prompt.size());
+        std::vector<int64_t> chunk(prompt.begin() + pos, prompt.begin() + end);
+        logits = model_.forward(chunk, pos, cache_, adapter);
+        cached_ids_.insert(cached_ids_.end(), chunk.begin(), chunk.end());
+    }
+    r.prefill_ms = ms_since(t_prefill);
+
+    // As the reference: total length = min(context, prompt + max_tokens).
+    const int64_t total = std::min<int64_t>(capacity, static_cast<int64_t>(prompt.size()) + settings.max_tokens);
+    const auto t_decode = std::chrono::steady_clock::now();
+    for (int64_t pos = prompt.size(); pos < total; ++pos) {
+        if (on_logits) on_logits(logits);
+        const int next = sampler.sample(logits);
+        if (next == tokenizer_.eos_id()) {
+            r.stopped_on_eos = true;
+            break;
+        }
+        r.ids.push_back(next);
+        const std::string text = detok.push(next);
+        if (!text.empty() && on_text) on_text(text);
+        if (pos + 1 >= total) break;  // the last token is never fed back
+        if (cancelled(cancel)) {
+            r.cancelled = true;
+            break;
+        }
+        logits = model_.forward({next}, pos, cache_, adapter);
+        cached_ids_.push_back(next);
+    }
+    r.hit_context_limit = !r.stopped_on_eos && !r.cancelled && total == capacity &&
+                          static_cast<int64_t>(prompt.size() + r.ids.size()) >= capacity;
+    const std::string rest = detok.flush();
+    if (!rest.empty() && on_text) on_text(rest);
+    r.decode_ms = ms_since(t_decode);
+    r.text = tokenizer_.decode(r.ids);
+    return r;
+}
+
+}  // namespace ibllm

@@ -1,0 +1,68 @@
+#pragma once
+// The token loop: prefill the prompt, then sample one token at a time until EOS, the
+// token limit, the context window or a cancel request, streaming text as it completes.
+// The KV cache outlives a call, so the next turn of a conversation only computes what
+// changed after the longest common prefix.
+#include <ATen/core/Tensor.h>
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/llama/kv_cache.h"
+#include "engine/llama/transformer.h"
+
+namespace ibllm {
+
+class Tokenizer;
+
+struct GenerationSettings {
+    double temperature = 0.1;  // <= 0: greedy
+    double top_p = 0.75;
+    int max_tokens = 256;
+    std::optional<uint64_t> seed;
+};
+
+struct GenerationResult {
+    std::vector<int> ids;  // generated ids, EOS excluded
+    std::string text;      // their decoding, as the reference returns it
+    int prompt_tokens = 0;
+    int reused_tokens = 0;  // prompt positions whose keys/values came from the previous call
+    double prefill_ms = 0;
+    double decode_ms = 0;  // time of the token-by-token part
+    bool stopped_on_eos = false;
+    bool cancelled = false;
+    bool hit_context_limit = false;
+};
+
+class Generator {
+public:
+    Generator(const Transformer& model, const Tokenizer& tokenizer);
+
+    using TextCallback = std::function<void(const std::string& text)>;
+    // Observes the logits of every forward call (row 0 = the prefill), e.g. for parity tests.
+    using LogitsObserver = std::function<void(const at::Tensor& logits)>;
+
+    GenerationResult generate(const std::vector<int>& prompt, const AdapterValues& adapter, const GenerationSettings& settings,
+                              const TextCallback& on_text, const std::atomic<bool>* cancel = nullptr,
+                              const LogitsObserver& on_logits = nullptr);
+
+    // Forgets the cached prefix (e.g. after switching conversations).
+    void reset();
+
+private:
+    // Longest prefix of `prompt` whose keys/values are already in the cache and valid for
+    // this visual input; at least one prompt token is always recomputed to get logits.
+    int64_t reusable_prefix(const std::vector<int64_t>& prompt, const AdapterValues& adapter) const;
+
+    const Transformer& model_;
+    const Tokenizer& tokenizer_;
+    KvCache cache_;
+    std::vector<int64_t> cached_ids_;  // tokens whose keys/values occupy positions 0..size-1
+    at::Tensor cached_visual_;         // the visual query those positions were computed with
+};
+
+}  // namespace ibllm

@@ -1,0 +1,30 @@
+#pragma once
+// Keys and values of every position seen so far, per layer, so that each new token only
+// attends to them instead of recomputing the whole prefix.
+#include <ATen/core/Tensor.h>
+
+#include <vector>
+
+namespace ibllm {
+
+class KvCache {
+public:
+    KvCache() = default;
+    // Storage for `capacity` positions, laid out [n_heads, capacity, head_dim] per layer so
+    // that the keys of one head are contiguous for the attention products.
+    KvCache(int64_t n_layers, int64_t n_heads, int64_t head_dim, int64_t capacity, at::ScalarType dtype);
+
+    int64_t capacity() const { return capacity_; }
+    bool empty() const { return layers_.empty(); }
+
+    // Writes k, v ([seqlen, n_heads, head_dim]) at positions [start, start + seqlen) and
+    // returns views of the keys and values of positions [0, start + seqlen).
+    void append(int64_t layer, int64_t start, const at::Tensor& k, const at::Tensor& v, at::Tensor& keys, at::Tensor& values);
+
+private:
+    struct Layer { at::Tensor k, v; };
+    std::vector<Layer> layers_;
+    int64_t capacity_ = 0;
+};
+
+}  // namespace ibllm

@@ -1,0 +1,59 @@
+#pragma once
+// The weights of LLaMA with the ImageBind-LLM adapter, gathered from the base checkpoint
+// (consolidated.00.pth) and the adapter checkpoint (7B.pth) the way the reference loads
+// them: base first, adapter second, so the adapter's tuned norms win.
+#include <ATen/core/Tensor.h>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "engine/llama/llama_config.h"
+#include "engine/precision.h"
+
+namespace ibllm {
+
+class TensorStore;
+
+// y = x W^T (+ b). Weights are in the compute dtype; the bias, the input and the output are
+// float32, so the residual stream keeps full precision whatever the weights are.
+struct Linear {
+    at::Tensor weight;
+    at::Tensor bias;  // undefined when the layer has none
+    at::Tensor operator()(const at::Tensor& x) const;
+};
+
+struct LayerWeights {
+    at::Tensor attention_norm, ffn_norm;  // float32
+    // LoRA is merged into these at load (W + l2 l1): one product per projection at run time.
+    Linear wq, wk, wv, wo, w1, w2, w3;
+    // The adapter value uses the BASE wv (no LoRA): keep wv's LoRA factors to take it back out.
+    Linear wv_lora_l1, wv_lora_l2;  // undefined when the adapter has no LoRA
+    at::Tensor gate_tanh;            // [n_heads] float32, tanh(gate), undefined for non-adapter layers
+};
+
+struct LlamaWeights {
+    LlamaConfig config;
+    at::ScalarType compute_dtype;
+    at::Tensor tok_embeddings;  // [vocab, dim], left in the file's dtype (rows are gathered, not multiplied)
+    std::vector<LayerWeights> layers;
+    at::Tensor norm;  // float32
+    Linear output;
+    // Rows of prefix_query go to the last `query_layer` layers (all 32 in the real 7B).
+    at::Tensor prefix_query;  // [query_layer, dim] float32
+    int64_t query_layer = 0;
+    bool has_lora = false, has_bias = false;
+};
+
+using LoadProgress = std::function<void(const std::string& stage, double fraction)>;
+
+// `llama_dir` holds params.json and consolidated.*.pth; `adapter` is the 'model' dict of
+// the adapter checkpoint. Every size is read from params.json and checked against the
+// tensors; a mismatch is an Error that names the file.
+LlamaWeights load_llama_weights(const std::string& llama_dir, const TensorStore& adapter, Precision precision,
+                                int64_t max_seq_len, int64_t vocab_size, const LoadProgress& progress);
+
+// The base checkpoint files of a LLaMA folder: consolidated.*.pth, sorted.
+std::vector<std::string> find_base_checkpoints(const std::string& llama_dir);
+
+}  // namespace ibllm

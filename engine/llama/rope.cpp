@@ -1,0 +1,28 @@
+#include "engine/llama/rope.h"
+
+#include <ATen/ATen.h>
+
+namespace ibllm {
+
+Rope::Rope(int64_t head_dim, int64_t positions) {
+    at::Tensor idx = at::arange(0, head_dim, 2, at::kLong).to(at::kFloat).div(static_cast<double>(head_dim));
+    at::Tensor freqs = at::pow(10000.0, idx).reciprocal();  // float32 like the reference
+    at::Tensor t = at::arange(positions, at::kLong).to(at::kFloat);
+    at::Tensor angles = at::outer(t, freqs);
+    cos_ = angles.cos().contiguous();
+    sin_ = angles.sin().contiguous();
+}
+
+at::Tensor Rope::apply(const at::Tensor& x, int64_t start_pos) const {
+    const int64_t n = x.size(0);
+    TORCH_CHECK(start_pos + n <= positions(), "position beyond the RoPE table");
+    at::Tensor xf = x.to(at::kFloat).reshape({n, x.size(1), x.size(2) / 2, 2});
+    at::Tensor re = xf.select(-1, 0), im = xf.select(-1, 1);
+    at::Tensor c = cos_.narrow(0, start_pos, n).unsqueeze(1);  // [n, 1, hd/2]
+    at::Tensor s = sin_.narrow(0, start_pos, n).unsqueeze(1);
+    at::Tensor out_re = re * c - im * s;
+    at::Tensor out_im = re * s + im * c;
+    return at::stack({out_re, out_im}, -1).reshape(x.sizes());
+}
+
+}  // namespace ibllm

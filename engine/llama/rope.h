@@ -1,0 +1,24 @@
+#pragma once
+// Rotary position embedding in Meta's interleaved form: the pairs (2i, 2i+1) of each head
+// are one complex number rotated by pos * 10000^(-2i/head_dim).
+#include <ATen/core/Tensor.h>
+
+namespace ibllm {
+
+class Rope {
+public:
+    Rope() = default;
+    // Tables for positions [0, positions). The reference builds 2 * max_seq_len entries in
+    // float32 (angles = float(pos) * freq in float32); doing the same keeps parity near the
+    // end of a long context.
+    Rope(int64_t head_dim, int64_t positions);
+
+    // x: [seqlen, n_heads, head_dim], any float dtype; returns the rotated float32 tensor.
+    at::Tensor apply(const at::Tensor& x, int64_t start_pos) const;
+    int64_t positions() const { return cos_.defined() ? cos_.size(0) : 0; }
+
+private:
+    at::Tensor cos_, sin_;  // [positions, head_dim / 2] float32
+};
+
+}  // namespace ibllm

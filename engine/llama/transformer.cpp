@@ -1,0 +1,96 @@
+#include "engine/llama/transformer.h"
+
+#include <ATen/ATen.h>
+
+#include <cmath>
+#include <limits>
+
+namespace ibllm {
+
+Transformer::Transformer(LlamaWeights weights)
+    : w_(std::move(weights)), rope_(w_.config.head_dim(), 2 * w_.config.max_seq_len) {}
+
+KvCache Transformer::new_cache() const {
+    const LlamaConfig& c = w_.config;
+    return KvCache(c.n_layers, c.n_heads, c.head_dim(), c.max_seq_len, at::kFloat);
+}
+
+at::Tensor Transformer::rms_norm(const at::Tensor& x, const at::Tensor& weight) const {
+    // As the reference RMSNorm: normalise in float32, then scale by the (float32) weight.
+    return x * at::rsqrt(x.pow(2).mean(-1, true) + w_.config.norm_eps) * weight;
+}
+
+AdapterValues Transformer::adapter_values(const at::Tensor& visual_query) const {
+    AdapterValues out;
+    if (!visual_query.defined()) return out;
+    const LlamaConfig& c = w_.config;
+    out.visual_query = visual_query.reshape({1, c.dim}).to(at::kFloat);
+    out.per_layer.resize(c.n_layers);
+    for (int64_t i = 0; i < c.n_layers; ++i) {
+        const LayerWeights& l = w_.layers[i];
+        if (!l.gate_tanh.defined()) continue;
+        const int64_t row = i - (c.n_layers - w_.query_layer);
+        at::Tensor a = out.visual_query + w_.prefix_query.narrow(0, row, 1);  // [1, dim]
+        // wv here is the BASE projection: the merged LoRA term is taken back out.
+        at::Tensor v = l.wv(a);
+        if (l.wv_lora_l1.weight.defined()) v = v - l.wv_lora_l2(l.wv_lora_l1(a));
+        v = v.reshape({c.n_heads, c.head_dim()}) * l.gate_tanh.unsqueeze(1);
+        out.per_layer[i] = v.reshape({c.dim}).contiguous();
+    }
+    return out;
+}
+
+at::Tensor Transformer::attention(int64_t layer, const at::Tensor& x, int64_t start_pos, KvCache& cache,
+                                  const at::Tensor& mask, const at::Tensor& injected) const {
+    const LayerWeights& l = w_.layers[layer];
+    const LlamaConfig& c = w_.config;
+    const int64_t n = x.size(0), H = c.n_heads, hd = c.head_dim();
+    at::Tensor q = rope_.apply(l.wq(x).view({n, H, hd}), start_pos);
+    at::Tensor k = rope_.apply(l.wk(x).view({n, H, hd}), start_pos);
+    at::Tensor v = l.wv(x).view({n, H, hd});
+    at::Tensor keys, values;
+    cache.append(layer, start_pos, k, v, keys, values);  // [H, start+n, hd]
+    at::Tensor scores = at::matmul(q.transpose(0, 1), keys.transpose(1, 2)).div_(std::sqrt(static_cast<double>(hd)));
+    if (mask.defined()) scores.add_(mask);
+    at::Tensor out = at::matmul(at::softmax(scores, -1), values);  // [H, n, hd]
+    out = out.transpose(0, 1).reshape({n, c.dim});
+    // The visual token's value, the same for every position, after the softmax and before wo.
+    if (injected.defined()) out = out + injected;
+    return l.wo(out);
+}
+
+at::Tensor Transformer::feed_forward(int64_t layer, const at::Tensor& x) const {
+    const LayerWeights& l = w_.layers[layer];
+    return l.w2(at::silu(l.w1(x)) * l.w3(x));
+}
+
+at::Tensor Transformer::forward(const std::vector<int64_t>& tokens, int64_t start_pos, KvCache& cache,
+                                const AdapterValues& adapter, bool all_logits, std::vector<at::Tensor>* layer_outputs) const {
+    const LlamaConfig& c = w_.config;
+    const int64_t n = static_cast<int64_t>(tokens.size());
+    TORCH_CHECK(n > 0 && start_pos >= 0 && start_pos + n <= cache.capacity(), "positions beyond the context window");
+    at::Tensor ids = at::from_blob(const_cast<int64_t*>(tokens.data()), {n}, at::kLong);
+    at::Tensor h = at::embedding(w_.tok_embeddings, ids).to(at::kFloat);
+
+    // Causal mask over [start_pos + n] keys: query i (at position start_pos + i) sees keys
+    // 0..start_pos + i. This generalises the reference mask, which is only right for a
+    // prefill at position 0 or one token at a time, to chunks after a reused prefix.
+    at::Tensor mask;
+    if (n > 1)
+        mask = at::full({n, start_pos + n}, -std::numeric_limits<float>::infinity(), at::kFloat).triu(start_pos + 1);
+
+    for (int64_t i = 0; i < c.n_layers; ++i) {
+        const LayerWeights& l = w_.layers[i];
+        const at::Tensor injected = adapter.empty() ? at::Tensor() : adapter.per_layer[i];
+        h = h + attention(i, rms_norm(h, l.attention_norm), start_pos, cache, mask, injected);
+        h = h + feed_forward(i, rms_norm(h, l.ffn_norm));
+        if (layer_outputs) layer_outputs->push_back(h);
+    }
+    at::Tensor last = all_logits ? h : h.narrow(0, n - 1, 1);
+    at::Tensor normed = rms_norm(last, w_.norm);
+    if (layer_outputs) layer_outputs->push_back(all_logits ? normed : rms_norm(h, w_.norm));
+    at::Tensor logits = w_.output(normed);
+    return all_logits ? logits : logits.reshape({c.vocab_size});
+}
+
+}  // namespace ibllm

@@ -1,0 +1,54 @@
+#pragma once
+// LLaMA with ImageBind-LLM's attention-free visual injection. Batch size is always 1: a
+// desktop assistant answers one question at a time.
+#include <ATen/core/Tensor.h>
+
+#include <vector>
+
+#include "engine/llama/kv_cache.h"
+#include "engine/llama/llama_weights.h"
+#include "engine/llama/rope.h"
+
+namespace ibllm {
+
+// What the visual token contributes to each layer, computed once per request: for every
+// adapter layer, tanh(gate) * wv_base(visual_query + prefix_query[layer]) as one [dim]
+// vector that is added to the attention output of every position.
+struct AdapterValues {
+    std::vector<at::Tensor> per_layer;  // float32 [dim] or undefined (no injection in that layer)
+    at::Tensor visual_query;            // [1, dim] float32, the bind network's output
+    bool empty() const { return per_layer.empty(); }
+};
+
+class Transformer {
+public:
+    explicit Transformer(LlamaWeights weights);
+
+    const LlamaConfig& config() const { return w_.config; }
+    const LlamaWeights& weights() const { return w_; }
+    at::ScalarType compute_dtype() const { return w_.compute_dtype; }
+
+    // `visual_query` [1, dim] (or [dim]); an undefined tensor means no visual input, and
+    // then nothing is injected (a text-only question).
+    AdapterValues adapter_values(const at::Tensor& visual_query) const;
+
+    KvCache new_cache() const;
+
+    // Runs `tokens` at positions [start_pos, start_pos + n) through the model, writing their
+    // keys and values into `cache`. Returns float32 logits of the last position [vocab], or of
+    // every position [n, vocab] when `all_logits`. With `layer_outputs` the hidden state after
+    // each layer and after the final norm is appended there ([n, dim] each), for parity checks.
+    at::Tensor forward(const std::vector<int64_t>& tokens, int64_t start_pos, KvCache& cache, const AdapterValues& adapter,
+                       bool all_logits = false, std::vector<at::Tensor>* layer_outputs = nullptr) const;
+
+private:
+    at::Tensor attention(int64_t layer, const at::Tensor& x, int64_t start_pos, KvCache& cache, const at::Tensor& mask,
+                         const at::Tensor& injected) const;
+    at::Tensor feed_forward(int64_t layer, const at::Tensor& x) const;
+    at::Tensor rms_norm(const at::Tensor& x, const at::Tensor& weight) const;
+
+    LlamaWeights w_;
+    Rope rope_;
+};
+
+}  // namespace ibllm
