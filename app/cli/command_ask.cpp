@@ -1,0 +1,100 @@
+// `ibllm-cli ask`: one question, streamed to stdout.
+#include <cstdio>
+#include <iostream>
+#include <map>
+
+#include "app/cli/arguments.h"
+#include "app/cli/commands.h"
+#include "engine/engine.h"
+
+namespace ibllm::cli {
+
+namespace {
+const std::set<std::string> kModalityOptions = {"image", "audio", "video", "point", "depth", "thermal", "imu"};
+}
+
+int run_ask(int argc, char** argv) {
+    std::set<std::string> valued = {"llama", "tokenizer", "adapter", "imagebind", "imagebind-config", "cache", "cache-size",
+                                    "cache-t", "cache-weight", "embedding", "weight", "input", "temperature", "top-p", "seed",
+                                    "max-tokens", "precision", "threads", "context", "language"};
+    valued.insert(kModalityOptions.begin(), kModalityOptions.end());
+    Arguments args(argc, argv, 2, valued, {"ids"});
+    if (args.positionals().size() != 1)
+        throw UsageError("ask needs exactly one PROMPT (quote it), got " + std::to_string(args.positionals().size()) + ".");
+
+    ModelPaths paths;
+    paths.llama_dir = args.require("llama");
+    paths.tokenizer = args.require("tokenizer");
+    paths.adapter = args.require("adapter");
+    paths.imagebind = args.get("imagebind");
+    paths.imagebind_config = args.get("imagebind-config");
+    paths.cache = args.get("cache");
+
+    LoadOptions load;
+    load.precision = parse_precision(args.get("precision", "auto"));
+    load.threads = static_cast<int>(args.get_int("threads", 0));
+    load.context = static_cast<int>(args.get_int("context", 2048));
+
+    AskRequest request;
+    request.prompt = args.positionals()[0];
+    request.input = args.get("input");
+    request.language = parse_answer_language(args.get("language", "auto"));
+    request.sampling.temperature = args.get_double("temperature", 0.1);
+    request.sampling.top_p = args.get_double("top-p", 0.75);
+    request.sampling.max_tokens = static_cast<int>(args.get_int("max-tokens", 256));
+    if (args.has("seed")) request.sampling.seed = static_cast<uint64_t>(args.get_int("seed", 0));
+    request.cache.enabled = !paths.cache.empty();
+    request.cache.k = static_cast<int>(args.get_int("cache-size", 10));
+    request.cache.t = args.get_double("cache-t", 20.0);
+    request.cache.w = args.get_double("cache-weight", 0.5);
+
+    std::map<Modality, double> weights;
+    for (const auto& [name, value] : args.options()) {
+        if (name != "weight") continue;
+        auto [modality, w] = split_assignment(name, value);
+        char* end = nullptr;
+        const double v = std::strtod(w.c_str(), &end);
+        if (*end != '\0') throw UsageError("--weight " + value + ": the weight must be a number.");
+        weights[parse_modality(modality)] = v;
+    }
+    // Attachments keep their command-line order: the fusion sums in that order.
+    for (const auto& [name, value] : args.options()) {
+        Attachment a;
+        if (kModalityOptions.count(name)) {
+            a.modality = parse_modality(name);
+            a.path = value;
+        } else if (name == "embedding") {
+            auto [modality, file] = split_assignment(name, value);
+            a.modality = parse_modality(modality);
+            a.path = file;
+            a.embedding = read_embedding_npy(file);
+        } else {
+            continue;
+        }
+        if (weights.count(a.modality)) a.weight = weights[a.modality];
+        request.attachments.push_back(std::move(a));
+    }
+
+    Engine engine;
+    engine.load(paths, load);
+    if (engine.info().demo)
+        std::cerr << "Note: this is the DEMO model (tiny, random weights): its answers are random text. "
+                     "Point --llama, --tokenizer and --adapter at the real LLaMA-7B and ImageBind-LLM files for real answers.\n";
+    AskStats stats = engine.ask(request, [](const std::string& text) {
+        std::fwrite(text.data(), 1, text.size(), stdout);
+        std::fflush(stdout);
+    });
+    std::cout << "\n";
+    if (args.has("ids")) {
+        std::cout << "ids: [";
+        for (size_t i = 0; i < stats.ids.size(); ++i) std::cout << (i ? ", " : "") << stats.ids[i];
+        std::cout << "]\n";
+    }
+    std::cout.flush();
+    std::fprintf(stderr, "[%d prompt tokens, prefill %.0f ms, %d tokens at %.2f tokens/s%s]\n", stats.prompt_tokens,
+                 stats.prefill_ms, stats.generated_tokens, stats.tokens_per_s,
+                 stats.stopped_on_eos ? ", stopped at EOS" : (stats.hit_context_limit ? ", context window full" : ""));
+    return 0;
+}
+
+}  // namespace ibllm::cli

@@ -1,0 +1,11 @@
+#pragma once
+// The subcommands of ibllm-cli. Each returns the process exit code; user errors are thrown
+// (ibllm::Error, UsageError) and main() turns them into one line on stderr and exit code 2.
+namespace ibllm::cli {
+
+int run_ask(int argc, char** argv);
+int run_tokenize(int argc, char** argv);
+int run_inspect(int argc, char** argv);
+int run_make_demo(int argc, char** argv);
+
+}  // namespace ibllm::cli

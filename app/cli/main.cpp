@@ -1,0 +1,55 @@
+// ibllm-cli: the command-line assistant and its tools. The interface is fixed: other tools
+// call it. Bad input exits with code 2 and one line on stderr.
+#include <cstring>
+#include <exception>
+#include <iostream>
+#include <string>
+
+#include "app/cli/arguments.h"
+#include "app/cli/commands.h"
+#include "engine/error.h"
+
+namespace {
+
+const char* kUsage =
+    "usage:\n"
+    "  ibllm-cli ask --llama DIR --tokenizer FILE --adapter FILE\n"
+    "      [--imagebind FILE [--imagebind-config FILE]]\n"
+    "      [--cache FILE] [--cache-size 10] [--cache-t 20] [--cache-weight 0.5]\n"
+    "      [--image|--audio|--video|--point|--depth|--thermal|--imu FILE]...\n"
+    "      [--embedding MODALITY=FILE.npy]...  [--weight MODALITY=W]...\n"
+    "      [--input TEXT] [--temperature 0.1] [--top-p 0.75] [--seed N] [--max-tokens 256]\n"
+    "      [--precision fp32|bf16] [--threads N] [--context 2048] [--language auto|en|zh] [--ids]\n"
+    "      PROMPT\n"
+    "  ibllm-cli tokenize --tokenizer FILE [--bos] [--eos] TEXT\n"
+    "  ibllm-cli inspect FILE\n"
+    "  ibllm-cli make-demo DIR\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    using namespace ibllm::cli;
+    if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h")) {
+        std::cout << kUsage;
+        return argc < 2 ? 2 : 0;
+    }
+    const std::string command = argv[1];
+    try {
+        if (command == "ask") return run_ask(argc, argv);
+        if (command == "tokenize") return run_tokenize(argc, argv);
+        if (command == "inspect") return run_inspect(argc, argv);
+        if (command == "make-demo") return run_make_demo(argc, argv);
+        std::cerr << "ibllm-cli: unknown command '" << command << "'; use ask, tokenize, inspect or make-demo.\n";
+        return 2;
+    } catch (const UsageError& e) {
+        std::cerr << "ibllm-cli " << command << ": " << e.what() << "\n";
+        return 2;
+    } catch (const ibllm::Error& e) {
+        std::cerr << "ibllm-cli: " << e.what() << "\n";
+        return 2;
+    } catch (const std::exception& e) {
+        // Anything else is a bug in this program, not the user's input.
+        std::cerr << "ibllm-cli: internal error: " << e.what() << "\n";
+        return 1;
+    }
+}

@@ -1,0 +1,240 @@
+#include "engine/engine.h"
+
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
+#include "engine/bind/bind_network.h"
+#include "engine/bind/fusion.h"
+#include "engine/bind/visual_cache.h"
+#include "engine/checkpoint/checkpoint_inspect.h"
+#include "engine/checkpoint/npy.h"
+#include "engine/checkpoint/tensor_store.h"
+#include "engine/llama/context_window.h"
+#include "engine/llama/generator.h"
+#include "engine/llama/tokenizer.h"
+#include "engine/llama/transformer.h"
+
+namespace fs = std::filesystem;
+
+namespace ibllm {
+
+namespace {
+
+// The reference asserts that the adapter checkpoint holds nothing the model does not know.
+void check_adapter_keys(const TensorStore& adapter) {
+    for (const std::string& name : adapter.names()) {
+        if (name.rfind("llama.", 0) == 0 || name.rfind("prefix_query.", 0) == 0 || name.rfind("image_bind", 0) == 0) continue;
+        throw Error(adapter.source() + " holds '" + name +
+                    "', which is not part of ImageBind-LLM; choose the adapter checkpoint (7B.pth) of the ImageBind-LLM release.");
+    }
+}
+
+at::Tensor to_tensor(const std::vector<float>& v) {
+    return at::from_blob(const_cast<float*>(v.data()), {1, static_cast<int64_t>(v.size())}, at::kFloat).clone();
+}
+
+std::vector<float> to_vector(const at::Tensor& t) {
+    at::Tensor c = t.to(at::kFloat).contiguous().reshape({-1});
+    return std::vector<float>(c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
+}
+
+}  // namespace
+
+struct Engine::Impl {
+    ModelPaths paths;
+    LoadOptions options;
+    bool demo = false;
+    std::unique_ptr<Tokenizer> tokenizer;
+    std::unique_ptr<Transformer> model;
+    std::unique_ptr<BindNetwork> bind;
+    std::unique_ptr<VisualCache> cache;
+    std::unique_ptr<Generator> generator;
+    std::atomic<bool> cancel{false};
+
+    // The per-request constants of the last request, reused while the fused feature (after
+    // the cache) stays the same, as it does for every follow-up question about one file.
+    at::Tensor last_feature;
+    AdapterValues last_adapter;
+
+    at::Tensor fused_feature(const std::vector<Attachment>& attachments, const CacheSettings& cs, Engine& engine) {
+        std::vector<WeightedEmbedding> inputs;
+        for (const Attachment& a : attachments) {
+            std::vector<float> e = engine.encode(a);
+            if (static_cast<int64_t>(e.size()) != bind->visual_dim())
+                throw Error("The " + to_string(a.modality) + " embedding" + (a.path.empty() ? "" : " of " + a.path) + " has " +
+                            std::to_string(e.size()) + " values but the adapter " + paths.adapter + " expects " +
+                            std::to_string(bind->visual_dim()) + "; use embeddings of the ImageBind model it was trained with.");
+            inputs.push_back({to_tensor(e), a.weight});
+        }
+        at::Tensor fused = fuse_embeddings(inputs);
+        if (cache && cs.enabled) fused = cache->enhance(fused, VisualCacheSettings{cs.k, cs.t, cs.w});
+        return fused;
+    }
+
+    AdapterValues adapter_for(const std::vector<Attachment>& attachments, const CacheSettings& cs, Engine& engine) {
+        if (attachments.empty()) return {};
+        at::Tensor feature = fused_feature(attachments, cs, engine);
+        if (last_feature.defined() && at::equal(last_feature, feature)) return last_adapter;
+        at::NoGradGuard no_grad;
+        last_adapter = model->adapter_values(bind->forward(feature));
+        last_feature = feature;
+        return last_adapter;
+    }
+};
+
+Engine::Engine() : impl_(std::make_unique<Impl>()) {}
+Engine::~Engine() = default;
+
+bool Engine::loaded() const { return impl_->model != nullptr; }
+
+void Engine::load(const ModelPaths& paths, const LoadOptions& options, const ProgressFn& progress) {
+    at::NoGradGuard no_grad;
+    // Build everything first and swap it in at the end, so that a failed load leaves the
+    // previously loaded model usable.
+    auto next = std::make_unique<Impl>();
+    next->paths = paths;
+    next->options = options;
+    if (options.context < 2 || options.context > kMaxContext)
+        throw Error("The context window must be between 2 and " + std::to_string(kMaxContext) + " tokens.");
+    const int threads = options.threads > 0 ? options.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    at::set_num_threads(threads);
+    if (paths.llama_dir.empty()) throw Error("No LLaMA folder was given; choose the folder that holds params.json and consolidated.00.pth.");
+    if (paths.tokenizer.empty()) throw Error("No tokenizer was given; choose LLaMA's tokenizer.model.");
+    if (paths.adapter.empty()) throw Error("No adapter checkpoint was given; choose the ImageBind-LLM adapter (7B.pth).");
+
+    auto report = [&](const std::string& stage, double f) {
+        if (progress) progress(stage, f);
+    };
+    report("Loading the tokenizer", 0.0);
+    next->tokenizer = std::make_unique<Tokenizer>(paths.tokenizer);
+
+    report("Reading the adapter " + fs::path(paths.adapter).filename().string(), 0.02);
+    TensorStore adapter = TensorStore::from_pth(paths.adapter, "model");
+    check_adapter_keys(adapter);
+
+    LlamaWeights weights = load_llama_weights(
+        paths.llama_dir, adapter, options.precision, options.context, next->tokenizer->n_words(),
+        [&](const std::string& stage, double f) { report(stage, 0.05 + 0.85 * f); });
+    next->model = std::make_unique<Transformer>(std::move(weights));
+
+    report("Preparing the bind network", 0.92);
+    next->bind = std::make_unique<BindNetwork>(adapter, next->model->compute_dtype());
+    if (next->bind->dim() != next->model->config().dim)
+        throw Error(paths.adapter + " has a bind network for dim " + std::to_string(next->bind->dim()) + " but the LLaMA has dim " +
+                    std::to_string(next->model->config().dim) + "; use the matching adapter.");
+
+    if (!paths.cache.empty()) {
+        report("Opening the visual cache", 0.95);
+        next->cache = VisualCache::open(paths.cache);
+        if (next->cache->dim() != next->bind->visual_dim())
+            throw Error(paths.cache + " holds " + std::to_string(next->cache->dim()) + "-d features but the adapter expects " +
+                        std::to_string(next->bind->visual_dim()) + "-d ImageBind embeddings; use the knn.index of the same release.");
+    }
+    next->demo = is_demo_model(paths.llama_dir);
+    next->generator = std::make_unique<Generator>(*next->model, *next->tokenizer);
+    impl_ = std::move(next);
+    report("Ready", 1.0);
+}
+
+ModelInfo Engine::info() const {
+    ModelInfo i;
+    if (!impl_->model) return i;
+    const LlamaConfig& c = impl_->model->config();
+    i.llama = c.size_name();
+    i.dim = c.dim;
+    i.layers = c.n_layers;
+    i.vocab = c.vocab_size;
+    i.context = c.max_seq_len;
+    i.visual_dim = impl_->bind->visual_dim();
+    i.precision = impl_->model->compute_dtype() == at::kBFloat16 ? "bf16" : "fp32";
+    i.has_cache = impl_->cache != nullptr;
+    i.cache_entries = impl_->cache ? impl_->cache->size() : 0;
+    i.demo = impl_->demo;
+    return i;
+}
+
+std::vector<float> Engine::encode(const Attachment& a) {
+    if (!a.embedding.empty()) {
+        at::Tensor e = to_tensor(a.embedding);
+        if (!at::isfinite(e).all().item<bool>())
+            throw Error("The " + to_string(a.modality) + " embedding contains NaN or infinite values; recompute it.");
+        return to_vector(e / e.norm().clamp_min(1e-12));
+    }
+    // The ImageBind encoders arrive with the encoder work (issue 3); until then an input
+    // file can only be used through its precomputed embedding.
+    throw Error("Encoding " + a.path + " needs the ImageBind " + to_string(a.modality) +
+                " encoder, which is not available yet; pass a precomputed embedding with --embedding " + to_string(a.modality) +
+                "=FILE.npy.");
+}
+
+std::vector<float> Engine::visual_query(const std::vector<Attachment>& attachments, const CacheSettings& cache) {
+    if (!loaded()) throw Error("No model is loaded; load one first.");
+    AdapterValues v = impl_->adapter_for(attachments, cache, *this);
+    return v.visual_query.defined() ? to_vector(v.visual_query) : std::vector<float>{};
+}
+
+AskStats Engine::ask(const AskRequest& request, const TokenFn& on_token) {
+    if (!loaded()) throw Error("No model is loaded; choose the model files in the settings first.");
+    at::NoGradGuard no_grad;
+    Impl& m = *impl_;
+    m.cancel.store(false);
+    AskStats stats;
+    const auto t0 = std::chrono::steady_clock::now();
+    AdapterValues adapter = m.adapter_for(request.attachments, request.cache, *this);
+    stats.encode_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+
+    FittedPrompt prompt = fit_conversation(*m.tokenizer, request.history, request.prompt, request.input, request.language,
+                                           m.model->config().max_seq_len, request.sampling.max_tokens);
+    GenerationSettings gs;
+    gs.temperature = request.sampling.temperature;
+    gs.top_p = request.sampling.top_p;
+    gs.max_tokens = request.sampling.max_tokens;
+    gs.seed = request.sampling.seed;
+    GenerationResult r = m.generator->generate(prompt.ids, adapter, gs, on_token, &m.cancel);
+
+    stats.ids = r.ids;
+    stats.text = r.text;
+    stats.prefill_ms = r.prefill_ms;
+    stats.decode_ms = r.decode_ms;
+    stats.prompt_tokens = r.prompt_tokens;
+    stats.reused_tokens = r.reused_tokens;
+    stats.generated_tokens = static_cast<int>(r.ids.size());
+    stats.dropped_turns = prompt.dropped_turns;
+    stats.stopped_on_eos = r.stopped_on_eos;
+    stats.cancelled = r.cancelled;
+    stats.hit_context_limit = r.hit_context_limit;
+    stats.tokens_per_s = r.decode_ms > 0 ? 1000.0 * stats.generated_tokens / r.decode_ms : 0.0;
+    return stats;
+}
+
+void Engine::cancel() { impl_->cancel.store(true); }
+
+void Engine::reset_conversation() {
+    if (impl_->generator) impl_->generator->reset();
+}
+
+std::vector<CheckpointEntry> inspect_checkpoint(const std::string& path) {
+    std::vector<CheckpointEntry> out;
+    for (const CheckpointEntryInfo& e : ibllm::inspect_checkpoint_entries(path))
+        out.push_back({e.name, e.dtype, e.shape, e.value, e.is_tensor});
+    return out;
+}
+
+std::vector<int> tokenize(const std::string& tokenizer_path, const std::string& text, bool bos, bool eos) {
+    return Tokenizer(tokenizer_path).encode(text, bos, eos);
+}
+
+std::vector<float> read_embedding_npy(const std::string& path) {
+    at::Tensor t = read_npy(path);
+    if (!(t.dim() == 1 || (t.dim() == 2 && t.size(0) == 1)) || t.numel() == 0)
+        throw Error(path + " has shape " + shape_string(t.sizes()) + "; an embedding must be shaped [D] or [1, D].");
+    if (!at::isFloatingType(t.scalar_type()))
+        throw Error(path + " holds integers; an embedding must be float32 or float64.");
+    return to_vector(t);
+}
+
+}  // namespace ibllm
