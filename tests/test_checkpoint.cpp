@@ -746,7 +746,7 @@ private Q_SLOTS:
         const TensorStore llama = TensorStore::from_pth(base);
         EXPECT_ERROR(base, llama.get("layers.0.attention.wq.weight", {5120, 5120}),
                      "consolidated.00.pth: 'layers.0.attention.wq.weight' has shape [64, 64] but the model needs [5120, 5120]",
-                     "params.json");
+                     "does not belong with the other model files");
         QCOMPARE(shape_string(at::IntArrayRef{4096, 4096}), std::string("[4096, 4096]"));
         QCOMPARE(shape_string(at::IntArrayRef{}), std::string("[]"));
     }

@@ -2,6 +2,7 @@
 
 #include <ATen/ATen.h>
 
+#include "engine/checkpoint/mapped_file.h"
 #include "engine/checkpoint/pth_reader.h"
 #include "engine/checkpoint/safetensors.h"
 #include "engine/error.h"
@@ -83,7 +84,7 @@ at::Tensor TensorStore::get(const std::string& name, at::IntArrayRef expected_sh
     at::Tensor t = get(name);
     if (t.sizes() != expected_shape)
         throw Error(source_ + ": '" + name + "' has shape " + shape_string(t.sizes()) + " but the model needs " +
-                    shape_string(expected_shape) + "; this checkpoint does not match params.json.");
+                    shape_string(expected_shape) + "; this checkpoint does not belong with the other model files.");
     return t;
 }
 
@@ -103,6 +104,7 @@ TensorStore TensorStore::from_pth(const std::string& path, const std::string& su
         throw Error(path + " holds no tensors (its content is a " + std::string(Value::kind_name(root->kind)) +
                     "); is this the right checkpoint?");
     TensorStore store(path);
+    store.file_ = pth.file;
     collect_tensors(*root, "", store);
     return store;
 }
@@ -110,8 +112,15 @@ TensorStore TensorStore::from_pth(const std::string& path, const std::string& su
 TensorStore TensorStore::from_safetensors(const std::string& path) {
     SafetensorsFile file = read_safetensors(path);
     TensorStore store(path);
+    store.file_ = file.file;
     for (auto& nt : file.tensors) store.add(nt.first, nt.second);
     return store;
+}
+
+void TensorStore::release_pages(const at::Tensor& t) const {
+    if (!file_ || !t.defined()) return;
+    const size_t bytes = static_cast<size_t>(t.numel()) * t.element_size();
+    if (file_->contains(t.data_ptr(), bytes)) file_->release(t.data_ptr(), bytes);
 }
 
 }  // namespace ibllm

@@ -3,6 +3,7 @@
 // turns a mismatch into a message naming the file, the tensor and both shapes.
 #include <ATen/core/Tensor.h>
 
+#include <memory>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -10,6 +11,8 @@
 #include "engine/checkpoint/tensor_format.h"
 
 namespace ibllm {
+
+class MappedFile;
 
 class TensorStore {
 public:
@@ -32,11 +35,17 @@ public:
     // "model") and only that entry is read. Nested dicts / lists become dotted names
     // ("a.b.0"); non-tensor leaves (ints, strings, ...) are skipped. Tensors are zero-copy
     // views of the read-only mapping: clone before modifying one.
+    // Gives the memory pages behind `t` back to the kernel when `t` is a view into this
+    // store's mapped file. Called once a weight has been converted to its compute dtype, so
+    // that the source bytes stop counting in the resident set (13 GB for LLaMA-7B).
+    void release_pages(const at::Tensor& t) const;
+
     static TensorStore from_pth(const std::string& path, const std::string& subkey = "");
     static TensorStore from_safetensors(const std::string& path);
 
 private:
     std::string source_;
+    std::shared_ptr<const MappedFile> file_;  // the mapping the tensors point into, if any
     std::vector<std::string> names_;
     std::unordered_map<std::string, at::Tensor> tensors_;
 };

@@ -51,8 +51,12 @@ public:
             l1 = adapter_.get(p + "_l1.weight", {l1.dim() == 2 ? l1.size(0) : -1, in}).to(at::kFloat);
             at::Tensor l2 = adapter_.get(p + "_l2.weight", {out, l1.size(0)}).to(at::kFloat);
             l.weight = at::addmm(w.to(at::kFloat), l2, l1).to(dtype_);
+            base_.release_pages(w);
+        } else if (w.scalar_type() != dtype_) {
+            l.weight = w.to(dtype_);
+            base_.release_pages(w);
         } else {
-            l.weight = w.scalar_type() == dtype_ ? w : w.to(dtype_);
+            l.weight = w;  // zero-copy: the mapping is the weight
         }
         if (has_bias) l.bias = adapter_.get(module + proj + ".bias", {out}).to(at::kFloat);
         return l;
@@ -166,7 +170,11 @@ LlamaWeights load_llama_weights(const std::string& llama_dir, const TensorStore&
     }
     w.norm = L.norm("norm.weight", D);
     w.output.weight = base.get("output.weight", {c.vocab_size, D});
-    if (w.output.weight.scalar_type() != w.compute_dtype) w.output.weight = w.output.weight.to(w.compute_dtype);
+    if (w.output.weight.scalar_type() != w.compute_dtype) {
+        at::Tensor source = w.output.weight;
+        w.output.weight = source.to(w.compute_dtype);
+        base.release_pages(source);
+    }
     w.config = c;
     if (progress) progress("Weights ready", 1.0);
     return w;
