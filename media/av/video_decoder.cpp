@@ -1,0 +1,220 @@
+#include "media/av/video_decoder.h"
+
+extern "C" {
+#include <libavutil/imgutils.h>
+#include <libswscale/swscale.h>
+}
+
+#include <algorithm>
+#include <cstdio>
+#include <map>
+#include <set>
+#include <stdexcept>
+
+#include "media/av/ffmpeg_input.h"
+
+namespace ibllm::media {
+namespace {
+
+using namespace ffmpeg;
+
+struct SwsFreer {
+    void operator()(SwsContext* s) const { sws_freeContext(s); }
+};
+
+int require_video_stream(const AVFormatContext* fmt, const std::string& path) {
+    const int index = find_video_stream(fmt);
+    if (index >= 0) return index;
+    const std::string name = display_name(path);
+    for (unsigned i = 0; i < fmt->nb_streams; ++i)
+        if (fmt->streams[i]->codecpar->codec_type == AVMEDIA_TYPE_AUDIO)
+            throw MediaError(name + " has no video stream; attach it as audio instead.");
+    throw MediaError(name + " has no video stream; choose a video file.");
+}
+
+// Every packet pts of one stream, sorted and distinct: each packet decodes to one frame with
+// that pts, so this is the frame order of the whole stream without decoding it.
+std::vector<int64_t> packet_pts(AVFormatContext* fmt, int index) {
+    std::vector<int64_t> out;
+    PacketPtr packet = make_packet();
+    while (av_read_frame(fmt, packet.get()) >= 0) {
+        if (packet->stream_index == index && packet->pts != AV_NOPTS_VALUE) out.push_back(packet->pts);
+        av_packet_unref(packet.get());
+    }
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+}
+
+std::string seconds_text(double s) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.2f s", s);
+    return buf;
+}
+
+int64_t frame_pts(const AVFrame* f) { return f->pts != AV_NOPTS_VALUE ? f->pts : f->best_effort_timestamp; }
+
+// pytorchvideo's UniformTemporalSubsample: torch.linspace(0, T - 1, n) in float32 (torch's
+// kernel fills the first half forward from the start and the second half back from the end),
+// clamped and truncated to integers.
+std::vector<int64_t> uniform_positions(int64_t count, int n) {
+    std::vector<int64_t> out;
+    const float start = 0.f, end = static_cast<float>(count - 1);
+    const float step = n > 1 ? (end - start) / static_cast<float>(n - 1) : 0.f;
+    const int halfway = n / 2;
+    for (int i = 0; i < n; ++i) {
+        float v = i < halfway ? start + step * static_cast<float>(i) : end - step * static_cast<float>(n - i - 1);
+        v = std::clamp(v, 0.f, end);
+        out.push_back(static_cast<int64_t>(v));
+    }
+    return out;
+}
+
+// frame.to_rgb() of PyAV: same size, libswscale with only SWS_BILINEAR set and default
+// (BT.601, limited range for YUV) colour details, into a 16-byte aligned picture.
+DecodedFrame to_rgb(const AVFrame* f, std::unique_ptr<SwsContext, SwsFreer>& sws, const std::string& name) {
+    const auto src_format = static_cast<AVPixelFormat>(f->format);
+    SwsContext* ctx = sws_getCachedContext(sws.release(), f->width, f->height, src_format, f->width, f->height,
+                                           AV_PIX_FMT_RGB24, SWS_BILINEAR, nullptr, nullptr, nullptr);
+    sws.reset(ctx);
+    if (!ctx) {
+        const char* fmt_name = av_get_pix_fmt_name(src_format);
+        throw MediaError(name + " uses the pixel format '" + (fmt_name ? fmt_name : "unknown") +
+                         "', which cannot be converted to RGB; re-encode it as H.264 MP4.");
+    }
+    uint8_t* dst[4] = {nullptr};
+    int dst_linesize[4] = {0};
+    if (av_image_alloc(dst, dst_linesize, f->width, f->height, AV_PIX_FMT_RGB24, 16) < 0) throw std::bad_alloc();
+    sws_scale(ctx, f->data, f->linesize, 0, f->height, dst, dst_linesize);
+
+    DecodedFrame out;
+    out.pts = frame_pts(f);
+    out.width = f->width;
+    out.height = f->height;
+    const size_t row = static_cast<size_t>(f->width) * 3;
+    out.rgb.resize(row * static_cast<size_t>(f->height));
+    for (int y = 0; y < f->height; ++y)
+        std::copy_n(dst[0] + static_cast<ptrdiff_t>(y) * dst_linesize[0], row, out.rgb.data() + row * static_cast<size_t>(y));
+    av_freep(&dst[0]);
+    return out;
+}
+
+}  // namespace
+
+VideoInfo probe_video(const std::string& path) {
+    FormatPtr fmt = open_media(path);
+    const int index = require_video_stream(fmt.get(), path);
+    const AVStream* st = fmt->streams[index];
+
+    VideoInfo info;
+    info.tb_num = st->time_base.num;
+    info.tb_den = st->time_base.den;
+    if (info.tb_num <= 0 || info.tb_den <= 0)
+        throw MediaError(display_name(path) + " has a video stream without a valid time base; re-encode it as H.264 MP4.");
+    info.start_pts = st->start_time != AV_NOPTS_VALUE ? st->start_time : 0;
+    if (st->duration != AV_NOPTS_VALUE) {
+        info.duration_ticks = st->duration - info.start_pts;
+    } else {
+        const std::vector<int64_t> pts = packet_pts(fmt.get(), index);
+        if (pts.empty()) throw MediaError(display_name(path) + " has a video stream without frames; the file is empty or damaged.");
+        info.duration_ticks = pts.back() - info.start_pts;
+    }
+    info.duration_s = static_cast<double>(static_cast<long double>(info.duration_ticks) * info.tb_num / info.tb_den);
+    info.width = st->codecpar->width;
+    info.height = st->codecpar->height;
+    const AVRational rate = st->avg_frame_rate.num > 0 ? st->avg_frame_rate : st->r_frame_rate;
+    info.fps = rate.num > 0 && rate.den > 0 ? av_q2d(rate) : 0.0;
+    info.frame_count = st->nb_frames;
+    for (unsigned i = 0; i < fmt->nb_streams; ++i)
+        if (fmt->streams[i]->codecpar->codec_type == AVMEDIA_TYPE_AUDIO) info.has_audio = true;
+    return info;
+}
+
+std::vector<ClipFrames> decode_clip_frames(const std::string& path,
+                                           const std::vector<std::pair<int64_t, int64_t>>& pts_windows,
+                                           int frames_per_clip, bool with_stream_index) {
+    if (frames_per_clip < 1) throw std::invalid_argument("decode_clip_frames: frames_per_clip must be positive");
+    FormatPtr fmt = open_media(path);
+    const std::string name = display_name(path);
+    const int index = require_video_stream(fmt.get(), path);
+    for (unsigned i = 0; i < fmt->nb_streams; ++i)
+        if (static_cast<int>(i) != index) fmt->streams[i]->discard = AVDISCARD_ALL;
+    const std::vector<int64_t> stream_pts = with_stream_index ? packet_pts(fmt.get(), index) : std::vector<int64_t>{};
+
+    CodecPtr dec = open_decoder(fmt.get(), index, path);
+    std::unique_ptr<SwsContext, SwsFreer> sws;
+    FramePtr frame = make_frame();
+    PacketPtr packet = make_packet();
+    const AVRational tb = fmt->streams[index]->time_base;
+
+    std::vector<ClipFrames> clips;
+    for (const auto& [lo, hi] : pts_windows) {
+        // pytorchvideo seeks a margin of 1024 ticks early because seeking is imprecise.
+        const int rc = av_seek_frame(fmt.get(), index, std::max<int64_t>(lo - 1024, 0), AVSEEK_FLAG_BACKWARD);
+        if (rc < 0)
+            throw MediaError(name + " cannot be searched (" + error_text(rc) + "); re-encode it as H.264 MP4.");
+        avcodec_flush_buffers(dec.get());
+
+        // pts -> frame. With at most two kept frames (the first and the last) only the current
+        // extremes are held, so a long window does not hold every decoded picture.
+        std::map<int64_t, FramePtr> held;
+        std::set<int64_t> seen;
+        bool past_window = false;
+        auto take = [&](AVFrame* f) {
+            const int64_t pts = frame_pts(f);
+            if (pts == AV_NOPTS_VALUE) return;
+            if (pts >= hi) {
+                past_window = true;
+                return;
+            }
+            if (pts < lo) return;
+            seen.insert(pts);
+            FramePtr copy = make_frame();
+            av_frame_move_ref(copy.get(), f);
+            held[pts] = std::move(copy);  // a repeated pts keeps the later frame, like the reference's dict
+            if (frames_per_clip <= 2 && held.size() > 2) held.erase(std::next(held.begin()));
+        };
+        auto drain = [&] {
+            while (!past_window) {
+                const int r = avcodec_receive_frame(dec.get(), frame.get());
+                if (r < 0) return;  // EAGAIN, EOF, or a damaged picture (skipped)
+                take(frame.get());
+                av_frame_unref(frame.get());
+            }
+        };
+        while (!past_window) {
+            const int r = av_read_frame(fmt.get(), packet.get());
+            if (r < 0) {
+                avcodec_send_packet(dec.get(), nullptr);  // end of file: flush the reorder buffer
+                drain();
+                break;
+            }
+            if (packet->stream_index == index) {
+                avcodec_send_packet(dec.get(), packet.get());
+                drain();
+            }
+            av_packet_unref(packet.get());
+        }
+
+        const int64_t count = static_cast<int64_t>(seen.size());
+        if (count == 0)
+            throw MediaError(name + " has no decodable video frames between " + seconds_text(lo * av_q2d(tb)) + " and " +
+                             seconds_text(hi * av_q2d(tb)) + "; the file may be truncated, re-encode it.");
+        ClipFrames clip;
+        clip.frames_in_window = count;
+        const std::vector<int64_t> all(seen.begin(), seen.end());
+        for (const int64_t pos : uniform_positions(count, frames_per_clip)) {
+            const int64_t pts = all[static_cast<size_t>(pos)];
+            DecodedFrame out = to_rgb(held.at(pts).get(), sws, name);
+            if (with_stream_index) {
+                const auto it = std::lower_bound(stream_pts.begin(), stream_pts.end(), pts);
+                out.index = it != stream_pts.end() && *it == pts ? static_cast<int64_t>(it - stream_pts.begin()) : -1;
+            }
+            clip.kept.push_back(std::move(out));
+        }
+        clips.push_back(std::move(clip));
+    }
+    return clips;
+}
+
+}  // namespace ibllm::media
