@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "engine/imagebind_encoder.h"
 #include "engine/bind/bind_network.h"
 #include "engine/bind/fusion.h"
 #include "engine/bind/visual_cache.h"
@@ -33,6 +34,11 @@ void check_adapter_keys(const TensorStore& adapter) {
     }
 }
 
+at::Tensor to_tensor(const std::vector<float>& v);
+
+// An attachment's embedding, normalised as the reference's forward_visual does first.
+std::vector<float> attachment_embedding(const Attachment& a);
+
 at::Tensor to_tensor(const std::vector<float>& v) {
     return at::from_blob(const_cast<float*>(v.data()), {1, static_cast<int64_t>(v.size())}, at::kFloat).clone();
 }
@@ -53,6 +59,7 @@ struct Engine::Impl {
     std::unique_ptr<BindNetwork> bind;
     std::unique_ptr<VisualCache> cache;
     std::unique_ptr<Generator> generator;
+    std::unique_ptr<ImageBindEncoder> imagebind;
     std::atomic<bool> cancel{false};
 
     // The per-request constants of the last request, reused while the fused feature (after
@@ -60,10 +67,10 @@ struct Engine::Impl {
     at::Tensor last_feature;
     AdapterValues last_adapter;
 
-    at::Tensor fused_feature(const std::vector<Attachment>& attachments, const CacheSettings& cs, Engine& engine) {
+    at::Tensor fused_feature(const std::vector<Attachment>& attachments, const CacheSettings& cs) {
         std::vector<WeightedEmbedding> inputs;
         for (const Attachment& a : attachments) {
-            std::vector<float> e = engine.encode(a);
+            std::vector<float> e = attachment_embedding(a);
             if (static_cast<int64_t>(e.size()) != bind->visual_dim())
                 throw Error("The " + to_string(a.modality) + " embedding" + (a.path.empty() ? "" : " of " + a.path) + " has " +
                             std::to_string(e.size()) + " values but the adapter " + paths.adapter + " expects " +
@@ -75,9 +82,9 @@ struct Engine::Impl {
         return fused;
     }
 
-    AdapterValues adapter_for(const std::vector<Attachment>& attachments, const CacheSettings& cs, Engine& engine) {
+    AdapterValues adapter_for(const std::vector<Attachment>& attachments, const CacheSettings& cs) {
         if (attachments.empty()) return {};
-        at::Tensor feature = fused_feature(attachments, cs, engine);
+        at::Tensor feature = fused_feature(attachments, cs);
         if (last_feature.defined() && at::equal(last_feature, feature)) return last_adapter;
         at::NoGradGuard no_grad;
         last_adapter = model->adapter_values(bind->forward(feature));
@@ -134,6 +141,16 @@ void Engine::load(const ModelPaths& paths, const LoadOptions& options, const Pro
             throw Error(paths.cache + " holds " + std::to_string(next->cache->dim()) + "-d features but the adapter expects " +
                         std::to_string(next->bind->visual_dim()) + "-d ImageBind embeddings; use the knn.index of the same release.");
     }
+    if (!paths.imagebind.empty()) {
+        report("Loading ImageBind " + fs::path(paths.imagebind).filename().string(), 0.96);
+        const at::ScalarType dtype = next->model->compute_dtype();
+        next->imagebind = std::make_unique<ImageBindEncoder>(paths.imagebind, paths.imagebind_config, "", dtype, nullptr);
+        if (next->imagebind->dim() != next->bind->visual_dim())
+            throw Error(paths.imagebind + " gives " + std::to_string(next->imagebind->dim()) + "-d embeddings but the adapter " +
+                        paths.adapter + " expects " + std::to_string(next->bind->visual_dim()) + "; use imagebind_w3D.pth of the same release.");
+    } else if (impl_->imagebind && impl_->imagebind->dim() == next->bind->visual_dim()) {
+        next->imagebind = std::move(impl_->imagebind);  // keep an ImageBind loaded on its own
+    }
     next->demo = is_demo_model(paths.llama_dir);
     next->generator = std::make_unique<Generator>(*next->model, *next->tokenizer);
     impl_ = std::move(next);
@@ -157,23 +174,42 @@ ModelInfo Engine::info() const {
     return i;
 }
 
-std::vector<float> Engine::encode(const Attachment& a) {
-    if (!a.embedding.empty()) {
-        at::Tensor e = to_tensor(a.embedding);
-        if (!at::isfinite(e).all().item<bool>())
-            throw Error("The " + to_string(a.modality) + " embedding contains NaN or infinite values; recompute it.");
-        return to_vector(e / e.norm().clamp_min(1e-12));
-    }
-    // The ImageBind encoders arrive with the encoder work (issue 3); until then an input
-    // file can only be used through its precomputed embedding.
-    throw Error("Encoding " + a.path + " needs the ImageBind " + to_string(a.modality) +
-                " encoder, which is not available yet; pass a precomputed embedding with --embedding " + to_string(a.modality) +
-                "=FILE.npy.");
+namespace {
+std::vector<float> attachment_embedding(const Attachment& a) {
+    if (a.embedding.empty())
+        throw Error((a.path.empty() ? "An attachment" : a.path) + " has not been encoded; encode it with ImageBind first.");
+    at::Tensor e = to_tensor(a.embedding);
+    if (!at::isfinite(e).all().item<bool>())
+        throw Error("The " + to_string(a.modality) + " embedding" + (a.path.empty() ? "" : " of " + a.path) +
+                    " contains NaN or infinite values; recompute it.");
+    return to_vector(e / e.norm().clamp_min(1e-12));
+}
+}  // namespace
+
+void Engine::load_imagebind(const std::string& checkpoint, const std::string& config, Precision precision,
+                            const ProgressFn& progress) {
+    at::NoGradGuard no_grad;
+    // ImageBind checkpoints are float32; bf16 is the faster choice on CPUs with AVX-512 BF16.
+    const at::ScalarType dtype = precision == Precision::Bf16 ? at::kBFloat16 : at::kFloat;
+    impl_->imagebind = std::make_unique<ImageBindEncoder>(checkpoint, config, "", dtype, progress);
+    impl_->paths.imagebind = checkpoint;
+    impl_->paths.imagebind_config = config;
+}
+
+bool Engine::has_imagebind() const { return impl_->imagebind != nullptr; }
+
+std::vector<float> Engine::embed(const EncoderInput& input, std::string* note) {
+    if (!impl_->imagebind)
+        throw Error("Encoding " + (input.source.empty() ? to_string(input.modality) : input.source) +
+                    " needs the ImageBind checkpoint (imagebind_w3D.pth); choose it in the settings or pass --imagebind.");
+    at::NoGradGuard no_grad;
+    impl_->cancel.store(false);
+    return to_vector(impl_->imagebind->embed(input, &impl_->cancel, note));
 }
 
 std::vector<float> Engine::visual_query(const std::vector<Attachment>& attachments, const CacheSettings& cache) {
     if (!loaded()) throw Error("No model is loaded; load one first.");
-    AdapterValues v = impl_->adapter_for(attachments, cache, *this);
+    AdapterValues v = impl_->adapter_for(attachments, cache);
     return v.visual_query.defined() ? to_vector(v.visual_query) : std::vector<float>{};
 }
 
@@ -184,7 +220,7 @@ AskStats Engine::ask(const AskRequest& request, const TokenFn& on_token) {
     m.cancel.store(false);
     AskStats stats;
     const auto t0 = std::chrono::steady_clock::now();
-    AdapterValues adapter = m.adapter_for(request.attachments, request.cache, *this);
+    AdapterValues adapter = m.adapter_for(request.attachments, request.cache);
     stats.encode_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 
     FittedPrompt prompt = fit_conversation(*m.tokenizer, request.history, request.prompt, request.input, request.language,
@@ -226,6 +262,11 @@ std::vector<CheckpointEntry> inspect_checkpoint(const std::string& path) {
 
 std::vector<int> tokenize(const std::string& tokenizer_path, const std::string& text, bool bos, bool eos) {
     return Tokenizer(tokenizer_path).encode(text, bos, eos);
+}
+
+void write_npy(const std::string& path, const TensorData& tensor) {
+    at::Tensor t = at::from_blob(const_cast<float*>(tensor.values.data()), tensor.shape, at::kFloat);
+    ibllm::write_npy(path, t);
 }
 
 std::vector<float> read_embedding_npy(const std::string& path) {

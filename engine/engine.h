@@ -4,6 +4,7 @@
 //
 // Threading: an Engine is used from one thread at a time (the app's engine worker), except
 // cancel(), which any thread may call while ask() runs.
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -49,9 +50,39 @@ struct ModelInfo {
 
 struct Attachment {
     Modality modality = Modality::Image;
-    std::string path;                 // a file to encode, or
-    std::vector<float> embedding;     // a precomputed ImageBind embedding (skips the encoder)
+    std::string path;                 // where it came from (for messages)
+    std::vector<float> embedding;     // its ImageBind embedding (app/ encodes files before asking)
     double weight = 1.0;              // fusion weight (the reference's embedding arithmetic)
+};
+
+// Decoded inputs for the ImageBind encoders. media/ decodes files; app/ fills these.
+struct ImageInput { int width = 0, height = 0; std::vector<uint8_t> rgb; };            // RGB, row-major HWC
+struct GrayInput { int width = 0, height = 0, bits = 8; std::vector<uint16_t> values; };  // depth / thermal
+struct AudioInput { int sample_rate = 0, channels = 0; std::vector<float> samples; };     // planar [C][N], -1..1
+// Per clip, the kept frames (two per clip for ImageBind), RGB HWC of width x height.
+struct VideoInput { int width = 0, height = 0; std::vector<std::vector<std::vector<uint8_t>>> clips; };
+struct PointInput {
+    std::vector<double> xyz;    // N * 3
+    bool reference = false;     // the reference path: points exactly as given (parity); else
+                                // centred, scaled to the unit sphere, sampled to 8192 points
+};
+struct ImuInput { std::vector<std::array<float, 6>> samples; };  // accelerometer xyz, gyroscope xyz
+
+struct EncoderInput {
+    Modality modality = Modality::Image;
+    std::string source;  // file name for messages
+    ImageInput image;
+    GrayInput gray;
+    AudioInput audio;
+    VideoInput video;
+    PointInput points;
+    ImuInput imu;
+    std::string text;
+};
+
+struct TensorData {
+    std::vector<int64_t> shape;
+    std::vector<float> values;
 };
 
 struct CacheSettings {
@@ -99,8 +130,15 @@ public:
     bool loaded() const;
     ModelInfo info() const;
 
-    // The L2-normalised ImageBind embedding of a file (or of a.embedding when given).
-    std::vector<float> encode(const Attachment& a);
+    // Loads ImageBind (imagebind_w3D.pth) alone, e.g. for `ibllm-cli embed`; load() does this
+    // too when ModelPaths::imagebind is set. `config` empty: the built-in huge sizes.
+    void load_imagebind(const std::string& checkpoint, const std::string& config, Precision precision,
+                        const ProgressFn& progress = {});
+    bool has_imagebind() const;
+
+    // The L2-normalised ImageBind embedding of a decoded input. `note` receives what was done
+    // to the input that the user should know (e.g. "centred and scaled; 8192 of 120000 points").
+    std::vector<float> embed(const EncoderInput& input, std::string* note = nullptr);
 
     // Streams the answer through on_token (complete UTF-8 only) and returns its statistics.
     // Cancelled requests return early with stats.cancelled set; they are not errors.
@@ -135,6 +173,20 @@ std::vector<int> tokenize(const std::string& tokenizer_path, const std::string& 
 
 // Reads a float32/float64 .npy of shape [D] or [1, D].
 std::vector<float> read_embedding_npy(const std::string& path);
+void write_npy(const std::string& path, const TensorData& tensor);
+
+// The tensor the encoder is fed for a decoded input, shaped as the reference's
+// load_and_transform_*_data output (no model needed; text needs the CLIP vocabulary).
+TensorData preprocess_input(const EncoderInput& input, const std::string& bpe_path = "");
+
+// Clip windows of a video, in stream ticks [lo, hi), as the reference samples them:
+// 5 clips of 2 s (pytorchvideo's ConstantClipsPerVideoSampler on the exact duration, which is
+// `duration_ticks` stream ticks of tb_num/tb_den seconds).
+std::vector<std::pair<int64_t, int64_t>> video_clip_windows(int64_t duration_ticks, int64_t tb_num, int64_t tb_den,
+                                                            int64_t start_pts);
+
+// A point cloud saved with torch.save (the reference's examples/*.pt).
+PointInput read_point_tensor(const std::string& path);
 
 // Writes a tiny random-weight model in the real formats (params.json, consolidated.00.pth,
 // tokenizer.model, adapter.pth, knn.index and a DEMO_MODEL.txt marker) into `dir`.

@@ -15,7 +15,7 @@ cmake --build build -j"$(nproc)"
 question="${1:-Describe this image.}"
 if [ -n "${IBLLM_LLAMA_DIR:-}" ]; then
   llama="$IBLLM_LLAMA_DIR"
-  tokenizer="${IBLLM_TOKENIZER:?set IBLLM_TOKENIZER to LLaMA's tokenizer.model}"
+  tokenizer="${IBLLM_TOKENIZER:?set IBLLM_TOKENIZER to the LLaMA tokenizer.model}"
   adapter="${IBLLM_ADAPTER:?set IBLLM_ADAPTER to the ImageBind-LLM adapter (7B.pth)}"
   cache="${IBLLM_CACHE:-}"
 else

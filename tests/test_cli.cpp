@@ -167,7 +167,7 @@ private Q_SLOTS:
         QTest::newRow("no prompt") << base << "PROMPT";
         QTest::newRow("bad embedding") << (base + QStringList{"--embedding", "image=" + QString::fromStdString(fixture("params.json")), "hi"})
                                        << "params.json";
-        QTest::newRow("encoder not yet") << (base + QStringList{"--image", "/tmp/dog.jpg", "hi"}) << "dog.jpg";
+        QTest::newRow("image without imagebind") << (base + QStringList{"--image", "/tmp/dog.jpg", "hi"}) << "dog.jpg";
         QTest::newRow("bad precision") << (base + QStringList{"--precision", "fp16", "hi"}) << "fp16";
         QTest::newRow("inspect not a checkpoint") << QStringList{"inspect", QString::fromStdString(fixture("params.json"))}
                                                   << "params.json";

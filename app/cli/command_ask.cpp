@@ -3,6 +3,7 @@
 #include <iostream>
 #include <map>
 
+#include "app/attachment_decoder.h"
 #include "app/cli/arguments.h"
 #include "app/cli/commands.h"
 #include "engine/engine.h"
@@ -77,6 +78,16 @@ int run_ask(int argc, char** argv) {
 
     Engine engine;
     engine.load(paths, load);
+    // Files are encoded by ImageBind once the models are loaded.
+    for (Attachment& a : request.attachments) {
+        if (!a.embedding.empty()) continue;
+        if (!engine.has_imagebind())
+            throw UsageError("--" + to_string(a.modality) + " " + a.path +
+                             " needs the ImageBind checkpoint: add --imagebind imagebind_w3D.pth (or pass --embedding).");
+        std::string note;
+        a.embedding = app::encode_attachment(engine, a.modality, a.path, &note);
+        if (!note.empty()) std::cerr << a.path << ": " << note << "\n";
+    }
     if (engine.info().demo)
         std::cerr << "Note: this is the DEMO model (tiny, random weights): its answers are random text. "
                      "Point --llama, --tokenizer and --adapter at the real LLaMA-7B and ImageBind-LLM files for real answers.\n";

@@ -7,5 +7,7 @@ int run_ask(int argc, char** argv);
 int run_tokenize(int argc, char** argv);
 int run_inspect(int argc, char** argv);
 int run_make_demo(int argc, char** argv);
+int run_embed(int argc, char** argv);
+int run_preprocess(int argc, char** argv);
 
 }  // namespace ibllm::cli

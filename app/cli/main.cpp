@@ -21,6 +21,9 @@ const char* kUsage =
     "      [--input TEXT] [--temperature 0.1] [--top-p 0.75] [--seed N] [--max-tokens 256]\n"
     "      [--precision fp32|bf16] [--threads N] [--context 2048] [--language auto|en|zh] [--ids]\n"
     "      PROMPT\n"
+    "  ibllm-cli embed --imagebind FILE [--imagebind-config FILE]\n"
+    "      (--image|--audio|--video|--point|--depth|--thermal|--imu FILE | --text TEXT) --out FILE.npy\n"
+    "  ibllm-cli preprocess (--image|--audio|--video|--point FILE) [--reference] --out FILE.npy\n"
     "  ibllm-cli tokenize --tokenizer FILE [--bos] [--eos] TEXT\n"
     "  ibllm-cli inspect FILE\n"
     "  ibllm-cli make-demo DIR\n";
@@ -39,7 +42,9 @@ int main(int argc, char** argv) {
         if (command == "tokenize") return run_tokenize(argc, argv);
         if (command == "inspect") return run_inspect(argc, argv);
         if (command == "make-demo") return run_make_demo(argc, argv);
-        std::cerr << "ibllm-cli: unknown command '" << command << "'; use ask, tokenize, inspect or make-demo.\n";
+        if (command == "embed") return run_embed(argc, argv);
+        if (command == "preprocess") return run_preprocess(argc, argv);
+        std::cerr << "ibllm-cli: unknown command '" << command << "'; use ask, embed, preprocess, tokenize, inspect or make-demo.\n";
         return 2;
     } catch (const UsageError& e) {
         std::cerr << "ibllm-cli " << command << ": " << e.what() << "\n";

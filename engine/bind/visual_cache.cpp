@@ -4,6 +4,8 @@
 
 #include <ATen/ATen.h>
 #include <faiss/Index.h>
+#include <faiss/IVFlib.h>
+#include <faiss/IndexIVF.h>
 #include <faiss/index_io.h>
 
 #include <cmath>
@@ -43,6 +45,15 @@ std::unique_ptr<VisualCache> VisualCache::open(const std::string& index_path) {
         throw Error("The visual cache " + index_path +
                     " is not a readable FAISS index; choose the knn.index file of the "
                     "release or download it again.");
+    // An IVF index only reconstructs its vectors through a direct map, which the cache
+    // needs for the retrieved features; building it is a one-off pass over the lists.
+    if (faiss::IndexIVF* ivf = faiss::ivflib::try_extract_index_ivf(index.get())) {
+        try {
+            ivf->make_direct_map(true);
+        } catch (const std::exception&) {
+            // Left without a map: enhance() then reports that the index cannot reconstruct.
+        }
+    }
     if (index->ntotal <= 0)
         throw Error("The visual cache " + index_path +
                     " holds no features; use the knn.index file of the release.");

@@ -1,0 +1,25 @@
+#pragma once
+// From a user's file to an ImageBind embedding: guess the modality, decode the file with
+// media/ into plain buffers, and hand them to the engine's encoders. This is the one place
+// that joins media/ and engine/ (they never include each other).
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/engine.h"
+
+namespace ibllm::app {
+
+// The modality a file most likely holds, from its extension; nullopt when unknown. Depth
+// and thermal images look like any image, so they are never guessed: the user says so.
+std::optional<Modality> guess_modality(const std::string& path);
+
+// Decodes `path` as `modality`. `reference_points` selects the reference loader's raw point
+// path (for parity) instead of the product's centring/scaling/sampling. Throws ibllm::Error
+// with one sentence naming the file for anything that cannot be decoded.
+EncoderInput decode_attachment(Modality modality, const std::string& path, bool reference_points = false);
+
+// decode_attachment() + Engine::embed(); `note` receives what was done to the input.
+std::vector<float> encode_attachment(Engine& engine, Modality modality, const std::string& path, std::string* note = nullptr);
+
+}  // namespace ibllm::app
