@@ -152,6 +152,40 @@ private Q_SLOTS:
         QCOMPARE(cli({"preprocess", "--video", QString::fromStdString(ib("assets/dog_audio.wav")), "--out", audio}, &err), 2);
         QVERIFY2(err.contains("dog_audio.wav") && err.trimmed().count('\n') == 0, qPrintable(err));
     }
+
+    void askAboutFiles() {
+        // `ask` with files gives the same answer as `ask` with their precomputed embeddings.
+        const QStringList model = {"--llama", QString::fromStdString(data_path("llama_adapter")), "--tokenizer",
+                                   QString::fromStdString(data_path("llama_adapter/tokenizer.model")), "--adapter",
+                                   QString::fromStdString(data_path("llama_adapter/adapter.pth")), "--precision", "fp32",
+                                   "--temperature", "0", "--max-tokens", "8", "--ids"};
+        const QString imagebind = QString::fromStdString(ib("imagebind.pth"));
+        const QString config = QString::fromStdString(ib("imagebind_config.json"));
+        const QString image = QString::fromStdString(ib("assets/dog_image.jpg"));
+        const QString audio = QString::fromStdString(ib("assets/dog_audio.wav"));
+        const QString image_npy = tmp_.filePath("dog_image.npy"), audio_npy = tmp_.filePath("dog_audio.npy");
+        QCOMPARE(cli({"embed", "--imagebind", imagebind, "--imagebind-config", config, "--image", image, "--out", image_npy}), 0);
+        QCOMPARE(cli({"embed", "--imagebind", imagebind, "--imagebind-config", config, "--audio", audio, "--out", audio_npy}), 0);
+
+        auto answer = [&](const QStringList& inputs) {
+            QProcess p;
+            p.start(QString(IBLLM_BIN_DIR) + "/ibllm-cli", QStringList{"ask"} + model + inputs + QStringList{"What is this?"});
+            p.waitForFinished(300000);
+            const QString out = QString::fromUtf8(p.readAllStandardOutput());
+            if (p.exitCode() != 0) qWarning("%s", p.readAllStandardError().constData());
+            for (const QString& line : out.split('\n'))
+                if (line.startsWith("ids: ")) return line;
+            return QString();
+        };
+        const QString from_files = answer({"--imagebind", imagebind, "--imagebind-config", config, "--image", image, "--audio",
+                                           audio, "--weight", "audio=0.5"});
+        const QString from_embeddings = answer({"--embedding", "image=" + image_npy, "--embedding", "audio=" + audio_npy,
+                                                "--weight", "audio=0.5"});
+        QVERIFY(!from_files.isEmpty());
+        QCOMPARE(from_files, from_embeddings);
+        // And the image matters: without the audio the answer changes.
+        QVERIFY(answer({"--embedding", "image=" + image_npy}) != from_embeddings);
+    }
 };
 
 QTEST_GUILESS_MAIN(TestEncodeChain)
