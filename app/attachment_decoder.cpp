@@ -23,12 +23,6 @@ std::string lower_extension(const std::string& path) {
     return ext;
 }
 
-bool one_of(const std::string& ext, std::initializer_list<const char*> list) {
-    for (const char* e : list)
-        if (ext == e) return true;
-    return false;
-}
-
 // Frames per clip and clips per video as ImageBind's data.py takes them.
 constexpr int kFramesPerClip = 2;
 
@@ -93,13 +87,27 @@ EncoderInput decode(Modality modality, const std::string& path, bool reference_p
 
 }  // namespace
 
+std::vector<std::string> attachment_extensions(Modality modality) {
+    switch (modality) {
+        case Modality::Image: return {"jpg", "jpeg", "png", "bmp", "webp", "gif", "tif", "tiff"};
+        case Modality::Audio: return {"wav", "mp3", "ogg", "oga", "flac", "m4a", "aac", "opus", "wma"};
+        case Modality::Video: return {"mp4", "mkv", "avi", "mov", "webm", "m4v", "mpg", "mpeg"};
+        case Modality::Point: return {"ply", "pcd", "xyz", "pts", "obj", "npy", "pt"};
+        case Modality::Imu: return {"csv"};
+        case Modality::Depth:
+        case Modality::Thermal:
+        case Modality::Text: return {};
+    }
+    return {};
+}
+
 std::optional<Modality> guess_modality(const std::string& path) {
-    const std::string ext = lower_extension(path);
-    if (one_of(ext, {".jpg", ".jpeg", ".png", ".bmp", ".webp", ".gif", ".tif", ".tiff"})) return Modality::Image;
-    if (one_of(ext, {".wav", ".mp3", ".ogg", ".oga", ".flac", ".m4a", ".aac", ".opus", ".wma"})) return Modality::Audio;
-    if (one_of(ext, {".mp4", ".mkv", ".avi", ".mov", ".webm", ".m4v", ".mpg", ".mpeg"})) return Modality::Video;
-    if (one_of(ext, {".ply", ".pcd", ".xyz", ".pts", ".obj", ".npy", ".pt"})) return Modality::Point;
-    if (one_of(ext, {".csv"})) return Modality::Imu;
+    std::string ext = lower_extension(path);
+    if (ext.empty()) return std::nullopt;
+    ext.erase(0, 1);  // the dot
+    for (Modality m : {Modality::Image, Modality::Audio, Modality::Video, Modality::Point, Modality::Imu})
+        for (const std::string& e : attachment_extensions(m))
+            if (e == ext) return m;
     return std::nullopt;
 }
 

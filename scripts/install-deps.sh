@@ -20,6 +20,9 @@ PACKAGES=(
   portaudio19-dev libasound2-dev libpcl-dev
   # headless GUI tests and test media made at test time
   xvfb xauth ffmpeg sox espeak-ng
+  # screenshots of the app under Xvfb (scripts/screenshot.sh uses `import`), and a CJK
+  # font so that the Chinese UI and answers render on a minimal system
+  imagemagick fonts-wqy-microhei
 )
 
 missing=()

@@ -1,0 +1,137 @@
+#include "app/engine_worker.h"
+
+#include <QDir>
+#include <QFileInfo>
+
+namespace ibllm::app {
+
+std::vector<float> precomputedEmbeddingOnly(Engine&, const Attachment& attachment) {
+    if (QFileInfo(fromStd(attachment.path)).suffix().compare(QLatin1String("npy"), Qt::CaseInsensitive) == 0) {
+        try {
+            return read_embedding_npy(attachment.path);
+        } catch (const Error&) {
+            // Not a single vector (e.g. a point cloud saved as .npy): leave it to the encoders.
+        }
+    }
+    return {};
+}
+
+EngineWorker::EngineWorker(QObject* parent) : QObject(parent) { registerEngineMetaTypes(); }
+
+EngineWorker::~EngineWorker() = default;
+
+void EngineWorker::setAttachmentEncoder(AttachmentEncoder encoder) {
+    encoder_ = encoder ? std::move(encoder) : AttachmentEncoder(precomputedEmbeddingOnly);
+}
+
+void EngineWorker::cancel(quint64 requestId) {
+    quint64 seen = cancelledUpTo_.load();
+    while (seen < requestId && !cancelledUpTo_.compare_exchange_weak(seen, requestId)) {
+    }
+    // Engine::ask() clears its flag when it starts, so a cancel that lands before the
+    // request begins is caught again by the token callback through cancelledUpTo_.
+    std::unique_lock<std::mutex> lock(engineSwap_, std::try_to_lock);
+    if (lock.owns_lock()) engine_.cancel();
+}
+
+void EngineWorker::cancelLoading() { loadCancelRequested_.store(true); }
+
+ibllm::ModelPaths EngineWorker::demoModelPaths(const QString& dir) {
+    const QDir d(dir);
+    ibllm::ModelPaths p;
+    p.llama_dir = toStd(d.absolutePath());
+    p.tokenizer = toStd(d.absoluteFilePath(QStringLiteral("tokenizer.model")));
+    p.adapter = toStd(d.absoluteFilePath(QStringLiteral("adapter.pth")));
+    p.cache = toStd(d.absoluteFilePath(QStringLiteral("knn.index")));
+    return p;
+}
+
+void EngineWorker::reportProgress(const std::string& stage, double fraction) {
+    // Throwing out of the engine's progress callback is how a load is abandoned: the engine
+    // builds the new model aside and swaps it in only at the end, so nothing is half-loaded.
+    if (loadCancelRequested_.load()) throw Cancelled();
+    Q_EMIT progress(fromStd(stage), fraction);
+}
+
+void EngineWorker::runLoad(const std::function<void()>& body) {
+    try {
+        if (loadCancelRequested_.load()) throw Cancelled();
+        body();
+        loadCancelRequested_.store(false);
+        Q_EMIT loaded(engine_.info());
+    } catch (const Cancelled&) {
+        loadCancelRequested_.store(false);
+        Q_EMIT loadFailed(tr("Loading was cancelled."), true);
+    } catch (const Error& e) {
+        loadCancelRequested_.store(false);
+        Q_EMIT loadFailed(QString::fromUtf8(e.what()), false);
+    } catch (const std::bad_alloc&) {
+        loadCancelRequested_.store(false);
+        Q_EMIT loadFailed(tr("There is not enough memory to load this model; close other programs or choose bf16 precision."),
+                          false);
+    } catch (const std::exception& e) {
+        loadCancelRequested_.store(false);
+        Q_EMIT loadFailed(tr("Loading failed with an internal error: %1").arg(QString::fromUtf8(e.what())), false);
+    }
+}
+
+void EngineWorker::loadModels(const ibllm::ModelPaths& paths, const ibllm::LoadOptions& options) {
+    runLoad([&] {
+        std::lock_guard<std::mutex> lock(engineSwap_);
+        engine_.load(paths, options, [this](const std::string& stage, double f) { reportProgress(stage, f); });
+    });
+}
+
+void EngineWorker::loadDemoModel(const QString& dir, const ibllm::LoadOptions& options) {
+    runLoad([&] {
+        const std::string folder = toStd(QDir(dir).absolutePath());
+        if (!is_demo_model(folder)) {
+            if (!QDir().mkpath(dir))
+                throw Error(toStd(tr("Cannot create the folder %1 for the demo model; check that it is writable.").arg(dir)));
+            // Writing takes a second or two; it gets the first fifth of the bar.
+            write_demo_model(folder, [this](const std::string& stage, double f) { reportProgress(stage, 0.2 * f); });
+        }
+        std::lock_guard<std::mutex> lock(engineSwap_);
+        engine_.load(demoModelPaths(dir), options,
+                     [this](const std::string& stage, double f) { reportProgress(stage, 0.2 + 0.8 * f); });
+    });
+}
+
+void EngineWorker::ask(quint64 requestId, const ibllm::AskRequest& request) {
+    auto cancelledStats = [] {
+        AskStats s;
+        s.cancelled = true;
+        return s;
+    };
+    if (isCancelled(requestId)) {
+        Q_EMIT finished(requestId, cancelledStats());
+        return;
+    }
+    try {
+        AskRequest r = request;
+        for (Attachment& a : r.attachments) {
+            if (isCancelled(requestId)) {
+                Q_EMIT finished(requestId, cancelledStats());
+                return;
+            }
+            if (a.embedding.empty()) a.embedding = encoder_(engine_, a);
+        }
+        AskStats stats = engine_.ask(r, [&](const std::string& text) {
+            if (isCancelled(requestId)) engine_.cancel();  // same thread: always safe
+            Q_EMIT token(requestId, QString::fromUtf8(text.data(), static_cast<int>(text.size())));
+        });
+        Q_EMIT finished(requestId, stats);
+    } catch (const Cancelled&) {
+        Q_EMIT finished(requestId, cancelledStats());
+    } catch (const Error& e) {
+        Q_EMIT failed(requestId, QString::fromUtf8(e.what()));
+    } catch (const std::bad_alloc&) {
+        Q_EMIT failed(requestId, tr("The engine ran out of memory; lower the max tokens or close other programs."));
+    } catch (const std::exception& e) {
+        Q_EMIT failed(requestId, tr("The engine failed with an internal error: %1").arg(QString::fromUtf8(e.what())));
+    }
+}
+
+void EngineWorker::resetConversation() { engine_.reset_conversation(); }
+
+}  // namespace ibllm::app

@@ -1,0 +1,44 @@
+#pragma once
+// The row of attachment chips above the composer. Files come in from drag and drop, paste
+// and the file dialog; each becomes a chip with its modality guessed from the extension, and
+// a file that cannot be attached gets one sentence saying why.
+#include <QList>
+#include <QScrollArea>
+#include <QStringList>
+
+#include "app/attachment_spec.h"
+
+class QHBoxLayout;
+
+namespace ibllm::ui {
+
+class AttachmentChip;
+
+class AttachmentBar : public QScrollArea {
+    Q_OBJECT
+public:
+    explicit AttachmentBar(QWidget* parent = nullptr);
+
+    // Adds a chip per usable file and returns one sentence per file that was not added.
+    QStringList addFiles(const QStringList& paths);
+    void addAttachment(const app::AttachmentSpec& spec);
+    void clear();
+
+    QList<app::AttachmentSpec> attachments() const;
+    QList<AttachmentChip*> chips() const;
+    int count() const { return int(chips().size()); }
+
+    // The file dialog's filter, in the UI language.
+    static QString fileDialogFilter();
+
+Q_SIGNALS:
+    void changed();
+
+private:
+    void removeChip(AttachmentChip* chip);
+
+    QWidget* row_;
+    QHBoxLayout* layout_;
+};
+
+}  // namespace ibllm::ui

@@ -1,0 +1,229 @@
+#include "ui/settings_panel.h"
+
+#include <QComboBox>
+#include <QDoubleSpinBox>
+#include <QEvent>
+#include <QFormLayout>
+#include <QGroupBox>
+#include <QLabel>
+#include <QLocale>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QVBoxLayout>
+
+namespace ibllm::ui {
+
+namespace {
+
+QDoubleSpinBox* decimalBox(QWidget* parent, double lo, double hi, double step, int decimals) {
+    auto* box = new QDoubleSpinBox(parent);
+    box->setRange(lo, hi);
+    box->setSingleStep(step);
+    box->setDecimals(decimals);
+    box->setKeyboardTracking(false);
+    return box;
+}
+
+QLabel* noteLabel(QWidget* parent) {
+    auto* label = new QLabel(parent);
+    label->setWordWrap(true);
+    label->setForegroundRole(QPalette::PlaceholderText);
+    return label;
+}
+
+}  // namespace
+
+SettingsPanel::SettingsPanel(QWidget* parent) : QWidget(parent) {
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(8, 8, 8, 8);
+
+    answerGroup_ = new QGroupBox(this);
+    auto* answerForm = new QFormLayout(answerGroup_);
+    temperatureLabel_ = new QLabel(answerGroup_);
+    temperature_ = decimalBox(answerGroup_, 0.0, 2.0, 0.05, 2);
+    topPLabel_ = new QLabel(answerGroup_);
+    topP_ = decimalBox(answerGroup_, 0.0, 1.0, 0.05, 2);
+    maxTokensLabel_ = new QLabel(answerGroup_);
+    maxTokens_ = new QSpinBox(answerGroup_);
+    maxTokens_->setRange(1, 2048);
+    maxTokens_->setSingleStep(32);
+    maxTokens_->setKeyboardTracking(false);
+    answerLanguageLabel_ = new QLabel(answerGroup_);
+    answerLanguage_ = new QComboBox(answerGroup_);
+    answerLanguage_->addItem(QString(), int(AnswerLanguage::Auto));
+    answerLanguage_->addItem(QStringLiteral("English"), int(AnswerLanguage::English));
+    answerLanguage_->addItem(QStringLiteral("中文"), int(AnswerLanguage::Chinese));
+    answerForm->addRow(temperatureLabel_, temperature_);
+    answerForm->addRow(topPLabel_, topP_);
+    answerForm->addRow(maxTokensLabel_, maxTokens_);
+    answerForm->addRow(answerLanguageLabel_, answerLanguage_);
+    layout->addWidget(answerGroup_);
+
+    cacheGroup_ = new QGroupBox(this);
+    cacheGroup_->setCheckable(true);
+    auto* cacheForm = new QFormLayout(cacheGroup_);
+    cacheNote_ = noteLabel(cacheGroup_);
+    kLabel_ = new QLabel(cacheGroup_);
+    k_ = new QSpinBox(cacheGroup_);
+    k_->setRange(1, 100);
+    k_->setKeyboardTracking(false);
+    tLabel_ = new QLabel(cacheGroup_);
+    t_ = decimalBox(cacheGroup_, 0.0, 100.0, 1.0, 1);
+    wLabel_ = new QLabel(cacheGroup_);
+    w_ = decimalBox(cacheGroup_, 0.0, 1.0, 0.05, 2);
+    cacheForm->addRow(cacheNote_);
+    cacheForm->addRow(kLabel_, k_);
+    cacheForm->addRow(tLabel_, t_);
+    cacheForm->addRow(wLabel_, w_);
+    layout->addWidget(cacheGroup_);
+
+    reset_ = new QPushButton(this);
+    layout->addWidget(reset_, 0, Qt::AlignRight);
+
+    modelGroup_ = new QGroupBox(this);
+    auto* modelLayout = new QVBoxLayout(modelGroup_);
+    modelInfo_ = new QLabel(modelGroup_);
+    modelInfo_->setWordWrap(true);
+    modelInfo_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    chooseModel_ = new QPushButton(modelGroup_);
+    demoModel_ = new QPushButton(modelGroup_);
+    modelLayout->addWidget(modelInfo_);
+    modelLayout->addWidget(chooseModel_);
+    modelLayout->addWidget(demoModel_);
+    layout->addWidget(modelGroup_);
+
+    interfaceGroup_ = new QGroupBox(this);
+    auto* interfaceForm = new QFormLayout(interfaceGroup_);
+    interfaceLanguageLabel_ = new QLabel(interfaceGroup_);
+    interfaceLanguage_ = new QComboBox(interfaceGroup_);
+    interfaceLanguage_->addItem(QString(), QStringLiteral("system"));
+    interfaceLanguage_->addItem(QStringLiteral("English"), QStringLiteral("en"));
+    interfaceLanguage_->addItem(QStringLiteral("简体中文"), QStringLiteral("zh_CN"));
+    interfaceForm->addRow(interfaceLanguageLabel_, interfaceLanguage_);
+    layout->addWidget(interfaceGroup_);
+    layout->addStretch(1);
+
+    for (QDoubleSpinBox* box : {temperature_, topP_, t_, w_})
+        connect(box, &QDoubleSpinBox::valueChanged, this, &SettingsPanel::emitChanged);
+    for (QSpinBox* box : {maxTokens_, k_}) connect(box, &QSpinBox::valueChanged, this, &SettingsPanel::emitChanged);
+    connect(answerLanguage_, &QComboBox::currentIndexChanged, this, &SettingsPanel::emitChanged);
+    connect(cacheGroup_, &QGroupBox::toggled, this, &SettingsPanel::emitChanged);
+    connect(reset_, &QPushButton::clicked, this, &SettingsPanel::resetDefaults);
+    connect(chooseModel_, &QPushButton::clicked, this, &SettingsPanel::chooseModelRequested);
+    connect(demoModel_, &QPushButton::clicked, this, &SettingsPanel::demoModelRequested);
+    connect(interfaceLanguage_, &QComboBox::currentIndexChanged, this, [this] {
+        if (!updating_) Q_EMIT interfaceLanguageChanged(interfaceLanguage());
+    });
+
+    setAnswerSettings(app::AnswerSettings{});
+    retranslate();
+}
+
+void SettingsPanel::retranslate() {
+    answerGroup_->setTitle(tr("Answer"));
+    temperatureLabel_->setText(tr("Temperature"));
+    temperature_->setToolTip(tr("Higher is more varied, 0 always picks the likeliest word (the reference uses 0.1)"));
+    topPLabel_->setText(tr("Top-p"));
+    topP_->setToolTip(tr("Sample only from the likeliest words that together reach this probability (0.75 in the reference)"));
+    maxTokensLabel_->setText(tr("Max tokens"));
+    maxTokens_->setToolTip(tr("The longest answer, in tokens (a token is about three quarters of an English word)"));
+    answerLanguageLabel_->setText(tr("Answer language"));
+    answerLanguage_->setItemText(0, tr("Automatic"));
+    answerLanguage_->setToolTip(tr("Automatic answers in the language of the question"));
+
+    cacheGroup_->setTitle(tr("Visual cache"));
+    cacheGroup_->setToolTip(tr("Mixes the attachments' embedding with similar images from knn.index before answering; "
+                               "this reduces hallucination on unusual inputs"));
+    kLabel_->setText(tr("Neighbours (k)"));
+    k_->setToolTip(tr("How many similar cached images to retrieve (default 10)"));
+    tLabel_->setText(tr("Sharpness (t)"));
+    t_->setToolTip(tr("Softmax temperature of the similarity weights (default 20)"));
+    wLabel_->setText(tr("Mix (w)"));
+    w_->setToolTip(tr("How much of the retrieved mean replaces the input embedding (default 0.5)"));
+    reset_->setText(tr("Reset to defaults"));
+
+    modelGroup_->setTitle(tr("Model"));
+    chooseModel_->setText(tr("Choose model files…"));
+    demoModel_->setText(tr("Use the demo model"));
+    interfaceGroup_->setTitle(tr("Interface"));
+    interfaceLanguageLabel_->setText(tr("Language"));
+    const QString systemLanguage = QLocale::system().nativeLanguageName();
+    interfaceLanguage_->setItemText(0, systemLanguage.isEmpty() ? tr("System") : tr("System (%1)").arg(systemLanguage));
+    setModelInfo(info_, loaded_);
+}
+
+void SettingsPanel::changeEvent(QEvent* event) {
+    QWidget::changeEvent(event);
+    if (event->type() == QEvent::LanguageChange) retranslate();
+}
+
+app::AnswerSettings SettingsPanel::answerSettings() const {
+    app::AnswerSettings s;
+    s.sampling.temperature = temperature_->value();
+    s.sampling.top_p = topP_->value();
+    s.sampling.max_tokens = maxTokens_->value();
+    s.language = static_cast<AnswerLanguage>(answerLanguage_->currentData().toInt());
+    s.cache.enabled = cacheGroup_->isChecked();
+    s.cache.k = k_->value();
+    s.cache.t = t_->value();
+    s.cache.w = w_->value();
+    return s;
+}
+
+void SettingsPanel::setAnswerSettings(const app::AnswerSettings& s) {
+    updating_ = true;
+    temperature_->setValue(s.sampling.temperature);
+    topP_->setValue(s.sampling.top_p);
+    maxTokens_->setValue(s.sampling.max_tokens);
+    answerLanguage_->setCurrentIndex(qMax(0, answerLanguage_->findData(int(s.language))));
+    cacheGroup_->setChecked(s.cache.enabled);
+    k_->setValue(s.cache.k);
+    t_->setValue(s.cache.t);
+    w_->setValue(s.cache.w);
+    updating_ = false;
+}
+
+void SettingsPanel::emitChanged() {
+    if (!updating_) Q_EMIT answerSettingsChanged(answerSettings());
+}
+
+void SettingsPanel::resetDefaults() {
+    setAnswerSettings(app::AnswerSettings{});
+    emitChanged();
+}
+
+QString SettingsPanel::interfaceLanguage() const { return interfaceLanguage_->currentData().toString(); }
+
+void SettingsPanel::setInterfaceLanguage(const QString& code) {
+    updating_ = true;
+    interfaceLanguage_->setCurrentIndex(qMax(0, interfaceLanguage_->findData(code)));
+    updating_ = false;
+}
+
+void SettingsPanel::setModelInfo(const ibllm::ModelInfo& info, bool loaded) {
+    info_ = info;
+    loaded_ = loaded;
+    cacheLoaded_ = loaded && info.has_cache;
+    if (!loaded) {
+        modelInfo_->setText(tr("No model is loaded."));
+    } else if (info.demo) {
+        modelInfo_->setText(tr("Demo model: tiny, random weights (%1 layers, dim %2). Its answers are random text.")
+                                .arg(info.layers)
+                                .arg(info.dim));
+    } else {
+        QString text = tr("%1, %2 layers, %3 precision, context %4 tokens")
+                           .arg(QString::fromStdString(info.llama))
+                           .arg(info.layers)
+                           .arg(QString::fromStdString(info.precision))
+                           .arg(info.context);
+        if (info.has_cache)
+            text += QLatin1Char('\n') + tr("Visual cache: %1 images").arg(QLocale().toString(qlonglong(info.cache_entries)));
+        modelInfo_->setText(text);
+    }
+    // The cache settings stay editable (they are remembered) but say when they do nothing.
+    cacheNote_->setText(cacheLoaded_ ? QString()
+                                     : tr("No knn.index is loaded; choose one in the model files to use the cache."));
+    cacheNote_->setVisible(!cacheLoaded_);
+}
+
+}  // namespace ibllm::ui

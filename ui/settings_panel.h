@@ -1,0 +1,88 @@
+#pragma once
+// The side panel: how answers are made (temperature, top-p, max tokens, answer language,
+// visual cache k / t / w), which model is loaded, and the interface language.
+#include <QWidget>
+
+#include "app/answer_settings.h"
+#include "engine/engine.h"
+
+class QCheckBox;
+class QComboBox;
+class QDoubleSpinBox;
+class QFormLayout;
+class QGroupBox;
+class QLabel;
+class QPushButton;
+class QSpinBox;
+
+namespace ibllm::ui {
+
+class SettingsPanel : public QWidget {
+    Q_OBJECT
+public:
+    explicit SettingsPanel(QWidget* parent = nullptr);
+
+    app::AnswerSettings answerSettings() const;
+    void setAnswerSettings(const app::AnswerSettings& settings);
+
+    // "system", "en" or "zh_CN".
+    QString interfaceLanguage() const;
+    void setInterfaceLanguage(const QString& code);
+
+    // What is loaded; nullptr-like empty info while nothing is.
+    void setModelInfo(const ibllm::ModelInfo& info, bool loaded);
+
+    QDoubleSpinBox* temperatureBox() const { return temperature_; }
+    QComboBox* answerLanguageBox() const { return answerLanguage_; }
+
+Q_SIGNALS:
+    void answerSettingsChanged(const ibllm::app::AnswerSettings& settings);
+    void interfaceLanguageChanged(const QString& code);
+    void chooseModelRequested();
+    void demoModelRequested();
+
+protected:
+    void changeEvent(QEvent* event) override;
+
+private:
+    void retranslate();
+    void emitChanged();
+    void resetDefaults();
+
+    bool updating_ = false;
+    bool cacheLoaded_ = false;
+    ibllm::ModelInfo info_;
+    bool loaded_ = false;
+
+    QGroupBox* answerGroup_;
+    QLabel* temperatureLabel_;
+    QDoubleSpinBox* temperature_;
+    QLabel* topPLabel_;
+    QDoubleSpinBox* topP_;
+    QLabel* maxTokensLabel_;
+    QSpinBox* maxTokens_;
+    QLabel* answerLanguageLabel_;
+    QComboBox* answerLanguage_;
+
+    QGroupBox* cacheGroup_;
+    QLabel* cacheNote_;
+    QLabel* kLabel_;
+    QSpinBox* k_;
+    QLabel* tLabel_;
+    QDoubleSpinBox* t_;
+    QLabel* wLabel_;
+    QDoubleSpinBox* w_;
+
+    QPushButton* reset_;
+
+    QGroupBox* modelGroup_;
+    QLabel* modelInfo_;
+    QPushButton* chooseModel_;
+    QPushButton* demoModel_;
+
+    QGroupBox* interfaceGroup_;
+    QLabel* interfaceLanguageLabel_;
+    QComboBox* interfaceLanguage_;
+};
+
+}  // namespace ibllm::ui
