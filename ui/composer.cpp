@@ -19,6 +19,7 @@
 
 #include "ui/attachment_bar.h"
 #include "ui/notice_banner.h"
+#include "ui/recording_control.h"
 
 namespace ibllm::ui {
 
@@ -128,7 +129,9 @@ Composer::Composer(QWidget* parent) : QWidget(parent) {
     editor_ = new PromptEdit(this);
     send_ = new QPushButton(this);
     send_->setDefault(true);
+    recorder_ = new RecordingControl(this);
     row->addWidget(attach_, 0, Qt::AlignBottom);
+    row->addWidget(recorder_, 0, Qt::AlignBottom);
     row->addWidget(editor_, 1);
     row->addWidget(send_, 0, Qt::AlignBottom);
     layout->addLayout(row);
@@ -144,6 +147,8 @@ Composer::Composer(QWidget* parent) : QWidget(parent) {
     connect(editor_, &PromptEdit::filesPasted, this, &Composer::attachFiles);
     connect(editor_, &PromptEdit::imagePasted, this, &Composer::attachPastedImage);
     connect(attach_, &QToolButton::clicked, this, &Composer::attachRequested);
+    connect(recorder_, &RecordingControl::recordingSaved, this, [this](const QString& path) { attachFiles({path}); });
+    connect(recorder_, &RecordingControl::problem, this, &Composer::showProblem);
     connect(send_, &QPushButton::clicked, this, [this] {
         if (generating_)
             Q_EMIT stopRequested();

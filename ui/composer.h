@@ -15,6 +15,7 @@ namespace ibllm::ui {
 
 class AttachmentBar;
 class NoticeBanner;
+class RecordingControl;
 
 class PromptEdit : public QPlainTextEdit {
     Q_OBJECT
@@ -51,6 +52,8 @@ public:
     PromptHistory& history() { return editor_->history(); }
     NoticeBanner* notice() const { return notice_; }
     QPushButton* sendButton() const { return send_; }
+    // Record from the microphone (the recording becomes an audio chip) and the "live" toggle.
+    RecordingControl* recorder() const { return recorder_; }
 
     // Adds chips for the files; the ones that cannot be attached are explained in the notice.
     QStringList attachFiles(const QStringList& paths);
@@ -83,6 +86,7 @@ private:
     AttachmentBar* bar_;
     PromptEdit* editor_;
     QToolButton* attach_;
+    RecordingControl* recorder_;
     QPushButton* send_;
     QLabel* hint_;
     QString pasteFolder_;

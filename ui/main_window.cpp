@@ -4,6 +4,7 @@
 #include <QApplication>
 #include <QCloseEvent>
 #include <QDir>
+#include <QDockWidget>
 #include <QDragEnterEvent>
 #include <QDropEvent>
 #include <QFileDialog>
@@ -34,6 +35,9 @@
 #include "ui/message_widget.h"
 #include "ui/model_dialog.h"
 #include "ui/notice_banner.h"
+#include "media/points/point_cloud_file.h"
+#include "ui/point_cloud_panel.h"
+#include "ui/recording_control.h"
 #include "ui/settings_panel.h"
 #include "ui/ui_language.h"
 
@@ -97,6 +101,16 @@ MainWindow::MainWindow(app::ConversationStore& store, app::EngineWorker& worker,
     splitter_->setSizes({230, 700, 270});
     setCentralWidget(splitter_);
 
+    // The point-cloud viewer docks below the chat. Its panel is made only when the first
+    // cloud that loads is attached: an OpenGL widget switches the whole window to OpenGL
+    // composition, which platforms without OpenGL (offscreen) cannot do.
+    cloudPanel_ = nullptr;
+    cloudDock_ = new QDockWidget(this);
+    cloudDock_->setObjectName(QStringLiteral("pointCloudDock"));
+    cloudDock_->setAllowedAreas(Qt::BottomDockWidgetArea | Qt::RightDockWidgetArea);
+    addDockWidget(Qt::BottomDockWidgetArea, cloudDock_);
+    cloudDock_->hide();
+
     modelStatus_ = new QLabel(this);
     progress_ = new QProgressBar(this);
     progress_->setRange(0, 1000);
@@ -125,6 +139,9 @@ MainWindow::MainWindow(app::ConversationStore& store, app::EngineWorker& worker,
     connect(composer_, &Composer::sendRequested, this, &MainWindow::sendQuestion);
     connect(composer_, &Composer::stopRequested, this, &MainWindow::stop);
     connect(composer_, &Composer::attachRequested, this, &MainWindow::attachFilesWithDialog);
+    connect(composer_->attachments(), &AttachmentBar::changed, this, &MainWindow::showAttachedPointCloud);
+    // PortAudio device indices change between sessions, so the choice is not saved.
+    connect(settingsPanel_, &SettingsPanel::microphoneChanged, composer_->recorder(), &RecordingControl::setDevice);
     connect(chat_, &ChatView::stopRequested, this, &MainWindow::stop);
     connect(chat_, &ChatView::regenerateRequested, this, &MainWindow::regenerate);
     connect(chat_, &ChatView::editSubmitted, this, &MainWindow::resend);
@@ -224,7 +241,40 @@ void MainWindow::buildMenus() {
     });
 }
 
+void MainWindow::showAttachedPointCloud() {
+    const QList<app::AttachmentSpec> specs = composer_->attachments()->attachments();
+    for (auto it = specs.crbegin(); it != specs.crend(); ++it) {
+        if (it->modality != ibllm::Modality::Point) continue;
+        const QString path = QFileInfo(it->path).absoluteFilePath();
+        if (!cloudPanel_) {
+            try {
+                media::load_point_cloud(path.toStdString());
+            } catch (const std::exception&) {
+                return;  // the chip's own check explains the file
+            }
+            cloudPanel_ = new PointCloudPanel(cloudDock_);
+            cloudDock_->setWidget(cloudPanel_);
+            connect(cloudPanel_, &PointCloudPanel::askRequested, this, &MainWindow::askAboutPointCloud);
+        }
+        if (path == cloudPanel_->filePath()) return;  // already shown
+        // A file that does not load as a cloud (an embedding .npy, a broken .ply) keeps its
+        // chip, whose check explains it; the viewer opens only for a cloud it can draw.
+        if (cloudPanel_->showFile(path)) cloudDock_->show();
+        return;
+    }
+}
+
+void MainWindow::askAboutPointCloud(const QString& path) {
+    const QString wanted = QFileInfo(path).absoluteFilePath();
+    bool attached = false;
+    for (const app::AttachmentSpec& spec : composer_->attachments()->attachments())
+        attached = attached || QFileInfo(spec.path).absoluteFilePath() == wanted;
+    if (!attached) composer_->attachFiles({path});
+    composer_->editor()->setFocus();
+}
+
 void MainWindow::retranslate() {
+    cloudDock_->setWindowTitle(tr("Point cloud"));
     fileMenu_->setTitle(tr("&File"));
     newAction_->setText(tr("&New chat"));
     attachAction_->setText(tr("&Attach files…"));
@@ -471,7 +521,15 @@ void MainWindow::sendQuestion(const QString& text) {
         composer_->showProblem(tr("The model is not loaded yet; your question stays here until it is."));
         return;
     }
-    const QList<app::AttachmentSpec> attachments = composer_->attachments()->attachments();
+    QList<app::AttachmentSpec> attachments = composer_->attachments()->attachments();
+    // "Live" microphone: the last seconds of sound go with the question as an audio clip.
+    const QString liveClip = composer_->recorder()->takeLiveClip();
+    if (!liveClip.isEmpty()) {
+        app::AttachmentSpec clip;
+        clip.modality = ibllm::Modality::Audio;
+        clip.path = liveClip;
+        attachments.append(clip);
+    }
     composer_->takeQuestion();
     settings_.setValue(kHistoryKey, composer_->history().entries());
     ask(text, attachments);

@@ -15,6 +15,7 @@
 #include "app/model_config.h"
 
 class QAction;
+class QDockWidget;
 class QLabel;
 class QProgressBar;
 class QPushButton;
@@ -28,6 +29,7 @@ class Composer;
 class ConversationSidebar;
 class MessageWidget;
 class NoticeBanner;
+class PointCloudPanel;
 class SettingsPanel;
 
 class MainWindow : public QMainWindow {
@@ -50,6 +52,10 @@ public:
     ConversationSidebar* sidebar() const { return sidebar_; }
     SettingsPanel* settingsPanel() const { return settingsPanel_; }
     NoticeBanner* modelBanner() const { return banner_; }
+    // The 3D viewer, shown below the chat when a point cloud that loads is attached;
+    // nullptr until the first such cloud.
+    PointCloudPanel* pointCloudPanel() const { return cloudPanel_; }
+    QDockWidget* pointCloudDock() const { return cloudDock_; }
     QAction* stopAction() const { return stopAction_; }
 
     bool isModelReady() const { return modelLoaded_ && !loading_; }
@@ -109,6 +115,10 @@ private:
     void resend(MessageWidget* question, const QString& text);
     qint64 ensureConversation(const QString& firstQuestion);
     void showStoreError(const QString& fallback);
+    // Shows the newest point-cloud attachment in the viewer (only when it loads).
+    void showAttachedPointCloud();
+    // "Ask about this cloud": makes sure the cloud is attached and focuses the prompt.
+    void askAboutPointCloud(const QString& path);
 
     void onProgress(const QString& stage, double fraction);
     void onLoaded(const ibllm::ModelInfo& info);
@@ -145,6 +155,8 @@ private:
     QLabel* modelStatus_;
     QProgressBar* progress_;
     QPushButton* cancelLoad_;
+    QDockWidget* cloudDock_;
+    PointCloudPanel* cloudPanel_;
 
     QMenu* fileMenu_;
     QMenu* chatMenu_;

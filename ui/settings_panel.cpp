@@ -8,8 +8,11 @@
 #include <QLabel>
 #include <QLocale>
 #include <QPushButton>
+#include <QScopedValueRollback>
 #include <QSpinBox>
 #include <QVBoxLayout>
+
+#include "media/capture/input_devices.h"
 
 namespace ibllm::ui {
 
@@ -100,6 +103,16 @@ SettingsPanel::SettingsPanel(QWidget* parent) : QWidget(parent) {
     interfaceLanguage_->addItem(QStringLiteral("English"), QStringLiteral("en"));
     interfaceLanguage_->addItem(QStringLiteral("简体中文"), QStringLiteral("zh_CN"));
     interfaceForm->addRow(interfaceLanguageLabel_, interfaceLanguage_);
+    microphoneLabel_ = new QLabel(interfaceGroup_);
+    microphone_ = new QComboBox(interfaceGroup_);
+    microphone_->addItem(QString(), -1);  // the default input, named in retranslate()
+    refreshMicrophones_ = new QPushButton(interfaceGroup_);
+    microphoneProblem_ = new QLabel(interfaceGroup_);
+    microphoneProblem_->setWordWrap(true);
+    microphoneProblem_->hide();
+    interfaceForm->addRow(microphoneLabel_, microphone_);
+    interfaceForm->addRow(QString(), refreshMicrophones_);
+    interfaceForm->addRow(microphoneProblem_);
     layout->addWidget(interfaceGroup_);
     layout->addStretch(1);
 
@@ -111,6 +124,10 @@ SettingsPanel::SettingsPanel(QWidget* parent) : QWidget(parent) {
     connect(reset_, &QPushButton::clicked, this, &SettingsPanel::resetDefaults);
     connect(chooseModel_, &QPushButton::clicked, this, &SettingsPanel::chooseModelRequested);
     connect(demoModel_, &QPushButton::clicked, this, &SettingsPanel::demoModelRequested);
+    connect(refreshMicrophones_, &QPushButton::clicked, this, &SettingsPanel::refreshMicrophones);
+    connect(microphone_, &QComboBox::currentIndexChanged, this, [this] {
+        if (!updating_) Q_EMIT microphoneChanged(microphoneDevice());
+    });
     connect(interfaceLanguage_, &QComboBox::currentIndexChanged, this, [this] {
         if (!updating_) Q_EMIT interfaceLanguageChanged(interfaceLanguage());
     });
@@ -147,6 +164,9 @@ void SettingsPanel::retranslate() {
     demoModel_->setText(tr("Use the demo model"));
     interfaceGroup_->setTitle(tr("Interface"));
     interfaceLanguageLabel_->setText(tr("Language"));
+    microphoneLabel_->setText(tr("Microphone"));
+    microphone_->setItemText(0, tr("Default input"));
+    refreshMicrophones_->setText(tr("Find microphones"));
     const QString systemLanguage = QLocale::system().nativeLanguageName();
     interfaceLanguage_->setItemText(0, systemLanguage.isEmpty() ? tr("System") : tr("System (%1)").arg(systemLanguage));
     setModelInfo(info_, loaded_);
@@ -224,6 +244,38 @@ void SettingsPanel::setModelInfo(const ibllm::ModelInfo& info, bool loaded) {
     cacheNote_->setText(cacheLoaded_ ? QString()
                                      : tr("No knn.index is loaded; choose one in the model files to use the cache."));
     cacheNote_->setVisible(!cacheLoaded_);
+}
+
+}  // namespace ibllm::ui
+
+namespace ibllm::ui {
+
+int SettingsPanel::microphoneDevice() const {
+    return microphone_->currentData().isValid() ? microphone_->currentData().toInt() : -1;
+}
+
+void SettingsPanel::refreshMicrophones() {
+    const int current = microphoneDevice();
+    std::vector<media::InputDevice> devices;
+    QString problem;
+    try {
+        devices = media::list_input_devices();
+        if (devices.empty())
+            problem = tr("No microphone was found; connect one and press \"Find microphones\" again.");
+    } catch (const std::exception& e) {
+        problem = QString::fromStdString(e.what());
+    }
+    {
+        const QScopedValueRollback<bool> quiet(updating_, true);
+        while (microphone_->count() > 1) microphone_->removeItem(1);
+        for (const media::InputDevice& d : devices)
+            microphone_->addItem(QString::fromStdString(d.name), d.index);
+        const int found = microphone_->findData(current);
+        microphone_->setCurrentIndex(found >= 0 ? found : 0);
+    }
+    microphoneProblem_->setText(problem);
+    microphoneProblem_->setVisible(!problem.isEmpty());
+    if (microphoneDevice() != current) Q_EMIT microphoneChanged(microphoneDevice());
 }
 
 }  // namespace ibllm::ui

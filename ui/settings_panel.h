@@ -32,12 +32,20 @@ public:
     // What is loaded; nullptr-like empty info while nothing is.
     void setModelInfo(const ibllm::ModelInfo& info, bool loaded);
 
+    // The PortAudio input device to record from; -1: the system's default input.
+    int microphoneDevice() const;
+    // Lists the input devices again (PortAudio starts only here, not with the panel); a
+    // failure is shown next to the list.
+    void refreshMicrophones();
+    QComboBox* microphoneBox() const { return microphone_; }
+
     QDoubleSpinBox* temperatureBox() const { return temperature_; }
     QComboBox* answerLanguageBox() const { return answerLanguage_; }
 
 Q_SIGNALS:
     void answerSettingsChanged(const ibllm::app::AnswerSettings& settings);
     void interfaceLanguageChanged(const QString& code);
+    void microphoneChanged(int deviceIndex);
     void chooseModelRequested();
     void demoModelRequested();
 
@@ -83,6 +91,10 @@ private:
     QGroupBox* interfaceGroup_;
     QLabel* interfaceLanguageLabel_;
     QComboBox* interfaceLanguage_;
+    QLabel* microphoneLabel_;
+    QComboBox* microphone_;
+    QPushButton* refreshMicrophones_;
+    QLabel* microphoneProblem_;
 };
 
 }  // namespace ibllm::ui
