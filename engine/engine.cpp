@@ -125,7 +125,8 @@ void Engine::load(const ModelPaths& paths, const LoadOptions& options, const Pro
 
     LlamaWeights weights = load_llama_weights(
         paths.llama_dir, adapter, options.precision, options.context, next->tokenizer->n_words(),
-        [&](const std::string& stage, double f) { report(stage, 0.05 + 0.85 * f); });
+        [&](const std::string& stage, double f) { report(stage, 0.05 + 0.85 * f); }, options.weight_format,
+        options.quant_cache);
     next->model = std::make_unique<Transformer>(std::move(weights));
 
     report("Preparing the bind network", 0.92);
@@ -168,6 +169,7 @@ ModelInfo Engine::info() const {
     i.context = c.max_seq_len;
     i.visual_dim = impl_->bind->visual_dim();
     i.precision = impl_->model->compute_dtype() == at::kBFloat16 ? "bf16" : "fp32";
+    i.weight_format = to_string(impl_->model->weights().weight_format);
     i.has_cache = impl_->cache != nullptr;
     i.cache_entries = impl_->cache ? impl_->cache->size() : 0;
     i.demo = impl_->demo;

@@ -31,6 +31,12 @@ struct ModelPaths {
 
 struct LoadOptions {
     Precision precision = Precision::Auto;
+    // Bf16: the exact path (weights in the Precision's dtype). Int8 / Q4: the language model's
+    // projections quantised at load, for about 2x / 3.5x faster decoding (memory-bound).
+    WeightFormat weight_format = WeightFormat::Bf16;
+    // Int8 / Q4: keep the quantised weights in consolidated.00.<format>.safetensors next to the
+    // base checkpoint and map them on the next load (skipped when the folder is read-only).
+    bool quant_cache = true;
     int threads = 0;         // 0: all cores
     int context = 2048;      // tokens, at most 2048
 };
@@ -43,6 +49,7 @@ struct ModelInfo {
     std::string llama;       // "LLaMA-7B" or a description of the size
     int64_t dim = 0, layers = 0, vocab = 0, context = 0, visual_dim = 0;
     std::string precision;   // "fp32" / "bf16"
+    std::string weight_format;  // "bf16" (weights in the precision's dtype) / "int8" / "q4"
     bool has_cache = false;
     int64_t cache_entries = 0;
     bool demo = false;       // loaded from a `make-demo` folder: random weights, random answers

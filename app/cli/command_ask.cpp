@@ -17,7 +17,7 @@ const std::set<std::string> kModalityOptions = {"image", "audio", "video", "poin
 int run_ask(int argc, char** argv) {
     std::set<std::string> valued = {"llama", "tokenizer", "adapter", "imagebind", "imagebind-config", "cache", "cache-size",
                                     "cache-t", "cache-weight", "embedding", "weight", "input", "temperature", "top-p", "seed",
-                                    "max-tokens", "precision", "threads", "context", "language"};
+                                    "max-tokens", "precision", "weights", "threads", "context", "language"};
     valued.insert(kModalityOptions.begin(), kModalityOptions.end());
     Arguments args(argc, argv, 2, valued, {"ids"});
     if (args.positionals().size() != 1)
@@ -33,6 +33,7 @@ int run_ask(int argc, char** argv) {
 
     LoadOptions load;
     load.precision = parse_precision(args.get("precision", "auto"));
+    load.weight_format = parse_weight_format(args.get("weights", "bf16"));
     load.threads = static_cast<int>(args.get_int("threads", 0));
     load.context = static_cast<int>(args.get_int("context", 2048));
 

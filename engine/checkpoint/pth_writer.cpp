@@ -122,7 +122,10 @@ private:
         if (!type)
             throw Error("Could not write " + path_ + ": a tensor has dtype " +
                         std::string(c10::toString(t.scalar_type())) + ", which this program does not save.");
-        const at::Tensor stored = t.detach().cpu().contiguous();
+        // A meta placeholder is pickled from its shape; its data comes later (streaming form).
+        const at::Tensor stored = t.is_meta() ? t.detach() : t.detach().cpu().contiguous();
+        if (t.is_meta() && !stored.is_contiguous())
+            throw Error("Could not write " + path_ + ": a placeholder tensor is not contiguous.");
         const std::string key = std::to_string(tensors_.size());
         tensors_.push_back(stored);
 
@@ -225,7 +228,9 @@ std::string archive_stem(const std::string& path) {
 
 }  // namespace
 
-void write_pth(const std::string& path, const Value& root) {
+void write_pth(const std::string& path, const Value& root) { write_pth(path, root, TensorFill()); }
+
+void write_pth(const std::string& path, const Value& root, const TensorFill& fill) {
     PickleWriter pickler(path);
     const std::string pickle = pickler.finish(root);
     const std::string stem = archive_stem(path);
@@ -237,7 +242,17 @@ void write_pth(const std::string& path, const Value& root) {
     for (size_t k = 0; k < pickler.tensors().size(); ++k) keys.push_back(std::to_string(k));
     std::sort(keys.begin(), keys.end());
     for (const std::string& key : keys) {
-        const at::Tensor& t = pickler.tensors()[std::stoul(key)];
+        const size_t index = std::stoul(key);
+        at::Tensor t = pickler.tensors()[index];
+        if (t.is_meta()) {
+            if (!fill) throw Error("Could not write " + path + ": it holds a placeholder tensor but no data was given for it.");
+            const at::Tensor placeholder = t;
+            t = fill(index, placeholder);
+            if (!t.defined() || t.scalar_type() != placeholder.scalar_type() || !t.sizes().equals(placeholder.sizes()))
+                throw Error("Could not write " + path + ": the data given for tensor " + key +
+                            " does not have its placeholder's shape and dtype.");
+            t = t.detach().cpu().contiguous();
+        }
         zip.add(stem + "/data/" + key, t.data_ptr(), static_cast<size_t>(t.numel()) * t.element_size());
     }
     const char version[] = "3\n";

@@ -4,15 +4,24 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
+#include <optional>
 
 #include "engine/checkpoint/tensor_store.h"
 #include "engine/error.h"
+#include "engine/llama/quant/quantized_cache.h"
+#include "engine/llama/quant/quantized_linear.h"
 
 namespace fs = std::filesystem;
 
 namespace ibllm {
 
 at::Tensor Linear::operator()(const at::Tensor& x) const {
+    if (quantized) {
+        at::Tensor y = quant::quantized_linear(x, *quantized);
+        if (bias.defined()) y.add_(bias);
+        return y;
+    }
     at::Tensor y = at::linear(x.scalar_type() == weight.scalar_type() ? x : x.to(weight.scalar_type()), weight);
     if (y.scalar_type() != at::kFloat) y = y.to(at::kFloat);
     if (bias.defined()) y.add_(bias);
@@ -36,21 +45,32 @@ namespace {
 
 class WeightLoader {
 public:
-    WeightLoader(const TensorStore& base, const TensorStore& adapter, at::ScalarType dtype)
-        : base_(base), adapter_(adapter), dtype_(dtype) {}
+    WeightLoader(const TensorStore& base, const TensorStore& adapter, at::ScalarType dtype, WeightFormat format,
+                 const std::map<std::string, quant::QuantizedMatrix>* cached)
+        : base_(base), adapter_(adapter), dtype_(dtype), format_(format), cached_(cached) {}
+
+    // Every quantised matrix made or taken from the cache, by base name (for writing the cache).
+    const std::vector<std::pair<std::string, std::shared_ptr<const quant::QuantizedMatrix>>>& quantized() const {
+        return quantized_;
+    }
+    bool all_from_cache() const { return from_cache_ == quantized_.size(); }
 
     // A base matrix with the adapter's LoRA merged in (W + l2 l1, computed in float32) and
     // its bias attached. `module` is the adapter-side prefix, e.g. "llama.layers.0.attention.".
     Linear linear(const std::string& base_name, const std::string& module, const std::string& proj,
-                  int64_t out, int64_t in, bool has_bias, bool has_lora) const {
-        at::Tensor w = base_.get(base_name + ".weight", {out, in});
+                  int64_t out, int64_t in, bool has_bias, bool has_lora) {
         Linear l;
-        if (has_lora) {
-            const std::string p = module + "lora_" + proj;
-            at::Tensor l1 = adapter_.get(p + "_l1.weight");
-            l1 = adapter_.get(p + "_l1.weight", {l1.dim() == 2 ? l1.size(0) : -1, in}).to(at::kFloat);
-            at::Tensor l2 = adapter_.get(p + "_l2.weight", {out, l1.size(0)}).to(at::kFloat);
-            l.weight = at::addmm(w.to(at::kFloat), l2, l1).to(dtype_);
+        if (format_ != WeightFormat::Bf16 && (l.quantized = from_cache(base_name, out, in))) {
+            // mapped from the cache file; the base weights are not touched
+        } else if (format_ != WeightFormat::Bf16) {
+            // Quantised from float32, after the merge, so LoRA is rounded once, with the base.
+            at::Tensor w = base_.get(base_name + ".weight", {out, in});
+            at::Tensor merged = w.to(at::kFloat);
+            if (has_lora) merged = at::addmm(merged, lora_l2(module, proj, out, in), lora_l1(module, proj, in));
+            l.quantized = remember(base_name, quant::quantize_matrix(merged, format_, dtype_));
+            base_.release_pages(w);
+        } else if (at::Tensor w = base_.get(base_name + ".weight", {out, in}); has_lora) {
+            l.weight = at::addmm(w.to(at::kFloat), lora_l2(module, proj, out, in), lora_l1(module, proj, in)).to(dtype_);
             base_.release_pages(w);
         } else if (w.scalar_type() != dtype_) {
             l.weight = w.to(dtype_);
@@ -59,6 +79,23 @@ public:
             l.weight = w;  // zero-copy: the mapping is the weight
         }
         if (has_bias) l.bias = adapter_.get(module + proj + ".bias", {out}).to(at::kFloat);
+        return l;
+    }
+
+    // The output projection: no LoRA, no bias.
+    Linear plain(const std::string& base_name, int64_t out, int64_t in) {
+        Linear l;
+        if (format_ != WeightFormat::Bf16 && (l.quantized = from_cache(base_name, out, in))) return l;
+        at::Tensor w = base_.get(base_name + ".weight", {out, in});
+        if (format_ != WeightFormat::Bf16) {
+            l.quantized = remember(base_name, quant::quantize_matrix(w, format_, dtype_));
+            base_.release_pages(w);
+        } else if (w.scalar_type() != dtype_) {
+            l.weight = w.to(dtype_);
+            base_.release_pages(w);
+        } else {
+            l.weight = w;
+        }
         return l;
     }
 
@@ -77,9 +114,37 @@ public:
     }
 
 private:
+    std::shared_ptr<const quant::QuantizedMatrix> from_cache(const std::string& name, int64_t out, int64_t in) {
+        if (!cached_) return nullptr;
+        const auto it = cached_->find(name);
+        if (it == cached_->end() || it->second.rows != out || it->second.cols != in) return nullptr;
+        quant::QuantizedMatrix q = it->second;
+        q.dense_dtype = dtype_;
+        ++from_cache_;
+        return remember(name, std::move(q));
+    }
+    std::shared_ptr<const quant::QuantizedMatrix> remember(const std::string& name, quant::QuantizedMatrix q) {
+        auto p = std::make_shared<const quant::QuantizedMatrix>(std::move(q));
+        quantized_.emplace_back(name, p);
+        return p;
+    }
+
+    at::Tensor lora_l1(const std::string& module, const std::string& proj, int64_t in) const {
+        const std::string name = module + "lora_" + proj + "_l1.weight";
+        at::Tensor l1 = adapter_.get(name);
+        return adapter_.get(name, {l1.dim() == 2 ? l1.size(0) : -1, in}).to(at::kFloat);
+    }
+    at::Tensor lora_l2(const std::string& module, const std::string& proj, int64_t out, int64_t in) const {
+        return adapter_.get(module + "lora_" + proj + "_l2.weight", {out, lora_l1(module, proj, in).size(0)}).to(at::kFloat);
+    }
+
     const TensorStore& base_;
     const TensorStore& adapter_;
     at::ScalarType dtype_;
+    WeightFormat format_;
+    const std::map<std::string, quant::QuantizedMatrix>* cached_;
+    std::vector<std::pair<std::string, std::shared_ptr<const quant::QuantizedMatrix>>> quantized_;
+    size_t from_cache_ = 0;
 };
 
 void check_adapter_matches(const TensorStore& adapter, const LlamaConfig& c, const std::string& params_path) {
@@ -99,7 +164,8 @@ void check_adapter_matches(const TensorStore& adapter, const LlamaConfig& c, con
 }  // namespace
 
 LlamaWeights load_llama_weights(const std::string& llama_dir, const TensorStore& adapter, Precision precision,
-                                int64_t max_seq_len, int64_t vocab_size, const LoadProgress& progress) {
+                                int64_t max_seq_len, int64_t vocab_size, const LoadProgress& progress,
+                                WeightFormat format, bool quant_cache) {
     const std::string params_path = (fs::path(llama_dir) / "params.json").string();
     LlamaConfig c = LlamaConfig::from_params_json(params_path);
     check_adapter_matches(adapter, c, params_path);
@@ -135,7 +201,14 @@ LlamaWeights load_llama_weights(const std::string& llama_dir, const TensorStore&
 
     w.prefix_query = adapter.get("prefix_query.weight").to(at::kFloat);
     w.query_layer = w.prefix_query.size(0);
-    const WeightLoader L(base, adapter, w.compute_dtype);
+    w.weight_format = format;
+    const quant::QuantCacheKey cache_key{shards[0], adapter.source(), format};
+    std::optional<std::map<std::string, quant::QuantizedMatrix>> cached;
+    if (format != WeightFormat::Bf16 && quant_cache) {
+        if (progress) progress("Opening " + fs::path(quant::quant_cache_path(cache_key)).filename().string(), 0.0);
+        cached = quant::read_quant_cache(cache_key);
+    }
+    WeightLoader L(base, adapter, w.compute_dtype, format, cached ? &*cached : nullptr);
     const int64_t D = c.dim, H = c.n_heads, F = c.ffn_hidden();
     if (base.get("layers.0.feed_forward.w1.weight").size(0) != F)
         throw Error(base.source() + ": the feed-forward size " + std::to_string(base.get("layers.0.feed_forward.w1.weight").size(0)) +
@@ -169,11 +242,12 @@ LlamaWeights load_llama_weights(const std::string& llama_dir, const TensorStore&
         w.layers.push_back(std::move(lw));
     }
     w.norm = L.norm("norm.weight", D);
-    w.output.weight = base.get("output.weight", {c.vocab_size, D});
-    if (w.output.weight.scalar_type() != w.compute_dtype) {
-        at::Tensor source = w.output.weight;
-        w.output.weight = source.to(w.compute_dtype);
-        base.release_pages(source);
+    w.output = L.plain("output", c.vocab_size, D);
+    if (format != WeightFormat::Bf16 && quant_cache && !L.all_from_cache()) {
+        if (progress) progress("Saving " + fs::path(quant::quant_cache_path(cache_key)).filename().string(), 0.99);
+        std::vector<std::pair<std::string, const quant::QuantizedMatrix*>> matrices;
+        for (const auto& [name, q] : L.quantized()) matrices.emplace_back(name, q.get());
+        quant::write_quant_cache(cache_key, matrices);  // best effort: a read-only folder just means no cache
     }
     w.config = c;
     if (progress) progress("Weights ready", 1.0);

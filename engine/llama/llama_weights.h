@@ -5,6 +5,7 @@
 #include <ATen/core/Tensor.h>
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -14,12 +15,18 @@
 namespace ibllm {
 
 class TensorStore;
+namespace quant {
+struct QuantizedMatrix;
+}
 
-// y = x W^T (+ b). Weights are in the compute dtype; the bias, the input and the output are
-// float32, so the residual stream keeps full precision whatever the weights are.
+// y = x W^T (+ b). Weights are in the compute dtype, or quantised (int8 / 4-bit, see
+// engine/llama/quant/) when `quantized` is set, and then `weight` is undefined. The bias, the
+// input and the output are float32, so the residual stream keeps full precision whatever the
+// weights are.
 struct Linear {
     at::Tensor weight;
     at::Tensor bias;  // undefined when the layer has none
+    std::shared_ptr<const quant::QuantizedMatrix> quantized;
     at::Tensor operator()(const at::Tensor& x) const;
 };
 
@@ -35,6 +42,7 @@ struct LayerWeights {
 struct LlamaWeights {
     LlamaConfig config;
     at::ScalarType compute_dtype;
+    WeightFormat weight_format = WeightFormat::Bf16;  // of the 7 projections per layer and the output
     at::Tensor tok_embeddings;  // [vocab, dim], left in the file's dtype (rows are gathered, not multiplied)
     std::vector<LayerWeights> layers;
     at::Tensor norm;  // float32
@@ -49,9 +57,15 @@ using LoadProgress = std::function<void(const std::string& stage, double fractio
 
 // `llama_dir` holds params.json and consolidated.*.pth; `adapter` is the 'model' dict of
 // the adapter checkpoint. Every size is read from params.json and checked against the
-// tensors; a mismatch is an Error that names the file.
+// tensors; a mismatch is an Error that names the file. With `format` Int8 or Q4 the seven
+// projections of every layer and the output projection are quantised from their float32
+// values (LoRA merged in first); tok_embeddings, norms, biases and LoRA factors stay as they are.
+// With `quant_cache` the quantised matrices are read from, or else written to,
+// consolidated.00.<format>.safetensors next to the base checkpoint (engine/llama/quant/
+// quantized_cache.h); a stale or unwritable cache is ignored.
 LlamaWeights load_llama_weights(const std::string& llama_dir, const TensorStore& adapter, Precision precision,
-                                int64_t max_seq_len, int64_t vocab_size, const LoadProgress& progress);
+                                int64_t max_seq_len, int64_t vocab_size, const LoadProgress& progress,
+                                WeightFormat format = WeightFormat::Bf16, bool quant_cache = false);
 
 // The base checkpoint files of a LLaMA folder: consolidated.*.pth, sorted.
 std::vector<std::string> find_base_checkpoints(const std::string& llama_dir);

@@ -1,163 +1,84 @@
-// ibllm-bench: a benchmark program (not a test). It prints figures; nothing here asserts.
+// ibllm-bench: the benchmark program of issue 5 (not a test: it prints figures and asserts
+// nothing). See docs/performance.md for what it measures and the figures of this machine.
 //
-// This first part measures the ImageBind encoders at the real "huge" sizes of
-// imagebind_w3D.pth with random weights (the real weights are not needed to time them):
-// encode latency per modality, in fp32 and bf16.
-//
-//   ibllm-bench encoders [--precision fp32|bf16|both] [--modalities image,audio,...] [--threads N] [--repeat N]
-#include <ATen/ATen.h>
+//   ibllm-bench [--scale 7b|1.3b|tiny] [--formats bf16,int8,q4] [--json] [--json-file PATH] [--reference-python]
+//               [--decode-tokens N] [--repeat N] [--threads N] [--context N]
+//               [--cache-dir DIR] [--tokenizer PATH] [--no-encoders] [--no-agreement] [--prepare-only]
+//   ibllm-bench encoders [--precision fp32|bf16|both] [--modalities image,audio,...]
+//                        [--threads N] [--repeat N]
 #include <ATen/Parallel.h>
 
-#include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <map>
-#include <sstream>
+#include <set>
 #include <string>
 #include <thread>
-#include <vector>
 
-#include "engine/checkpoint/tensor_store.h"
-#include "engine/imagebind/imagebind_config.h"
-#include "engine/imagebind/imagebind_model.h"
-#include "engine/imagebind/imagebind_weight_layout.h"
-#include "engine/imagebind/pointbert/point_bert_config.h"
-#include "engine/imagebind/pointbert/point_cloud_prep.h"
-#include "engine/imagebind/pointbert/point_encoder.h"
-
-using namespace ibllm;
+#include "engine/error.h"
+#include "engine/tools/bench_encoders.h"
+#include "engine/tools/bench_run.h"
 
 namespace {
 
-double seconds_since(std::chrono::steady_clock::time_point t0) {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
+constexpr const char* kUsage =
+    "usage: ibllm-bench [--scale 7b|1.3b|tiny] [--formats bf16,int8,q4] [--json] [--json-file PATH]\n"
+    "                   [--reference-python] [--decode-tokens N] [--repeat N] [--threads N] [--context N]\n"
+    "                   [--cache-dir DIR] [--tokenizer PATH] [--no-encoders] [--no-agreement] [--prepare-only]\n"
+    "       ibllm-bench encoders [--precision fp32|bf16|both] [--modalities image,audio,video,point,text,depth,thermal,imu]\n"
+    "                            [--threads N] [--repeat N]\n"
+    "\n"
+    "The first run writes random-weight checkpoints at the real shapes into ~/.cache/imagebind-llm-bench\n"
+    "(7b: about 21 GB with ImageBind-huge; 1.3b: about 8 GB); later runs reuse them.\n";
 
-// Random weights with the statistics that keep activations sane: unit norms, unit BN
-// variance, small matrices, the real logit scales and the text model's causal mask.
-at::Tensor random_weight(const std::string& name, const std::vector<int64_t>& shape, at::Generator& gen) {
-    auto ends_with = [&](const char* s) {
-        const size_t n = std::strlen(s);
-        return name.size() >= n && name.compare(name.size() - n, n, s) == 0;
-    };
-    if (ends_with("num_batches_tracked")) return at::zeros(shape, at::kLong);
-    if (ends_with("running_var")) return at::ones(shape);
-    if (ends_with("running_mean")) return at::zeros(shape);
-    if (ends_with("log_logit_scale")) return at::full(shape, std::log(20.0));
-    if (ends_with("text.mask")) return at::full(shape, -std::numeric_limits<float>::infinity()).triu(1);
-    if (shape.size() == 1 && ends_with("weight")) return at::ones(shape);
-    if (shape.size() == 1 && ends_with("bias")) return at::zeros(shape);
-    return at::normal(0.0, 0.02, shape, gen);
-}
+// Options that take no value.
+const std::set<std::string> kFlags = {"json", "reference-python", "no-encoders", "no-agreement", "prepare-only", "help"};
 
-TensorStore random_store(const ImageBindConfig& config, const PointBertConfig& point) {
-    at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(1234);
-    TensorStore store("random imagebind_w3D (huge)");
-    for (const auto& [name, shape] : expected_shapes(config)) store.add(name, random_weight(name, shape, gen));
-    for (const auto& [name, shape] : PointEncoder::weight_shapes(point)) store.add(name, random_weight(name, shape, gen));
-    return store;
-}
-
-struct Case {
-    std::string name;
-    std::function<at::Tensor()> input;
-};
-
-std::vector<Case> cases() {
-    return {
-        {"image", [] { return at::randn({1, 3, 224, 224}); }},
-        {"audio (3 clips)", [] { return at::randn({1, 3, 1, 128, 204}); }},
-        {"video (15 clips)", [] { return at::randn({1, 15, 3, 2, 224, 224}); }},
-        {"point (8192 points)", [] { return at::rand({1, 8192, 3}) * 2 - 1; }},
-        {"text", [] {
-             at::Tensor ids = at::randint(1, 40000, {1, 77}, at::kLong);
-             ids.index_put_({0, 20}, 49407);
-             return ids;
-         }},
-        {"depth", [] { return at::randn({1, 1, 224, 224}); }},
-        {"thermal", [] { return at::randn({1, 1, 224, 224}); }},
-        {"imu", [] { return at::randn({1, 6, 2000}); }},
-    };
-}
-
-ImageBindTrunk trunk_of(const std::string& name) {
-    if (name.rfind("image", 0) == 0 || name.rfind("video", 0) == 0) return ImageBindTrunk::Vision;
-    if (name.rfind("audio", 0) == 0) return ImageBindTrunk::Audio;
-    if (name.rfind("text", 0) == 0) return ImageBindTrunk::Text;
-    if (name.rfind("depth", 0) == 0) return ImageBindTrunk::Depth;
-    if (name.rfind("thermal", 0) == 0) return ImageBindTrunk::Thermal;
-    return ImageBindTrunk::Imu;
-}
-
-int run_encoders(const std::map<std::string, std::string>& opts) {
-    const std::string precision = opts.count("precision") ? opts.at("precision") : "both";
-    const int repeat = opts.count("repeat") ? std::stoi(opts.at("repeat")) : 2;
-    std::string only = opts.count("modalities") ? opts.at("modalities") : "";
-    std::printf("ImageBind-huge encoders with random weights, %d threads\n", at::get_num_threads());
-    const ImageBindConfig config = ImageBindConfig::huge();
-    const PointBertConfig point = PointBertConfig::huge();
-    auto t0 = std::chrono::steady_clock::now();
-    TensorStore store = random_store(config, point);
-    std::printf("random weights made in %.1f s (%zu tensors)\n", seconds_since(t0), store.size());
-
-    std::vector<at::ScalarType> dtypes;
-    if (precision == "fp32" || precision == "both") dtypes.push_back(at::kFloat);
-    if (precision == "bf16" || precision == "both") dtypes.push_back(at::kBFloat16);
-    std::printf("\n%-22s %12s %12s\n", "modality", "fp32 s", "bf16 s");
-    std::map<std::string, std::map<at::ScalarType, double>> table;
-    for (at::ScalarType dtype : dtypes) {
-        at::NoGradGuard no_grad;
-        t0 = std::chrono::steady_clock::now();
-        ImageBindModel model(store, config, dtype);
-        PointEncoder points(store, point, dtype);
-        std::fprintf(stderr, "%s encoders prepared in %.1f s\n", dtype == at::kFloat ? "fp32" : "bf16", seconds_since(t0));
-        for (const Case& c : cases()) {
-            if (!only.empty() && only.find(c.name.substr(0, c.name.find(' '))) == std::string::npos) continue;
-            const at::Tensor x = c.input();
-            double best = 1e30;
-            for (int r = 0; r < repeat; ++r) {
-                auto t = std::chrono::steady_clock::now();
-                if (c.name.rfind("point", 0) == 0)
-                    points.forward(x);
-                else
-                    model.forward(trunk_of(c.name), x);
-                best = std::min(best, seconds_since(t));
-            }
-            table[c.name][dtype] = best;
+bool parse(int argc, char** argv, int first, std::map<std::string, std::string>& opts) {
+    for (int i = first; i < argc; ++i) {
+        if (std::strncmp(argv[i], "--", 2) != 0) {
+            std::fprintf(stderr, "ibllm-bench: unexpected '%s'\n%s", argv[i], kUsage);
+            return false;
+        }
+        const std::string key = argv[i] + 2;
+        if (kFlags.count(key)) {
+            opts[key] = "1";
+        } else if (i + 1 < argc) {
+            opts[key] = argv[++i];
+        } else {
+            std::fprintf(stderr, "ibllm-bench: --%s needs a value\n%s", key.c_str(), kUsage);
+            return false;
         }
     }
-    for (const Case& c : cases()) {
-        if (!table.count(c.name)) continue;
-        auto cell = [&](at::ScalarType d) {
-            return table[c.name].count(d) ? std::to_string(table[c.name][d]).substr(0, 7) : std::string("-");
-        };
-        std::printf("%-22s %12s %12s\n", c.name.c_str(), cell(at::kFloat).c_str(), cell(at::kBFloat16).c_str());
-    }
-    std::printf("(best of %d runs each; encoder forward only, preprocessing excluded)\n", repeat);
-    return 0;
+    return true;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-    if (argc < 2 || std::strcmp(argv[1], "encoders") != 0) {
-        std::fprintf(stderr,
-                     "usage: ibllm-bench encoders [--precision fp32|bf16|both] [--modalities image,audio,video,point,text,depth,thermal,imu]\n"
-                     "                            [--threads N] [--repeat N]\n");
+    std::string command = argc > 1 && std::strncmp(argv[1], "--", 2) != 0 ? argv[1] : "run";
+    const int first = command == "run" && !(argc > 1 && std::strcmp(argv[1], "run") == 0) ? 1 : 2;
+    if (command != "run" && command != "encoders" && command != "measure-format") {
+        std::fprintf(stderr, "ibllm-bench: unknown command '%s'\n%s", command.c_str(), kUsage);
         return 2;
     }
     std::map<std::string, std::string> opts;
-    for (int i = 2; i + 1 < argc; i += 2) {
-        if (std::strncmp(argv[i], "--", 2) != 0) {
-            std::fprintf(stderr, "ibllm-bench: unexpected '%s'\n", argv[i]);
-            return 2;
-        }
-        opts[argv[i] + 2] = argv[i + 1];
+    if (!parse(argc, argv, first, opts)) return 2;
+    if (opts.count("help")) {
+        std::printf("%s", kUsage);
+        return 0;
     }
-    at::set_num_threads(opts.count("threads") ? std::stoi(opts["threads"])
-                                              : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
     try {
-        return run_encoders(opts);
+        if (command == "encoders") {
+            at::set_num_threads(opts.count("threads") ? std::stoi(opts["threads"])
+                                                      : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+            return ibllm::bench::run_encoders(opts);
+        }
+        if (command == "measure-format") return ibllm::bench::run_format_process(opts);
+        std::error_code ec;
+        const std::string self = std::filesystem::read_symlink("/proc/self/exe", ec).string();
+        return ibllm::bench::run_benchmark(opts, ec ? std::string(argv[0]) : self);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "ibllm-bench: %s\n", e.what());
         return 1;

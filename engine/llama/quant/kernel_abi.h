@@ -1,0 +1,136 @@
+#pragma once
+// The plain-data contract between the dispatcher (quantized_linear.cpp) and the kernels, one
+// translation unit per instruction set (kernel_scalar.cpp, kernel_avx2.cpp, kernel_avx512.cpp).
+//
+// The kernel files are compiled with -mavx2 / -mavx512* and must not share any inline
+// function with the rest of the program: the linker keeps ONE copy of an inline function, and
+// if that copy came from the AVX-512 file, an AVX2-only CPU would die on an illegal
+// instruction. So this header holds only POD structs, declarations and `static` helpers.
+//
+// Layout (see quantized_matrix.h for the formats): K is padded to a multiple of 64 (a
+// "superblock" = two 32-element groups). Inside a superblock the 64 values are stored in
+// "lane order": a 512-bit register holds sixteen 4-byte lanes, and lane L carries group L % 2.
+// Weight bytes and activation bytes use the same order, so a dot product of the two registers
+// never needs a shuffle, and a group's scale pair (a, b) becomes the lane pattern a,b,a,b,...
+// with one 64-bit broadcast.
+#include <cstddef>
+#include <cstdint>
+
+namespace ibllm::quant::abi {
+
+constexpr int64_t kGroup = 32;       // activation group, and the 4-bit weight group
+constexpr int64_t kSuperblock = 64;  // two groups: one 512-bit register of int8 values
+constexpr int kInt8Offset = 128;     // int8 weights are stored as w + 128 (unsigned bytes)
+constexpr int kQ4Offset = 8;         // 4-bit weights are stored as q + 8 in [0, 15]
+
+enum class Format : int { Int8 = 0, Q4 = 1 };
+
+// Position in lane order of element `e` (0..31) of group `g` (0/1) of a superblock.
+// Lane order: position zp = 32 h + 4 L + j with half h, lane L (0..7), byte j; group = L % 2;
+// element e = 16 h + 4 (L / 2) + j. For 4-bit weights, byte p of a superblock's 32 bytes holds
+// position p in its low nibble and position 32 + p in its high nibble.
+static constexpr int lane_position(int g, int e) {
+    return 32 * (e / 16) + 4 * (2 * ((e % 16) / 4) + g) + (e % 4);
+}
+
+// IEEE half bits to float, portable (normal, subnormal, zero, inf, NaN).
+static inline float half_bits_to_float(uint16_t h) {
+    const uint32_t sign = static_cast<uint32_t>(h & 0x8000u) << 16;
+    uint32_t exp = (h >> 10) & 0x1Fu;
+    uint32_t mant = h & 0x3FFu;
+    uint32_t bits;
+    if (exp == 0x1F) {
+        bits = sign | 0x7F800000u | (mant << 13);
+    } else if (exp != 0) {
+        bits = sign | ((exp + 112) << 23) | (mant << 13);
+    } else if (mant == 0) {
+        bits = sign;
+    } else {  // subnormal: normalise
+        exp = 113;
+        while ((mant & 0x400u) == 0) {
+            mant <<= 1;
+            --exp;
+        }
+        bits = sign | (exp << 23) | ((mant & 0x3FFu) << 13);
+    }
+    float f;
+    __builtin_memcpy(&f, &bits, sizeof f);
+    return f;
+}
+
+// Float to IEEE half bits, rounding to nearest even (overflow to inf, subnormals kept).
+static inline uint16_t float_to_half_bits(float f) {
+    uint32_t x;
+    __builtin_memcpy(&x, &f, sizeof x);
+    const uint32_t sign = (x >> 16) & 0x8000u;
+    uint32_t a = x & 0x7FFFFFFFu;
+    if (a >= 0x47800000u) return static_cast<uint16_t>(sign | (a > 0x7F800000u ? 0x7E00u : 0x7C00u));  // NaN / inf
+    if (a < 0x38800000u) {  // below 2^-14: a subnormal half, round(|f| * 2^24)
+        float fa;
+        __builtin_memcpy(&fa, &a, sizeof fa);
+        const float m = (fa * 16777216.0f + 12582912.0f) - 12582912.0f;
+        return static_cast<uint16_t>(sign | static_cast<uint32_t>(m));
+    }
+    a += 0xFFFu + ((a >> 13) & 1u);  // round half to even on the 13 dropped bits
+    return static_cast<uint16_t>(sign | ((a - 0x38000000u) >> 13));
+}
+
+struct MatrixView {
+    Format format;
+    int64_t rows;           // N, output features
+    int64_t superblocks;    // padded K / 64
+    const uint8_t* data;    // rows x row_bytes
+    int64_t row_bytes;      // Int8: padded K; Q4: padded K / 2
+    const float* row_scales;     // Int8: [rows]
+    const uint16_t* group_scales;  // Q4: [rows][padded K / 32], IEEE half
+};
+
+// Activations quantised to int8 per group of 32 (dx = max|x| / 127), in lane order.
+struct ActivationView {
+    int64_t rows;         // M
+    int64_t superblocks;  // padded K / 64
+    const int8_t* q;      // rows x (superblocks * 64), lane order
+    // Per superblock four floats: dx_a, dx_b, dx_a * S_a, dx_b * S_b, where S is the sum of
+    // the group's int8 values (it removes the unsigned weight offsets).
+    const float* sb;      // rows x (superblocks * 4)
+    const float* dxs_sum; // rows: sum over all groups of dx * S
+};
+
+// Quantises `rows` rows of `x` (row stride ldx, K valid columns) into the buffers behind `out`
+// (q: rows x superblocks*64, sb: rows x superblocks*4, dxs_sum: rows). Every instruction set
+// gives bit-identical results (round half to even, same float operations).
+struct ActivationBuffers {
+    int8_t* q;
+    float* sb;
+    float* dxs_sum;
+};
+using PrepareFn = void (*)(const float* x, int64_t rows, int64_t ldx, int64_t K, int64_t superblocks,
+                           const ActivationBuffers& out);
+
+// y[m * ldy + n] = sum_k W[n, k] x[m, k] for every activation row m and n in [n_begin, n_end).
+using RowsFn = void (*)(const MatrixView& w, const ActivationView& x, int64_t n_begin, int64_t n_end, float* y,
+                        int64_t ldy);
+
+// Quantises `rows` float rows (K values each, contiguous) into the layout of MatrixView:
+// data rows of superblocks*64 (Int8) or superblocks*32 (Q4) bytes, and their scales (float per
+// row, or two IEEE halves per superblock).
+using QuantizeFn = void (*)(Format format, const float* src, int64_t rows, int64_t K, int64_t superblocks, uint8_t* data,
+                            void* scales);
+
+// Rows [n_begin, n_end) of W as float32 in natural order: K values per row, row stride ldo.
+using DequantizeFn = void (*)(const MatrixView& w, int64_t n_begin, int64_t n_end, int64_t K, float* out, int64_t ldo);
+
+void prepare_scalar(const float*, int64_t, int64_t, int64_t, int64_t, const ActivationBuffers&);
+void rows_scalar(const MatrixView&, const ActivationView&, int64_t, int64_t, float*, int64_t);
+void dequantize_scalar(const MatrixView&, int64_t, int64_t, int64_t, float*, int64_t);
+void quantize_scalar(Format, const float*, int64_t, int64_t, int64_t, uint8_t*, void*);
+void prepare_avx2(const float*, int64_t, int64_t, int64_t, int64_t, const ActivationBuffers&);
+void rows_avx2(const MatrixView&, const ActivationView&, int64_t, int64_t, float*, int64_t);
+void dequantize_avx2(const MatrixView&, int64_t, int64_t, int64_t, float*, int64_t);
+void quantize_avx2(Format, const float*, int64_t, int64_t, int64_t, uint8_t*, void*);
+void prepare_avx512(const float*, int64_t, int64_t, int64_t, int64_t, const ActivationBuffers&);
+void rows_avx512(const MatrixView&, const ActivationView&, int64_t, int64_t, float*, int64_t);
+void dequantize_avx512(const MatrixView&, int64_t, int64_t, int64_t, float*, int64_t);
+void quantize_avx512(Format, const float*, int64_t, int64_t, int64_t, uint8_t*, void*);
+
+}  // namespace ibllm::quant::abi

@@ -1,0 +1,18 @@
+#pragma once
+// The kernel functions of one instruction set (internal to engine/llama/quant).
+#include "engine/llama/quant/kernel_abi.h"
+#include "engine/llama/quant/kernel_isa.h"
+
+namespace ibllm::quant {
+
+struct KernelTable {
+    abi::PrepareFn prepare;
+    abi::RowsFn rows;
+    abi::DequantizeFn dequantize;
+    abi::QuantizeFn quantize;
+};
+
+KernelTable kernels_for(KernelIsa isa);
+inline KernelTable active_kernels() { return kernels_for(active_kernel_isa()); }
+
+}  // namespace ibllm::quant

@@ -1,0 +1,120 @@
+#include "engine/llama/quant/quantized_linear.h"
+
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+
+#include <cstdlib>
+#include <memory>
+
+#include "engine/error.h"
+#include "engine/llama/quant/kernel_abi.h"
+#include "engine/llama/quant/kernel_table.h"
+
+namespace ibllm::quant {
+
+namespace {
+
+// A 64-byte aligned buffer that only grows (cache-line aligned rows for the kernels' loads).
+template <typename T>
+class GrowOnlyBuffer {
+public:
+    T* get(int64_t count) {
+        if (count > capacity_) {
+            const size_t bytes = (static_cast<size_t>(count) * sizeof(T) + 63) / 64 * 64;
+            data_.reset(static_cast<T*>(std::aligned_alloc(64, bytes)));
+            if (!data_) throw std::bad_alloc();
+            capacity_ = count;
+        }
+        return data_.get();
+    }
+
+private:
+    struct Free {
+        void operator()(T* p) const { std::free(p); }
+    };
+    std::unique_ptr<T, Free> data_;
+    int64_t capacity_ = 0;
+};
+
+struct ActivationScratch {
+    GrowOnlyBuffer<int8_t> q;
+    GrowOnlyBuffer<float> sb;
+    GrowOnlyBuffer<float> dxs_sum;
+};
+
+abi::MatrixView view_of(const QuantizedMatrix& w) {
+    abi::MatrixView v{};
+    v.format = w.format == WeightFormat::Int8 ? abi::Format::Int8 : abi::Format::Q4;
+    v.rows = w.rows;
+    v.superblocks = w.padded_cols / abi::kSuperblock;
+    v.data = w.data.data_ptr<uint8_t>();
+    v.row_bytes = w.data.size(1);
+    if (w.format == WeightFormat::Int8)
+        v.row_scales = w.scales.data_ptr<float>();
+    else
+        v.group_scales = reinterpret_cast<const uint16_t*>(w.scales.data_ptr<at::Half>());
+    return v;
+}
+
+// Output rows per parallel chunk: at least ~256k multiply-adds per thread, so that small
+// matrices (and the test model) do not pay for waking the pool.
+int64_t grain_rows(int64_t padded_cols, int64_t M) {
+    return std::max<int64_t>(1, (int64_t(1) << 18) / std::max<int64_t>(1, padded_cols * M));
+}
+
+// Rows of W per dequantised tile: about 4 MB of float32, so that the tile stays in the
+// last-level cache between being written and being multiplied, and each at::linear call is
+// large enough to run at full speed.
+int64_t tile_rows(int64_t cols) { return std::max<int64_t>(16, ((int64_t(1) << 20) / std::max<int64_t>(cols, 1)) / 16 * 16); }
+
+void dense_matmul(const KernelTable& k, const QuantizedMatrix& w, const float* x, int64_t M, int64_t ldx, float* y, int64_t ldy) {
+    const int64_t K = w.cols, N = w.rows;
+    const at::Tensor xs = at::from_blob(const_cast<float*>(x), {M, K}, {ldx, 1}, at::kFloat);
+    const at::Tensor xd = xs.to(w.dense_dtype).contiguous();
+    const at::Tensor ys = at::from_blob(y, {M, N}, {ldy, 1}, at::kFloat);
+    const abi::MatrixView wv = view_of(w);
+    const int64_t T = std::min(N, tile_rows(K));
+    thread_local GrowOnlyBuffer<float> tile_buffer;
+    float* tile = tile_buffer.get(T * K);
+    for (int64_t n0 = 0; n0 < N; n0 += T) {
+        const int64_t nt = std::min(T, N - n0);
+        at::parallel_for(n0, n0 + nt, std::max<int64_t>(1, (int64_t(1) << 16) / std::max<int64_t>(K, 1)),
+                         [&](int64_t a, int64_t b) { k.dequantize(wv, a, b, K, tile + (a - n0) * K, K); });
+        at::Tensor t = at::from_blob(tile, {nt, K}, at::kFloat);
+        if (w.dense_dtype != at::kFloat) t = t.to(w.dense_dtype);
+        ys.narrow(1, n0, nt).copy_(at::linear(xd, t));
+    }
+}
+
+}  // namespace
+
+void quantized_matmul(const QuantizedMatrix& w, const float* x, int64_t M, int64_t ldx, float* y, int64_t ldy, MatmulPath path) {
+    if (M <= 0 || w.rows == 0) return;
+    const KernelTable k = active_kernels();
+    if (path == MatmulPath::Dense || (path == MatmulPath::Auto && M >= kDenseMinRows)) {
+        dense_matmul(k, w, x, M, ldx, y, ldy);
+        return;
+    }
+    const int64_t S = w.padded_cols / abi::kSuperblock;
+
+    thread_local ActivationScratch scratch;
+    abi::ActivationBuffers buf{scratch.q.get(M * S * abi::kSuperblock), scratch.sb.get(M * S * 4), scratch.dxs_sum.get(M)};
+    k.prepare(x, M, ldx, w.cols, S, buf);
+    const abi::ActivationView xv{M, S, buf.q, buf.sb, buf.dxs_sum};
+    const abi::MatrixView wv = view_of(w);
+    at::parallel_for(0, w.rows, grain_rows(w.padded_cols, M),
+                     [&](int64_t n0, int64_t n1) { k.rows(wv, xv, n0, n1, y, ldy); });
+}
+
+at::Tensor quantized_linear(const at::Tensor& x, const QuantizedMatrix& w, MatmulPath path) {
+    TORCH_CHECK(x.size(-1) == w.cols, "quantized_linear: input has ", x.size(-1), " features, the matrix expects ", w.cols);
+    const at::Tensor xf = (x.scalar_type() == at::kFloat ? x : x.to(at::kFloat)).contiguous();
+    const int64_t M = xf.numel() / w.cols;
+    std::vector<int64_t> out_shape(x.sizes().begin(), x.sizes().end());
+    out_shape.back() = w.rows;
+    at::Tensor y = at::empty(out_shape, at::kFloat);
+    quantized_matmul(w, xf.data_ptr<float>(), M, w.cols, y.data_ptr<float>(), w.rows, path);
+    return y;
+}
+
+}  // namespace ibllm::quant

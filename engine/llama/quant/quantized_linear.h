@@ -1,0 +1,34 @@
+#pragma once
+// y = x W^T with a quantised W, on all threads of ATen's pool, split over output rows.
+//  - Decode and short inputs (fewer than kDenseMinRows rows): the integer path. The
+//    activations are quantised to int8 per group of 32 on the fly and multiplied with integer
+//    dot products (VNNI where the CPU has it), reading each weight byte once, so the speed is
+//    bound by memory bandwidth. No allocation per call (the scratch only grows).
+//  - Prefill (kDenseMinRows rows or more): the dense path. Tiles of W are dequantised and
+//    multiplied with float activations by at::linear in W.dense_dtype (oneDNN/BLAS), which is
+//    compute-bound there and much faster than integer dot products row by row.
+#include <ATen/core/Tensor.h>
+
+#include <cstdint>
+
+#include "engine/llama/quant/quantized_matrix.h"
+
+namespace ibllm::quant {
+
+constexpr int64_t kDenseMinRows = 16;
+
+enum class MatmulPath {
+    Auto,     // by the number of rows (above)
+    Integer,  // int8 activations, integer dot products
+    Dense,    // dequantised tiles, at::linear in dense_dtype
+};
+
+// x: float32 [..., K] -> float32 [..., N].
+at::Tensor quantized_linear(const at::Tensor& x, const QuantizedMatrix& w, MatmulPath path = MatmulPath::Auto);
+
+// The same on raw rows: x is M rows of K floats with stride ldx, y receives M rows of N floats
+// with stride ldy.
+void quantized_matmul(const QuantizedMatrix& w, const float* x, int64_t M, int64_t ldx, float* y, int64_t ldy,
+                      MatmulPath path = MatmulPath::Auto);
+
+}  // namespace ibllm::quant
