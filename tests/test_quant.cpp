@@ -306,10 +306,10 @@ private Q_SLOTS:
     // With bf16 tiles (the bf16 models' prefill) the product is within bf16 rounding.
     void densePathInBf16() {
         const at::Tensor w = test_matrix(64, 256, 14);
-        const at::Tensor x = test_activations(20, 256, 15);
+        const at::Tensor x = test_activations(kDenseMinRows, 256, 15);
         QuantizedMatrix q = quantize_matrix(w, WeightFormat::Q4, at::kBFloat16);
         QVERIFY(q.dense_dtype == at::kBFloat16);
-        const at::Tensor y = quantized_linear(x, q);  // 20 rows: the dense path
+        const at::Tensor y = quantized_linear(x, q);  // kDenseMinRows rows: the dense path
         const at::Tensor ref = at::matmul(x, dequantize_matrix(q).t());
         const double rel = ((y - ref).abs().max() / ref.abs().max()).item<double>();
         QVERIFY2(rel < 2e-2, qPrintable(QString("relative error %1").arg(rel)));

@@ -229,10 +229,13 @@ nlohmann::json llama_spec(const BenchScale& s, const std::string& tokenizer_size
 }
 
 void write_llama_folder(const BenchScale& s, const fs::path& dir, const std::string& tokenizer_source, const nlohmann::json& spec) {
-    make_folder(dir);
+    // Start empty: the engine caches quantised copies next to consolidated.00.pth, and those
+    // of older random weights must not outlive them.
     std::error_code ec;
-    fs::remove(dir / kCompleteMarker, ec);
-    require_disk(dir, s.base_bytes() + s.adapter_bytes());
+    fs::remove_all(dir, ec);
+    make_folder(dir);
+    // Room for the engine's cached int8 (~1/2 of the fp16 file) and q4 (~0.28) copies too.
+    require_disk(dir, s.base_bytes() + s.base_bytes() * 4 / 5 + s.adapter_bytes());
     std::fprintf(stderr, "Writing random-weight LLaMA checkpoints (%s shape) into %s (once; later runs reuse them)\n",
                  s.name.c_str(), dir.c_str());
 

@@ -16,8 +16,11 @@
 //   decode_bandwidth_fraction    decode_tokens_per_s / decode_bound_tokens_per_s
 //   reference_decode_tokens_per_s  the reference-style loop (bf16, same shape); null if skipped
 //   decode_vs_reference          decode_tokens_per_s / reference_decode_tokens_per_s
-//   encode_s                     {"image", "audio", "video", "point", "text", "imu"}: seconds
+//   encode_s                     {"image", "audio", "video", "point", "text", "imu"}: seconds,
+//                                best of the repeats once every encoder has run;
+//                                encode_first_call_s: the first call of each after the load
 //   first_token_s                image encode + question prefill + first token
+//                                (first_token_parts_s: {"encode", "ask"})
 //   peak_rss_gib                 the format's process's peak resident set (VmHWM)
 //   top1_agreement_vs_bf16       teacher-forced top-1 agreement with bf16 over a prompt plus
 //                                bf16's greedy answer; max_abs_logit_error_vs_bf16 with it
