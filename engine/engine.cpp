@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "engine/allocator_tuning.h"
 #include "engine/imagebind_encoder.h"
 #include "engine/bind/bind_network.h"
 #include "engine/bind/fusion.h"
@@ -93,7 +94,7 @@ struct Engine::Impl {
     }
 };
 
-Engine::Engine() : impl_(std::make_unique<Impl>()) {}
+Engine::Engine() : impl_(std::make_unique<Impl>()) { tune_allocator_for_inference(); }
 Engine::~Engine() = default;
 
 bool Engine::loaded() const { return impl_->model != nullptr; }

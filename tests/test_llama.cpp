@@ -239,6 +239,27 @@ private Q_SLOTS:
         QCOMPARE(other.reused_tokens, 0);
     }
 
+    // The cache of a 7B-sized context costs memory only for the positions written: 2 GiB of
+    // float32 for 2048 positions would otherwise be resident before the first token.
+    void kvCacheIsResidentOnlyWhereWritten() {
+        const auto rss_mib = [] {
+            std::ifstream f("/proc/self/status");
+            for (std::string line; std::getline(f, line);)
+                if (line.rfind("VmRSS:", 0) == 0) return std::stod(line.substr(6)) / 1024.0;
+            return -1.0;
+        };
+        const double before = rss_mib();
+        if (before < 0) QSKIP("/proc/self/status is not readable here");
+        KvCache cache(32, 32, 128, 2048, at::kFloat);  // LLaMA-7B: 2 GiB if it were all resident
+        const at::Tensor kv = at::ones({16, 32, 128}, at::kFloat);
+        at::Tensor keys, values;
+        for (int64_t layer = 0; layer < 32; ++layer) cache.append(layer, 0, kv, kv, keys, values);
+        QCOMPARE(keys.size(1), int64_t(16));
+        QCOMPARE(keys.sum().item<double>(), 32.0 * 16 * 128);
+        const double grown = rss_mib() - before;
+        QVERIFY2(grown < 256, qPrintable(QString("the cache made %1 MiB resident for 16 positions").arg(grown)));
+    }
+
     void bf16AgreesWithFp32() {
         // bf16 is checked against fp32 by top-1 agreement over the teacher-forced positions.
         TensorStore adapter = TensorStore::from_pth(fixture("adapter.pth"), "model");

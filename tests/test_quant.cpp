@@ -1,8 +1,8 @@
 // Weight-only quantised linear layers (engine/llama/quant): the round-trip error of the int8
 // and 4-bit formats, every kernel this CPU can run (and the portable one, forced) against
-// dequantise-then-multiply, and the quantised language model against the exact one on the
-// fixture model. The last two tests print decode bandwidth and prefill throughput at the real
-// 7B shapes (not asserted; IBLLM_QUANT_SKIP_BENCH=1 skips them).
+// dequantise-then-multiply, the bf16 decode kernel against the exact product, and the
+// quantised language model against the exact one on the fixture model. Speed is measured by
+// `ibllm-bench kernels`, not here.
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 #include <QtTest/QtTest>
@@ -19,6 +19,8 @@
 #include "engine/bind/bind_network.h"
 #include "engine/bind/fusion.h"
 #include "engine/engine.h"
+#include "engine/llama/llama_weights.h"
+#include "engine/llama/quant/bf16_linear.h"
 #include "engine/llama/quant/kernel_abi.h"
 #include "engine/llama/quant/kernel_isa.h"
 #include "engine/llama/quant/quantized_linear.h"
@@ -77,10 +79,6 @@ at::Tensor rounding_bound(const QuantizedMatrix& q, const at::Tensor& x) {
 
 float argmax_agreement(const at::Tensor& a, const at::Tensor& b) {
     return (a.argmax(-1) == b.argmax(-1)).to(at::kFloat).mean().item<float>();
-}
-
-double seconds_since(std::chrono::steady_clock::time_point t0) {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
 }  // namespace
@@ -285,6 +283,68 @@ private Q_SLOTS:
         const double worst = (err / bound).max().item<double>();
         if (!(worst <= 1.0))
             QFAIL(qPrintable(QString("error %1 x the rounding bound (max abs error %2)").arg(worst).arg(err.max().item<double>())));
+    }
+
+    void bf16KernelMatchesExactProduct_data() {
+        QTest::addColumn<int>("isa");
+        QTest::addColumn<int>("N");
+        QTest::addColumn<int>("K");
+        QTest::addColumn<int>("M");
+        const std::vector<std::array<int, 3>> shapes = {{1, 1, 1},   {5, 31, 1},    {37, 100, 3}, {64, 4160, 1},
+                                                        {33, 17, 4}, {2048, 512, 2}, {7, 48, 4}};
+        for (KernelIsa isa : supported_kernel_isas())
+            for (const auto& s : shapes) {
+                const std::string name = to_string(isa) + " N" + std::to_string(s[0]) + " K" + std::to_string(s[1]) + " M" +
+                                         std::to_string(s[2]);
+                QTest::newRow(name.c_str()) << int(isa) << s[0] << s[1] << s[2];
+            }
+    }
+
+    // The bf16 decode kernel on every instruction set: float32 x times the bf16 weights as
+    // they are (widened exactly), within float32 summation rounding of the double product.
+    void bf16KernelMatchesExactProduct() {
+        QFETCH(int, isa);
+        QFETCH(int, N);
+        QFETCH(int, K);
+        QFETCH(int, M);
+        ForcedIsa forced(static_cast<KernelIsa>(isa));
+        const at::Tensor wb = test_matrix(N, K, 30 + N).to(at::kBFloat16);
+        const at::Tensor x = test_activations(M, K, 40 + K);
+        const at::Tensor y = bf16_linear(x, wb);
+        QVERIFY(y.sizes() == (at::IntArrayRef{M, N}));
+        QCOMPARE(y.scalar_type(), at::kFloat);
+        const at::Tensor wd = wb.to(at::kDouble), xd = x.to(at::kDouble);
+        const at::Tensor ref = at::matmul(xd, wd.t());
+        const at::Tensor bound = 1e-5 * at::matmul(xd.abs(), wd.abs().t()) + 1e-12;
+        const at::Tensor err = (y.to(at::kDouble) - ref).abs();
+        const double worst = (err / bound).max().item<double>();
+        if (!(worst <= 1.0)) QFAIL(qPrintable(QString("error %1 x the rounding bound").arg(worst)));
+    }
+
+    // A bf16 Linear takes the kernel for a few rows (x kept in float32, so closer to the
+    // double product than at::linear, which rounds x to bf16) and at::linear beyond; a
+    // non-contiguous weight falls back to at::linear instead of failing.
+    void bf16LinearRoutesByRows() {
+        const at::Tensor w = test_matrix(40, 96, 31).to(at::kBFloat16);
+        const at::Tensor bias = at::arange(40, at::kFloat);
+        Linear l{w, bias, nullptr};
+        for (int64_t M : {int64_t(1), kBf16KernelMaxRows, kBf16KernelMaxRows + 1, int64_t(64)}) {
+            const at::Tensor x = test_activations(M, 96, 32);
+            const at::Tensor y = l(x);
+            QCOMPARE(y.scalar_type(), at::kFloat);
+            const at::Tensor ref = at::matmul(x.to(at::kDouble), w.to(at::kDouble).t()) + bias.to(at::kDouble);
+            const double err = (y.to(at::kDouble) - ref).abs().max().item<double>();
+            if (M <= kBf16KernelMaxRows) {
+                QVERIFY2(err < 1e-4, qPrintable(QString("kernel rows %1: error %2").arg(M).arg(err)));
+                QVERIFY(at::equal(y, bf16_linear(x, w) + bias));
+            } else {
+                QVERIFY2(err < 0.5, qPrintable(QString("at::linear rows %1: error %2").arg(M).arg(err)));  // x in bf16
+            }
+        }
+        Linear strided{w.t().contiguous().t(), at::Tensor(), nullptr};
+        QVERIFY(strided.weight.stride(1) != 1);
+        const at::Tensor x = test_activations(1, 96, 33);
+        QVERIFY(at::allclose(strided(x), bf16_linear(x, w), 0.0, 0.5));
     }
 
     // The dense path's per-instruction-set dequantisers give exactly dequantize_matrix.
@@ -504,106 +564,6 @@ private Q_SLOTS:
         QVERIFY(at::equal(logits(true), fresh));
         std::filesystem::permissions(dir, std::filesystem::perms::owner_write, std::filesystem::perm_options::add);
         if (::geteuid() != 0) QVERIFY(!std::filesystem::exists(cache_file));  // root writes anyway
-    }
-
-    // Decode (M = 1) at the 7B shapes, bytes of weights read per second; printed, not asserted.
-    // The matrices are cycled through a ring of copies larger than the last-level cache so
-    // that every call reads from memory, as decoding a 7B model does.
-    void decodeBandwidthAt7bShapes() {
-        if (qEnvironmentVariableIsSet("IBLLM_QUANT_SKIP_BENCH")) QSKIP("IBLLM_QUANT_SKIP_BENCH is set");
-        constexpr double kRingBytes = 1.5e9;
-        constexpr double kMachineGbs = 25.8;  // the development machine's large copy (platform notes)
-        qInfo("kernels: %s, %d threads", to_string(active_kernel_isa()).c_str(), at::get_num_threads());
-        {
-            at::Tensor big = at::empty({int64_t(kRingBytes / 4)}, at::kFloat).fill_(1.0f);
-            at::Tensor dst = at::empty_like(big);
-            dst.copy_(big);
-            const auto t0 = std::chrono::steady_clock::now();
-            dst.copy_(big);
-            const double t = seconds_since(t0);
-            const auto t1 = std::chrono::steady_clock::now();
-            volatile float s = big.sum().item<float>();
-            (void)s;
-            const double tr = seconds_since(t1);
-            qInfo("memory: copy %.1f GB/s (read + write), read (sum) %.1f GB/s", 2 * kRingBytes / t / 1e9, kRingBytes / tr / 1e9);
-        }
-        for (const auto& [N, K] : std::vector<std::pair<int64_t, int64_t>>{{11008, 4096}, {4096, 11008}}) {
-            const at::Tensor w = test_matrix(N, K, 99);
-            const at::Tensor x = test_activations(1, K, 98);
-            // The best of a few passes over the ring: the machine may be shared.
-            auto time_ring = [&](auto&& call, int64_t copies, int64_t bytes) {
-                for (int64_t i = 0; i < copies; ++i) call(i);  // warm-up: page in every copy
-                double per = 1e9;
-                for (int round = 0; round < 4; ++round) {
-                    const int64_t reps = std::max<int64_t>(copies, 20);
-                    const auto t0 = std::chrono::steady_clock::now();
-                    for (int64_t i = 0; i < reps; ++i) call(i % copies);
-                    per = std::min(per, seconds_since(t0) / reps);
-                }
-                return std::make_pair(per * 1e3, bytes / per / 1e9);
-            };
-            {
-                const at::Tensor wb = w.to(at::kBFloat16);
-                const int64_t copies = std::max<int64_t>(2, int64_t(kRingBytes / (wb.numel() * 2)));
-                std::vector<at::Tensor> ring(copies);
-                for (auto& r : ring) r = wb.clone();
-                const at::Tensor xb = x.to(at::kBFloat16);
-                auto [ms, gbs] = time_ring([&](int64_t i) { at::linear(xb, ring[i]); }, copies, wb.numel() * 2);
-                qInfo("%5lld x %5lld bf16 at::linear: %.3f ms, %.1f GB/s of weights (%.0f%% of %.1f)", (long long)N, (long long)K, ms,
-                      gbs, 100 * gbs / kMachineGbs, kMachineGbs);
-            }
-            for (WeightFormat f : {WeightFormat::Int8, WeightFormat::Q4}) {
-                const auto tq = std::chrono::steady_clock::now();
-                const QuantizedMatrix q = quantize_matrix(w, f);
-                const double quant_s = seconds_since(tq);
-                const int64_t copies = std::max<int64_t>(2, int64_t(kRingBytes / q.weight_bytes()));
-                std::vector<QuantizedMatrix> ring(copies, q);
-                for (auto& r : ring) {
-                    r.data = q.data.clone();
-                    r.scales = q.scales.clone();
-                }
-                at::Tensor y = at::empty({1, N}, at::kFloat);
-                auto [ms, gbs] = time_ring(
-                    [&](int64_t i) { quantized_matmul(ring[i], x.data_ptr<float>(), 1, K, y.data_ptr<float>(), N); }, copies,
-                    q.weight_bytes());
-                qInfo("%5lld x %5lld %-4s quantised:  %.3f ms, %.1f GB/s of weights (%.0f%% of %.1f; %.1f MB, quantised in %.2f s)",
-                      (long long)N, (long long)K, to_string(f).c_str(), ms, gbs, 100 * gbs / kMachineGbs, kMachineGbs,
-                      q.weight_bytes() / 1e6, quant_s);
-            }
-        }
-    }
-
-    // Prefill (M rows at once) at 4096 -> 11008 against bf16 at::linear, each quantised format
-    // by its integer path and its dense path (bf16 tiles, as in a bf16 model); printed, not
-    // asserted. quantized_linear switches to the dense path at kDenseMinRows rows.
-    void prefillThroughputAt7bShape() {
-        if (qEnvironmentVariableIsSet("IBLLM_QUANT_SKIP_BENCH")) QSKIP("IBLLM_QUANT_SKIP_BENCH is set");
-        const int64_t N = 11008, K = 4096;
-        const at::Tensor w = test_matrix(N, K, 97, false);
-        const at::Tensor wb = w.to(at::kBFloat16);
-        const QuantizedMatrix q8 = quantize_matrix(w, WeightFormat::Int8, at::kBFloat16);
-        const QuantizedMatrix q4 = quantize_matrix(w, WeightFormat::Q4, at::kBFloat16);
-        for (int64_t M : {4, 16, 64, 256}) {
-            const at::Tensor x = test_activations(M, K, 96);
-            const at::Tensor xb = x.to(at::kBFloat16);
-            auto gflops = [&](auto&& call) {
-                call();
-                double best = 1e9;
-                for (int i = 0; i < (M >= 64 ? 3 : 5); ++i) {
-                    const auto t0 = std::chrono::steady_clock::now();
-                    call();
-                    best = std::min(best, seconds_since(t0));
-                }
-                return 2.0 * M * N * K / best / 1e9;
-            };
-            const double b = gflops([&] { at::linear(xb, wb); });
-            const double i8 = gflops([&] { quantized_linear(x, q8, MatmulPath::Integer); });
-            const double d8 = gflops([&] { quantized_linear(x, q8, MatmulPath::Dense); });
-            const double i4 = gflops([&] { quantized_linear(x, q4, MatmulPath::Integer); });
-            const double d4 = gflops([&] { quantized_linear(x, q4, MatmulPath::Dense); });
-            qInfo("prefill M=%3lld GFLOP/s: bf16 at::linear %4.0f | int8 integer %4.0f, dense %4.0f | q4 integer %4.0f, dense %4.0f",
-                  (long long)M, b, i8, d8, i4, d4);
-        }
     }
 };
 

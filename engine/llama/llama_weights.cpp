@@ -9,6 +9,7 @@
 
 #include "engine/checkpoint/tensor_store.h"
 #include "engine/error.h"
+#include "engine/llama/quant/bf16_linear.h"
 #include "engine/llama/quant/quantized_cache.h"
 #include "engine/llama/quant/quantized_linear.h"
 
@@ -19,6 +20,13 @@ namespace ibllm {
 at::Tensor Linear::operator()(const at::Tensor& x) const {
     if (quantized) {
         at::Tensor y = quant::quantized_linear(x, *quantized);
+        if (bias.defined()) y.add_(bias);
+        return y;
+    }
+    // Decode (a few rows): the bandwidth-bound bf16 kernel, which also keeps x in float32.
+    if (weight.scalar_type() == at::kBFloat16 && weight.dim() == 2 && weight.stride(1) == 1 &&
+        x.numel() <= quant::kBf16KernelMaxRows * weight.size(1)) {
+        at::Tensor y = quant::bf16_linear(x, weight);
         if (bias.defined()) y.add_(bias);
         return y;
     }

@@ -6,6 +6,7 @@
 //               [--cache-dir DIR] [--tokenizer PATH] [--no-encoders] [--no-agreement] [--prepare-only]
 //   ibllm-bench encoders [--precision fp32|bf16|both] [--modalities image,audio,...]
 //                        [--threads N] [--repeat N]
+//   ibllm-bench kernels [--scale 7b|1.3b|tiny] [--formats bf16,int8,q4] [--threads N] [--repeat N]
 #include <ATen/Parallel.h>
 
 #include <cstdio>
@@ -18,6 +19,7 @@
 
 #include "engine/error.h"
 #include "engine/tools/bench_encoders.h"
+#include "engine/tools/bench_kernels.h"
 #include "engine/tools/bench_run.h"
 
 namespace {
@@ -28,6 +30,7 @@ constexpr const char* kUsage =
     "                   [--cache-dir DIR] [--tokenizer PATH] [--no-encoders] [--no-agreement] [--prepare-only]\n"
     "       ibllm-bench encoders [--precision fp32|bf16|both] [--modalities image,audio,video,point,text,depth,thermal,imu]\n"
     "                            [--threads N] [--repeat N]\n"
+    "       ibllm-bench kernels [--scale 7b|1.3b|tiny] [--formats bf16,int8,q4] [--threads N] [--repeat N]\n"
     "\n"
     "The first run writes random-weight checkpoints at the real shapes into ~/.cache/imagebind-llm-bench\n"
     "(7b: about 21 GB with ImageBind-huge; 1.3b: about 8 GB); later runs reuse them.\n";
@@ -59,7 +62,7 @@ bool parse(int argc, char** argv, int first, std::map<std::string, std::string>&
 int main(int argc, char** argv) {
     std::string command = argc > 1 && std::strncmp(argv[1], "--", 2) != 0 ? argv[1] : "run";
     const int first = command == "run" && !(argc > 1 && std::strcmp(argv[1], "run") == 0) ? 1 : 2;
-    if (command != "run" && command != "encoders" && command != "measure-format") {
+    if (command != "run" && command != "encoders" && command != "kernels" && command != "measure-format") {
         std::fprintf(stderr, "ibllm-bench: unknown command '%s'\n%s", command.c_str(), kUsage);
         return 2;
     }
@@ -70,10 +73,10 @@ int main(int argc, char** argv) {
         return 0;
     }
     try {
-        if (command == "encoders") {
+        if (command == "encoders" || command == "kernels") {
             at::set_num_threads(opts.count("threads") ? std::stoi(opts["threads"])
                                                       : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
-            return ibllm::bench::run_encoders(opts);
+            return command == "encoders" ? ibllm::bench::run_encoders(opts) : ibllm::bench::run_kernels(opts);
         }
         if (command == "measure-format") return ibllm::bench::run_format_process(opts);
         std::error_code ec;

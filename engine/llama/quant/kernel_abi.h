@@ -120,6 +120,20 @@ using QuantizeFn = void (*)(Format format, const float* src, int64_t rows, int64
 // Rows [n_begin, n_end) of W as float32 in natural order: K values per row, row stride ldo.
 using DequantizeFn = void (*)(const MatrixView& w, int64_t n_begin, int64_t n_end, int64_t K, float* out, int64_t ldo);
 
+// bf16 weights (the exact path's decode): W is N x K bfloat16 as raw bits, row stride ld.
+struct Bf16MatrixView {
+    const uint16_t* data;
+    int64_t rows, cols, ld;
+};
+// y[m * ldy + n] = sum_k W[n, k] x[m * ldx + k] for the M rows of x and n in [n_begin, n_end),
+// the products and sums in float32 (x is not rounded to bf16).
+using Bf16RowsFn = void (*)(const Bf16MatrixView& w, const float* x, int64_t M, int64_t ldx, int64_t n_begin,
+                            int64_t n_end, float* y, int64_t ldy);
+
+void bf16_rows_scalar(const Bf16MatrixView&, const float*, int64_t, int64_t, int64_t, int64_t, float*, int64_t);
+void bf16_rows_avx2(const Bf16MatrixView&, const float*, int64_t, int64_t, int64_t, int64_t, float*, int64_t);
+void bf16_rows_avx512(const Bf16MatrixView&, const float*, int64_t, int64_t, int64_t, int64_t, float*, int64_t);
+
 void prepare_scalar(const float*, int64_t, int64_t, int64_t, int64_t, const ActivationBuffers&);
 void rows_scalar(const MatrixView&, const ActivationView&, int64_t, int64_t, float*, int64_t);
 void dequantize_scalar(const MatrixView&, int64_t, int64_t, int64_t, float*, int64_t);

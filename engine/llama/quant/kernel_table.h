@@ -10,6 +10,7 @@ struct KernelTable {
     abi::RowsFn rows;
     abi::DequantizeFn dequantize;
     abi::QuantizeFn quantize;
+    abi::Bf16RowsFn bf16_rows;
 };
 
 KernelTable kernels_for(KernelIsa isa);

@@ -1,0 +1,18 @@
+#pragma once
+// y = x W^T with bfloat16 W and float32 x, for a few rows of x (decode): the exact path's
+// memory-bound product. at::linear would round x to bf16 and, at one row, reaches about half
+// the memory bandwidth here (oneDNN's matrix-vector product); this kernel streams four weight
+// rows at once with prefetch on all threads of ATen's pool. From kBf16KernelMaxRows rows on,
+// a product is compute-bound and at::linear (oneDNN, AMX/AVX-512 BF16) is the faster one.
+#include <ATen/core/Tensor.h>
+
+#include <cstdint>
+
+namespace ibllm::quant {
+
+constexpr int64_t kBf16KernelMaxRows = 4;
+
+// x: float32 [..., K]; weight: bfloat16 [N, K] with contiguous rows -> float32 [..., N].
+at::Tensor bf16_linear(const at::Tensor& x, const at::Tensor& weight);
+
+}  // namespace ibllm::quant
