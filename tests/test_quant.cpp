@@ -347,6 +347,38 @@ private Q_SLOTS:
         QVERIFY(at::allclose(strided(x), bf16_linear(x, w), 0.0, 0.5));
     }
 
+    // Projections that share their input give, run as one group, the bits of running each
+    // (quantised and bf16, with biases, for one and three rows); a mixed group falls back.
+    void groupedProjectionsEqualSeparateOnes() {
+        const at::Tensor bias = at::linspace(-1, 1, 70, at::kFloat);
+        for (const std::string fmt : {"int8", "q4", "bf16"}) {
+            std::vector<Linear> ls;
+            for (int64_t n : {70, 33, 130}) {
+                const at::Tensor w = test_matrix(n, 200, 50 + n);
+                Linear l;
+                if (fmt == "bf16")
+                    l.weight = w.to(at::kBFloat16);
+                else
+                    l.quantized = std::make_shared<QuantizedMatrix>(
+                        quantize_matrix(w, fmt == "int8" ? WeightFormat::Int8 : WeightFormat::Q4));
+                if (n == 70) l.bias = bias;
+                ls.push_back(l);
+            }
+            for (int64_t M : {1, 3}) {
+                const at::Tensor x = test_activations(M, 200, 60);
+                const std::vector<at::Tensor> ys = apply_projections(x, {&ls[0], &ls[1], &ls[2]});
+                QCOMPARE(int(ys.size()), 3);
+                for (int i = 0; i < 3; ++i) QVERIFY2(at::equal(ys[i], ls[i](x)), qPrintable(QString::fromStdString(fmt)));
+            }
+        }
+        Linear dense{test_matrix(20, 200, 70), at::Tensor(), nullptr};  // float32: at::linear
+        Linear q8{at::Tensor(), at::Tensor(), std::make_shared<QuantizedMatrix>(quantize_matrix(test_matrix(20, 200, 71), WeightFormat::Int8))};
+        const at::Tensor x = test_activations(1, 200, 72);
+        const std::vector<at::Tensor> mixed = apply_projections(x, {&dense, &q8});
+        QVERIFY(at::equal(mixed[0], dense(x)));
+        QVERIFY(at::equal(mixed[1], q8(x)));
+    }
+
     // The dense path's per-instruction-set dequantisers give exactly dequantize_matrix.
     void dequantisersMatchReference() {
         for (WeightFormat f : {WeightFormat::Int8, WeightFormat::Q4}) {

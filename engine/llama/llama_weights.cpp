@@ -36,6 +36,44 @@ at::Tensor Linear::operator()(const at::Tensor& x) const {
     return y;
 }
 
+std::vector<at::Tensor> apply_projections(const at::Tensor& x, const std::vector<const Linear*>& layers) {
+    const int count = static_cast<int>(layers.size());
+    const int64_t K = x.size(-1), M = x.numel() / std::max<int64_t>(K, 1);
+    bool all_quantized = true, all_bf16 = true;
+    for (const Linear* l : layers) {
+        all_quantized = all_quantized && l->quantized && l->quantized->cols == K;
+        all_bf16 = all_bf16 && !l->quantized && l->weight.scalar_type() == at::kBFloat16 && l->weight.dim() == 2 &&
+                   l->weight.stride(1) == 1 && l->weight.size(1) == K;
+    }
+    const bool grouped = count > 1 && ((all_quantized && M < quant::kDenseMinRows) || (all_bf16 && M <= quant::kBf16KernelMaxRows));
+    std::vector<at::Tensor> out;
+    out.reserve(count);
+    if (!grouped) {
+        for (const Linear* l : layers) out.push_back((*l)(x));
+        return out;
+    }
+    const at::Tensor xf = (x.scalar_type() == at::kFloat ? x : x.to(at::kFloat)).contiguous();
+    std::vector<float*> ys(count);
+    for (int i = 0; i < count; ++i) {
+        std::vector<int64_t> shape(x.sizes().begin(), x.sizes().end());
+        shape.back() = layers[i]->quantized ? layers[i]->quantized->rows : layers[i]->weight.size(0);
+        out.push_back(at::empty(shape, at::kFloat));
+        ys[i] = out.back().data_ptr<float>();
+    }
+    if (all_quantized) {
+        std::vector<const quant::QuantizedMatrix*> ws;
+        for (const Linear* l : layers) ws.push_back(l->quantized.get());
+        quant::quantized_matmul_group(ws.data(), count, xf.data_ptr<float>(), M, K, ys.data());
+    } else {
+        std::vector<const at::Tensor*> ws;
+        for (const Linear* l : layers) ws.push_back(&l->weight);
+        quant::bf16_matmul_group(ws.data(), count, xf.data_ptr<float>(), M, ys.data());
+    }
+    for (int i = 0; i < count; ++i)
+        if (layers[i]->bias.defined()) out[i].add_(layers[i]->bias);
+    return out;
+}
+
 std::vector<std::string> find_base_checkpoints(const std::string& llama_dir) {
     std::vector<std::string> out;
     std::error_code ec;

@@ -30,6 +30,11 @@ struct Linear {
     at::Tensor operator()(const at::Tensor& x) const;
 };
 
+// x through several projections that read the same input (q, k and v; w1 and w3). When they
+// share a kernel they run in one parallel region with the activations prepared once, so a
+// decoded token wakes the threads fewer times; the results are those of calling each.
+std::vector<at::Tensor> apply_projections(const at::Tensor& x, const std::vector<const Linear*>& layers);
+
 struct LayerWeights {
     at::Tensor attention_norm, ffn_norm;  // float32
     // LoRA is merged into these at load (W + l2 l1): one product per projection at run time.

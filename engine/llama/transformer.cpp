@@ -45,9 +45,10 @@ at::Tensor Transformer::attention(int64_t layer, const at::Tensor& x, int64_t st
     const LayerWeights& l = w_.layers[layer];
     const LlamaConfig& c = w_.config;
     const int64_t n = x.size(0), H = c.n_heads, hd = c.head_dim();
-    at::Tensor q = rope_.apply(l.wq(x).view({n, H, hd}), start_pos);
-    at::Tensor k = rope_.apply(l.wk(x).view({n, H, hd}), start_pos);
-    at::Tensor v = l.wv(x).view({n, H, hd});
+    const std::vector<at::Tensor> qkv = apply_projections(x, {&l.wq, &l.wk, &l.wv});
+    at::Tensor q = rope_.apply(qkv[0].view({n, H, hd}), start_pos);
+    at::Tensor k = rope_.apply(qkv[1].view({n, H, hd}), start_pos);
+    at::Tensor v = qkv[2].view({n, H, hd});
     at::Tensor keys, values;
     cache.append(layer, start_pos, k, v, keys, values);  // [H, start+n, hd]
     at::Tensor scores = at::matmul(q.transpose(0, 1), keys.transpose(1, 2)).div_(std::sqrt(static_cast<double>(hd)));
@@ -61,7 +62,8 @@ at::Tensor Transformer::attention(int64_t layer, const at::Tensor& x, int64_t st
 
 at::Tensor Transformer::feed_forward(int64_t layer, const at::Tensor& x) const {
     const LayerWeights& l = w_.layers[layer];
-    return l.w2(at::silu(l.w1(x)) * l.w3(x));
+    const std::vector<at::Tensor> gate_up = apply_projections(x, {&l.w1, &l.w3});
+    return l.w2(at::silu(gate_up[0]).mul_(gate_up[1]));
 }
 
 at::Tensor Transformer::forward(const std::vector<int64_t>& tokens, int64_t start_pos, KvCache& cache,

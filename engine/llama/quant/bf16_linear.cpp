@@ -3,30 +3,60 @@
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 
+#include <algorithm>
 #include <vector>
 
 #include "engine/llama/quant/kernel_table.h"
 
 namespace ibllm::quant {
 
-at::Tensor bf16_linear(const at::Tensor& x, const at::Tensor& weight) {
+namespace {
+
+abi::Bf16MatrixView view_of(const at::Tensor& weight) {
     TORCH_CHECK(weight.scalar_type() == at::kBFloat16 && weight.dim() == 2 && weight.stride(1) == 1,
                 "bf16_linear: the weight must be a bfloat16 matrix with contiguous rows");
-    const int64_t N = weight.size(0), K = weight.size(1);
+    return {reinterpret_cast<const uint16_t*>(weight.data_ptr<at::BFloat16>()), weight.size(0), weight.size(1),
+            weight.stride(0)};
+}
+
+// At least ~256k multiply-adds per chunk, so that small matrices do not wake the pool; a
+// multiple of 4 rows, the kernel's block.
+int64_t grain_rows(int64_t K, int64_t M) {
+    return std::max<int64_t>(4, ((int64_t(1) << 18) / std::max<int64_t>(1, K * M)) / 4 * 4);
+}
+
+}  // namespace
+
+void bf16_matmul_group(const at::Tensor* const* weights, int count, const float* x, int64_t M, float* const* ys) {
+    if (count <= 0 || M <= 0) return;
+    std::vector<abi::Bf16MatrixView> views(count);
+    std::vector<int64_t> first_row(count + 1, 0);
+    for (int i = 0; i < count; ++i) {
+        views[i] = view_of(*weights[i]);
+        TORCH_CHECK(views[i].cols == views[0].cols, "bf16_matmul_group: the matrices differ in their input size");
+        first_row[i + 1] = first_row[i] + views[i].rows;
+    }
+    const KernelTable k = active_kernels();
+    const int64_t K = views[0].cols;
+    at::parallel_for(0, first_row[count], grain_rows(K, M), [&](int64_t a, int64_t b) {
+        for (int i = 0; i < count; ++i) {
+            const int64_t lo = std::max(a, first_row[i]), hi = std::min(b, first_row[i + 1]);
+            if (lo < hi) k.bf16_rows(views[i], x, M, K, lo - first_row[i], hi - first_row[i], ys[i], views[i].rows);
+        }
+    });
+}
+
+at::Tensor bf16_linear(const at::Tensor& x, const at::Tensor& weight) {
+    const int64_t N = weight.size(0), K = weight.size(-1);
     TORCH_CHECK(x.size(-1) == K, "bf16_linear: input has ", x.size(-1), " features, the matrix expects ", K);
     const at::Tensor xf = (x.scalar_type() == at::kFloat ? x : x.to(at::kFloat)).contiguous();
     const int64_t M = xf.numel() / K;
     std::vector<int64_t> out_shape(x.sizes().begin(), x.sizes().end());
     out_shape.back() = N;
     at::Tensor y = at::empty(out_shape, at::kFloat);
-    const abi::Bf16MatrixView w{reinterpret_cast<const uint16_t*>(weight.data_ptr<at::BFloat16>()), N, K, weight.stride(0)};
-    const KernelTable k = active_kernels();
-    const float* xp = xf.data_ptr<float>();
+    const at::Tensor* w = &weight;
     float* yp = y.data_ptr<float>();
-    // At least ~256k multiply-adds per chunk, so that small matrices do not wake the pool;
-    // a multiple of 4 rows, the kernel's block.
-    const int64_t grain = std::max<int64_t>(4, ((int64_t(1) << 18) / std::max<int64_t>(1, K * M)) / 4 * 4);
-    at::parallel_for(0, N, grain, [&](int64_t n0, int64_t n1) { k.bf16_rows(w, xp, M, K, n0, n1, yp, N); });
+    bf16_matmul_group(&w, 1, xf.data_ptr<float>(), M, &yp);
     return y;
 }
 

@@ -5,6 +5,7 @@
 
 #include <cstdlib>
 #include <memory>
+#include <vector>
 
 #include "engine/error.h"
 #include "engine/llama/quant/kernel_abi.h"
@@ -105,6 +106,34 @@ void quantized_matmul(const QuantizedMatrix& w, const float* x, int64_t M, int64
     const abi::MatrixView wv = view_of(w);
     at::parallel_for(0, w.rows, grain_rows(w.padded_cols, M),
                      [&](int64_t n0, int64_t n1) { k.rows(wv, xv, n0, n1, y, ldy); });
+}
+
+void quantized_matmul_group(const QuantizedMatrix* const* ws, int count, const float* x, int64_t M, int64_t ldx,
+                            float* const* ys) {
+    if (count <= 0 || M <= 0) return;
+    if (M >= kDenseMinRows) {
+        for (int i = 0; i < count; ++i) quantized_matmul(*ws[i], x, M, ldx, ys[i], ws[i]->rows);
+        return;
+    }
+    const KernelTable k = active_kernels();
+    const int64_t padded = ws[0]->padded_cols, S = padded / abi::kSuperblock;
+    std::vector<abi::MatrixView> views(count);
+    std::vector<int64_t> first_row(count + 1, 0);
+    for (int i = 0; i < count; ++i) {
+        TORCH_CHECK(ws[i]->cols == ws[0]->cols, "quantized_matmul_group: the matrices differ in their input size");
+        views[i] = view_of(*ws[i]);
+        first_row[i + 1] = first_row[i] + ws[i]->rows;
+    }
+    thread_local ActivationScratch scratch;
+    abi::ActivationBuffers buf{scratch.q.get(M * S * abi::kSuperblock), scratch.sb.get(M * S * 4), scratch.dxs_sum.get(M)};
+    k.prepare(x, M, ldx, ws[0]->cols, S, buf);
+    const abi::ActivationView xv{M, S, buf.q, buf.sb, buf.dxs_sum};
+    at::parallel_for(0, first_row[count], grain_rows(padded, M), [&](int64_t a, int64_t b) {
+        for (int i = 0; i < count; ++i) {
+            const int64_t lo = std::max(a, first_row[i]), hi = std::min(b, first_row[i + 1]);
+            if (lo < hi) k.rows(views[i], xv, lo - first_row[i], hi - first_row[i], ys[i], ws[i]->rows);
+        }
+    });
 }
 
 at::Tensor quantized_linear(const at::Tensor& x, const QuantizedMatrix& w, MatmulPath path) {

@@ -33,4 +33,11 @@ at::Tensor quantized_linear(const at::Tensor& x, const QuantizedMatrix& w, Matmu
 void quantized_matmul(const QuantizedMatrix& w, const float* x, int64_t M, int64_t ldx, float* y, int64_t ldy,
                       MatmulPath path = MatmulPath::Auto);
 
+// Several matrices with the same K applied to the same x (q, k and v; w1 and w3): the
+// activations are quantised once and the output rows of all of them are split over the
+// threads in one parallel region. ys[i] receives M rows of ws[i]->rows floats (contiguous).
+// Takes the integer path below kDenseMinRows rows, else one dense product per matrix.
+void quantized_matmul_group(const QuantizedMatrix* const* ws, int count, const float* x, int64_t M, int64_t ldx,
+                            float* const* ys);
+
 }  // namespace ibllm::quant
