@@ -1,5 +1,6 @@
 // The bf16 matrix-vector kernel for AVX2 + FMA (built with the flags of kernel_avx2.cpp,
 // kernels.cmake): as bf16_kernel_avx512.cpp with 8-wide registers, four weight rows at once.
+#include "engine/llama/quant/bf16_rows_driver_impl.h"
 #include "engine/llama/quant/kernel_abi.h"
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -61,11 +62,7 @@ void rows_block(const Bf16MatrixView& w, const float* xr, int64_t n, float* yr) 
 
 void bf16_rows_avx2(const Bf16MatrixView& w, const float* x, int64_t M, int64_t ldx, int64_t n_begin, int64_t n_end,
                     float* y, int64_t ldy) {
-    int64_t n = n_begin;
-    for (; n + 4 <= n_end; n += 4)
-        for (int64_t m = 0; m < M; ++m) rows_block<4>(w, x + m * ldx, n, y + m * ldy);
-    for (; n < n_end; ++n)
-        for (int64_t m = 0; m < M; ++m) rows_block<1>(w, x + m * ldx, n, y + m * ldy);
+    bf16_rows_driver(w, x, M, ldx, n_begin, n_end, y, ldy);
 }
 
 }  // namespace ibllm::quant::abi

@@ -3,6 +3,7 @@
 // work per byte is tiny and the speed is the memory's: four weight rows are streamed at once
 // (each activation load serves four rows), with software prefetch ahead of every stream.
 // x stays float32; each bf16 weight widens exactly to float32 (a 16-bit shift).
+#include "engine/llama/quant/bf16_rows_driver_impl.h"
 #include "engine/llama/quant/kernel_abi.h"
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -48,12 +49,8 @@ void rows_block(const Bf16MatrixView& w, const float* xr, int64_t n, float* yr) 
 }  // namespace
 
 void bf16_rows_avx512(const Bf16MatrixView& w, const float* x, int64_t M, int64_t ldx, int64_t n_begin, int64_t n_end,
-                      float* y, int64_t ldy) {
-    int64_t n = n_begin;
-    for (; n + 4 <= n_end; n += 4)
-        for (int64_t m = 0; m < M; ++m) rows_block<4>(w, x + m * ldx, n, y + m * ldy);
-    for (; n < n_end; ++n)
-        for (int64_t m = 0; m < M; ++m) rows_block<1>(w, x + m * ldx, n, y + m * ldy);
+                    float* y, int64_t ldy) {
+    bf16_rows_driver(w, x, M, ldx, n_begin, n_end, y, ldy);
 }
 
 }  // namespace ibllm::quant::abi
