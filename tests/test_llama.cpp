@@ -120,6 +120,38 @@ private Q_SLOTS:
             at::Tensor step = model_->forward({steps[s]}, starts[s], cache, adapter);
             IBLLM_COMPARE_TENSORS(step, golden_.get("infer.step" + std::to_string(s + 1) + ".logits"), kLogitTol);
         }
+
+        // The decode loop's allocation-free step gives the same logits from its own cache.
+        KvCache decode_cache = model_->new_cache();
+        model_->forward(std::vector<int64_t>(ids.begin(), ids.end()), 0, decode_cache, adapter);
+        DecodeWorkspace ws;
+        for (size_t s = 0; s < steps.size(); ++s) {
+            const at::Tensor& step = model_->decode(steps[s], starts[s], decode_cache, ws, adapter);
+            IBLLM_COMPARE_TENSORS(step, golden_.get("infer.step" + std::to_string(s + 1) + ".logits"), kLogitTol);
+        }
+    }
+
+    // The decode step against forward() on a bf16 model, token after token with and without
+    // the visual input: the same kernels, so the same logits up to float summation order.
+    void decodeStepMatchesForwardInBf16() {
+        TensorStore adapter_file = TensorStore::from_pth(fixture("adapter.pth"), "model");
+        Transformer bf16(load_llama_weights(fixture(""), adapter_file, Precision::Bf16, 512, tokenizer_->n_words(), nullptr));
+        for (bool visual : {true, false}) {
+            const AdapterValues adapter = visual ? bf16.adapter_values(golden_.get("visual.fused.query")) : AdapterValues();
+            KvCache a = bf16.new_cache(), b = bf16.new_cache();
+            const std::vector<int> ids = prompt_ids();
+            const std::vector<int64_t> prompt(ids.begin(), ids.end());
+            bf16.forward(prompt, 0, a, adapter);
+            bf16.forward(prompt, 0, b, adapter);
+            DecodeWorkspace ws;
+            int64_t token = 100;
+            for (int64_t pos = int64_t(prompt.size()); pos < int64_t(prompt.size()) + 6; ++pos) {
+                const at::Tensor expected = bf16.forward({token}, pos, a, adapter);
+                const at::Tensor& got = bf16.decode(token, pos, b, ws, adapter);
+                IBLLM_COMPARE_TENSORS(got, expected, 1e-3);
+                token = expected.argmax().item<int64_t>();
+            }
+        }
     }
 
     void bindNetworkFeedsTheModel() {

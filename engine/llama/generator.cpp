@@ -98,7 +98,7 @@ GenerationResult Generator::generate(const std::vector<int>& prompt_ids, const A
             r.cancelled = true;
             break;
         }
-        logits = model_.forward({next}, pos, cache_, adapter);
+        logits = model_.decode(next, pos, cache_, workspace_, adapter);
         cached_ids_.push_back(next);
     }
     r.hit_context_limit = !r.stopped_on_eos && !r.cancelled && total == capacity &&

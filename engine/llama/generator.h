@@ -44,6 +44,7 @@ public:
 
     using TextCallback = std::function<void(const std::string& text)>;
     // Observes the logits of every forward call (row 0 = the prefill), e.g. for parity tests.
+    // The tensor is only valid during the call (the decode step reuses it): clone to keep.
     using LogitsObserver = std::function<void(const at::Tensor& logits)>;
 
     GenerationResult generate(const std::vector<int>& prompt, const AdapterValues& adapter, const GenerationSettings& settings,
@@ -61,6 +62,7 @@ private:
     const Transformer& model_;
     const Tokenizer& tokenizer_;
     KvCache cache_;
+    DecodeWorkspace workspace_;  // the decode step's buffers, made on the first token
     std::vector<int64_t> cached_ids_;  // tokens whose keys/values occupy positions 0..size-1
     at::Tensor cached_visual_;         // the visual query those positions were computed with
 };

@@ -21,10 +21,19 @@ public:
     // returns views of the keys and values of positions [0, start + seqlen).
     void append(int64_t layer, int64_t start, const at::Tensor& k, const at::Tensor& v, at::Tensor& keys, at::Tensor& values);
 
+    // The decode step's raw access (float32 caches only): writes one position's keys and
+    // values ([n_heads * head_dim] each), and gives the layer's storage, head h at
+    // h * head_stride(), position t at + t * head_dim.
+    void write(int64_t layer, int64_t pos, const float* k, const float* v);
+    const float* keys(int64_t layer) const;
+    const float* values(int64_t layer) const;
+    int64_t head_stride() const { return capacity_ * head_dim_; }
+    bool is_float32() const;
+
 private:
     struct Layer { at::Tensor k, v; };
     std::vector<Layer> layers_;
-    int64_t capacity_ = 0;
+    int64_t capacity_ = 0, n_heads_ = 0, head_dim_ = 0;
 };
 
 }  // namespace ibllm

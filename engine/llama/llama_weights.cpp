@@ -36,41 +36,97 @@ at::Tensor Linear::operator()(const at::Tensor& x) const {
     return y;
 }
 
-std::vector<at::Tensor> apply_projections(const at::Tensor& x, const std::vector<const Linear*>& layers) {
+namespace {
+
+bool bf16_kernel_weight(const Linear& l, int64_t K) {
+    return !l.quantized && l.weight.scalar_type() == at::kBFloat16 && l.weight.dim() == 2 && l.weight.stride(1) == 1 &&
+           l.weight.size(1) == K;
+}
+
+int64_t output_features(const Linear& l) { return l.quantized ? l.quantized->rows : l.weight.size(0); }
+
+// One projection into `out` without allocating where a kernel or BLAS can write there.
+void linear_into(const Linear& l, const at::Tensor& xf, int64_t M, int64_t K, const at::Tensor& out) {
+    float* y = out.data_ptr<float>();
+    if (l.quantized && l.quantized->cols == K) {
+        quant::quantized_matmul(*l.quantized, xf.data_ptr<float>(), M, K, y, l.quantized->rows);
+    } else if (bf16_kernel_weight(l, K) && M <= quant::kBf16KernelMaxRows) {
+        const at::Tensor* w = &l.weight;
+        quant::bf16_matmul_group(&w, 1, xf.data_ptr<float>(), M, &y);
+    } else if (!l.quantized && l.weight.scalar_type() == at::kFloat) {
+        at::Tensor out2d = out.view({M, l.weight.size(0)});
+        at::mm_out(out2d, xf.view({M, K}), l.weight.t());
+        if (l.bias.defined()) out.add_(l.bias);
+        return;
+    } else {
+        out.copy_(l(xf).view(out.sizes()));
+        return;
+    }
+    if (l.bias.defined()) out.add_(l.bias);
+}
+
+}  // namespace
+
+void apply_projections_into(const at::Tensor& x, std::initializer_list<const Linear*> layers, std::initializer_list<at::Tensor> outs) {
     const int count = static_cast<int>(layers.size());
+    TORCH_CHECK(static_cast<int>(outs.size()) == count, "apply_projections_into: one output per projection");
     const int64_t K = x.size(-1), M = x.numel() / std::max<int64_t>(K, 1);
+    for (int i = 0; i < count; ++i)
+        TORCH_CHECK(outs.begin()[i].scalar_type() == at::kFloat && outs.begin()[i].is_contiguous() && outs.begin()[i].numel() == M * output_features(*layers.begin()[i]),
+                    "apply_projections_into: an output has the wrong size");
+    const at::Tensor xf = (x.scalar_type() == at::kFloat ? x : x.to(at::kFloat)).contiguous();
     bool all_quantized = true, all_bf16 = true;
     for (const Linear* l : layers) {
         all_quantized = all_quantized && l->quantized && l->quantized->cols == K;
-        all_bf16 = all_bf16 && !l->quantized && l->weight.scalar_type() == at::kBFloat16 && l->weight.dim() == 2 &&
-                   l->weight.stride(1) == 1 && l->weight.size(1) == K;
+        all_bf16 = all_bf16 && bf16_kernel_weight(*l, K);
     }
     const bool grouped = count > 1 && ((all_quantized && M < quant::kDenseMinRows) || (all_bf16 && M <= quant::kBf16KernelMaxRows));
-    std::vector<at::Tensor> out;
-    out.reserve(count);
     if (!grouped) {
+        for (int i = 0; i < count; ++i) linear_into(*layers.begin()[i], xf, M, K, outs.begin()[i]);
+        return;
+    }
+    // At most 3 in a group (q, k, v): fixed arrays, nothing allocated.
+    TORCH_CHECK(count <= 8, "apply_projections_into: too many projections in one group");
+    float* ys[8];
+    for (int i = 0; i < count; ++i) ys[i] = outs.begin()[i].data_ptr<float>();
+    if (all_quantized) {
+        const quant::QuantizedMatrix* ws[8];
+        for (int i = 0; i < count; ++i) ws[i] = layers.begin()[i]->quantized.get();
+        quant::quantized_matmul_group(ws, count, xf.data_ptr<float>(), M, K, ys);
+    } else {
+        const at::Tensor* ws[8];
+        for (int i = 0; i < count; ++i) ws[i] = &layers.begin()[i]->weight;
+        quant::bf16_matmul_group(ws, count, xf.data_ptr<float>(), M, ys);
+    }
+    for (int i = 0; i < count; ++i)
+        if (layers.begin()[i]->bias.defined()) outs.begin()[i].add_(layers.begin()[i]->bias);
+}
+
+std::vector<at::Tensor> apply_projections(const at::Tensor& x, std::initializer_list<const Linear*> layers) {
+    const int64_t K = x.size(-1), M = x.numel() / std::max<int64_t>(K, 1);
+    // Grouping pays off for the row counts of decoding; larger inputs go one by one.
+    bool kernels = true;
+    for (const Linear* l : layers)
+        kernels = kernels && ((l->quantized && l->quantized->cols == K && M < quant::kDenseMinRows) ||
+                              (bf16_kernel_weight(*l, K) && M <= quant::kBf16KernelMaxRows));
+    std::vector<at::Tensor> out;
+    out.reserve(layers.size());
+    if (!kernels || layers.size() < 2) {
         for (const Linear* l : layers) out.push_back((*l)(x));
         return out;
     }
-    const at::Tensor xf = (x.scalar_type() == at::kFloat ? x : x.to(at::kFloat)).contiguous();
-    std::vector<float*> ys(count);
-    for (int i = 0; i < count; ++i) {
+    for (const Linear* l : layers) {
         std::vector<int64_t> shape(x.sizes().begin(), x.sizes().end());
-        shape.back() = layers[i]->quantized ? layers[i]->quantized->rows : layers[i]->weight.size(0);
+        shape.back() = output_features(*l);
         out.push_back(at::empty(shape, at::kFloat));
-        ys[i] = out.back().data_ptr<float>();
     }
-    if (all_quantized) {
-        std::vector<const quant::QuantizedMatrix*> ws;
-        for (const Linear* l : layers) ws.push_back(l->quantized.get());
-        quant::quantized_matmul_group(ws.data(), count, xf.data_ptr<float>(), M, K, ys.data());
-    } else {
-        std::vector<const at::Tensor*> ws;
-        for (const Linear* l : layers) ws.push_back(&l->weight);
-        quant::bf16_matmul_group(ws.data(), count, xf.data_ptr<float>(), M, ys.data());
-    }
-    for (int i = 0; i < count; ++i)
-        if (layers[i]->bias.defined()) out[i].add_(layers[i]->bias);
+    // (An initializer_list cannot be built from a vector, so the group sizes in use are spelt out.)
+    if (layers.size() == 2)
+        apply_projections_into(x, layers, {out[0], out[1]});
+    else if (layers.size() == 3)
+        apply_projections_into(x, layers, {out[0], out[1], out[2]});
+    else
+        for (size_t i = 0; i < layers.size(); ++i) out[i] = (*layers.begin()[i])(x);
     return out;
 }
 

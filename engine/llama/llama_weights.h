@@ -5,6 +5,7 @@
 #include <ATen/core/Tensor.h>
 
 #include <functional>
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <vector>
@@ -33,7 +34,10 @@ struct Linear {
 // x through several projections that read the same input (q, k and v; w1 and w3). When they
 // share a kernel they run in one parallel region with the activations prepared once, so a
 // decoded token wakes the threads fewer times; the results are those of calling each.
-std::vector<at::Tensor> apply_projections(const at::Tensor& x, const std::vector<const Linear*>& layers);
+std::vector<at::Tensor> apply_projections(const at::Tensor& x, std::initializer_list<const Linear*> layers);
+// The same into preallocated float32 outputs (contiguous, [..., N_i] each): nothing is
+// allocated on the kernels' paths (the decode step).
+void apply_projections_into(const at::Tensor& x, std::initializer_list<const Linear*> layers, std::initializer_list<at::Tensor> outs);
 
 struct LayerWeights {
     at::Tensor attention_norm, ffn_norm;  // float32

@@ -25,4 +25,19 @@ at::Tensor Rope::apply(const at::Tensor& x, int64_t start_pos) const {
     return at::stack({out_re, out_im}, -1).reshape(x.sizes());
 }
 
+void Rope::rotate(float* x, int64_t n_heads, int64_t pos) const {
+    TORCH_CHECK(pos >= 0 && pos < positions(), "position beyond the RoPE table");
+    const int64_t half = cos_.size(1);
+    const float* c = cos_.data_ptr<float>() + pos * half;
+    const float* s = sin_.data_ptr<float>() + pos * half;
+    for (int64_t h = 0; h < n_heads; ++h) {
+        float* xh = x + h * 2 * half;
+        for (int64_t i = 0; i < half; ++i) {
+            const float re = xh[2 * i], im = xh[2 * i + 1];
+            xh[2 * i] = re * c[i] - im * s[i];
+            xh[2 * i + 1] = re * s[i] + im * c[i];
+        }
+    }
+}
+
 }  // namespace ibllm

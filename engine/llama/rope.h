@@ -15,6 +15,8 @@ public:
 
     // x: [seqlen, n_heads, head_dim], any float dtype; returns the rotated float32 tensor.
     at::Tensor apply(const at::Tensor& x, int64_t start_pos) const;
+    // The same rotation in place on one position's float32 heads ([n_heads * head_dim]).
+    void rotate(float* x, int64_t n_heads, int64_t pos) const;
     int64_t positions() const { return cos_.defined() ? cos_.size(0) : 0; }
 
 private:

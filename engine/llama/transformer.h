@@ -5,6 +5,7 @@
 
 #include <vector>
 
+#include "engine/llama/decode_workspace.h"
 #include "engine/llama/kv_cache.h"
 #include "engine/llama/llama_weights.h"
 #include "engine/llama/rope.h"
@@ -40,6 +41,11 @@ public:
     // each layer and after the final norm is appended there ([n, dim] each), for parity checks.
     at::Tensor forward(const std::vector<int64_t>& tokens, int64_t start_pos, KvCache& cache, const AdapterValues& adapter,
                        bool all_logits = false, std::vector<at::Tensor>* layer_outputs = nullptr) const;
+
+    // One token at position `pos` (the decode loop): what forward({token}, pos, ...) returns,
+    // float32 logits [vocab], computed without allocating. The result lives in `ws` and is
+    // overwritten by the next call (clone it to keep it).
+    const at::Tensor& decode(int64_t token, int64_t pos, KvCache& cache, DecodeWorkspace& ws, const AdapterValues& adapter) const;
 
 private:
     at::Tensor attention(int64_t layer, const at::Tensor& x, int64_t start_pos, KvCache& cache, const at::Tensor& mask,
