@@ -98,6 +98,21 @@ int run_kernels(const std::map<std::string, std::string>& options) {
             std::printf("\n");
         }
 
+        // A matrix small enough to stay in the L2 cache, one row, on one thread: how fast the
+        // kernel itself is. Decoding is memory-bound only if this is well above the read
+        // bandwidth divided by the threads; otherwise the kernel's arithmetic is the limit.
+        {
+            const Linear small = make_linear(256, D, fmt, 2);
+            const at::Tensor x = at::randn({1, D}, at::kFloat);
+            const int threads_before = at::get_num_threads();
+            at::set_num_threads(1);
+            const double t = best_seconds(repeats * 50, [&] { (void)small(x); });
+            at::set_num_threads(threads_before);
+            std::printf("%-5s from cache, 1 x %lld -> 256, one thread: %.1f GB/s of weights (needs %.1f per thread "
+                        "to reach the read bandwidth)\n",
+                        fmt.c_str(), (long long)D, bytes_of(small) / t / 1e9, bw.read_gbs / threads);
+        }
+
         // Every projection of every layer plus the output layer, one row each: the matrix
         // products of one decoded token, back to back, with nothing else.
         std::vector<Layer> layers(s.layers);
