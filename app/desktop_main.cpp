@@ -21,13 +21,10 @@ int main(int argc, char** argv) {
     QApplication::setApplicationDisplayName(QStringLiteral("ImageBind-LLM"));
     QApplication::setApplicationVersion(QStringLiteral(IBLLM_VERSION));
     QApplication::setDesktopFileName(QStringLiteral("imagebind-llm"));
-    QApplication app(argc, argv);
-    app.setWindowIcon(QIcon(QStringLiteral(":/icons/imagebind-llm.svg")));
-
     QCommandLineParser cli;
     cli.setApplicationDescription(QStringLiteral("Ask LLaMA-7B about images, sounds, videos and 3D point clouds."));
-    cli.addHelpOption();
-    cli.addVersionOption();
+    const QCommandLineOption help = cli.addHelpOption();
+    const QCommandLineOption version = cli.addVersionOption();
     const QCommandLineOption demo(QStringLiteral("demo"), QStringLiteral("Run on the demo model (random weights, random answers)."));
     const QCommandLineOption demoDir(QStringLiteral("demo-dir"), QStringLiteral("Where the demo model is written and read."),
                                      QStringLiteral("DIR"));
@@ -44,6 +41,17 @@ int main(int argc, char** argv) {
     cli.addOptions({demo, demoDir, database, settingsFile, language, ask, attach});
     cli.addPositionalArgument(QStringLiteral("files"), QStringLiteral("Files to attach (as the file manager passes them)."),
                               QStringLiteral("[FILE...]"));
+    // --help and --version only print, so they are answered before QApplication, which needs
+    // a display: they work in a terminal over ssh and in a check after installing the package.
+    QStringList arguments;
+    for (int i = 0; i < argc; ++i) arguments << QString::fromLocal8Bit(argv[i]);
+    if (cli.parse(arguments) && (cli.isSet(help) || cli.isSet(version) || cli.optionNames().contains(QStringLiteral("help-all")))) {
+        QCoreApplication printer(argc, argv);
+        cli.process(printer);  // prints, then exits
+        return 0;
+    }
+    QApplication app(argc, argv);
+    app.setWindowIcon(QIcon(QStringLiteral(":/icons/imagebind-llm.svg")));
     cli.process(app);
 
     const QString settingsPath =

@@ -230,6 +230,48 @@
         </message>
     </context>
     <context>
+        <name>PointCloudNote</name>
+        <message>
+            <source>too few points to encode (%1)</source>
+            <translation>点太少，无法编码（%1 个）</translation>
+        </message>
+        <message>
+            <source>all %1 points used</source>
+            <translation>使用全部 %1 个点</translation>
+        </message>
+        <message>
+            <source>%1 of %2 points used</source>
+            <translation>使用 %2 个点中的 %1 个</translation>
+        </message>
+        <message>
+            <source>The 3D encoder needs at least %1 points with finite coordinates; this cloud has %2, so it cannot be asked about.</source>
+            <translation>3D 编码器至少需要 %1 个坐标为有限值的点；此点云只有 %2 个，因此无法就它提问。</translation>
+        </message>
+        <message>
+            <source>Before encoding, the cloud is centred and scaled to the unit sphere, and farthest-point sampling keeps %1 of its %2 points (the number Point-BERT takes).</source>
+            <translation>编码前，点云会被居中并缩放到单位球内，再通过最远点采样从 %2 个点中保留 %1 个（Point-BERT 接受的点数）。</translation>
+        </message>
+        <message>
+            <source>Before encoding, the cloud is centred and scaled to the unit sphere; all %1 of its points are used.</source>
+            <translation>编码前，点云会被居中并缩放到单位球内；全部 %1 个点都会使用。</translation>
+        </message>
+        <message>
+            <source>Before encoding, %1 points with NaN or infinite coordinates are dropped, the cloud is centred and scaled to the unit sphere, and farthest-point sampling keeps %2 of the remaining %3 points.</source>
+            <translation>编码前，会丢弃 %1 个坐标为 NaN 或无穷大的点，将点云居中并缩放到单位球内，再通过最远点采样从剩余的 %3 个点中保留 %2 个。</translation>
+        </message>
+        <message>
+            <source>Before encoding, %1 points with NaN or infinite coordinates are dropped and the cloud is centred and scaled to the unit sphere; %2 of its %3 points are used.</source>
+            <translation>编码前，会丢弃 %1 个坐标为 NaN 或无穷大的点，并将点云居中并缩放到单位球内；使用 %3 个点中的 %2 个。</translation>
+        </message>
+    </context>
+    <context>
+        <name>PreviewMessages</name>
+        <message>
+            <source>%1 is too large to preview with the memory available.</source>
+            <translation>%1 太大，可用内存不足以预览。</translation>
+        </message>
+    </context>
+    <context>
         <name>ibllm::app::EngineWorker</name>
         <message>
             <source>Loading was cancelled.</source>
@@ -328,6 +370,70 @@
         <message>
             <source>left out</source>
             <translation>不使用</translation>
+        </message>
+    </context>
+    <context>
+        <name>ibllm::ui::AttachmentPreview</name>
+        <message>
+            <source>This file cannot be previewed.</source>
+            <translation>无法预览此文件。</translation>
+        </message>
+        <message>
+            <source>Reading the video…</source>
+            <translation>正在读取视频…</translation>
+        </message>
+        <message>
+            <source>Reading the sound…</source>
+            <translation>正在读取音频…</translation>
+        </message>
+        <message>
+            <source>Reading the point cloud…</source>
+            <translation>正在读取点云…</translation>
+        </message>
+        <message>
+            <source>%1 s, %2 × %3 pixels</source>
+            <translation>%1 秒，%2 × %3 像素</translation>
+        </message>
+        <message>
+            <source>, %1 frames per second</source>
+            <translation>，每秒 %1 帧</translation>
+        </message>
+        <message numerus="yes">
+            <source>%1 s of sound, %2 Hz, %n channel(s)</source>
+            <translation>
+                <numerusform>%1 秒音频，%2 Hz，%n 个声道</numerusform>
+            </translation>
+        </message>
+    </context>
+    <context>
+        <name>ibllm::ui::AudioPlayButton</name>
+        <message>
+            <source>No sound to play.</source>
+            <translation>没有可播放的声音。</translation>
+        </message>
+        <message>
+            <source>Playback is off: no sound output device was found.</source>
+            <translation>无法播放：未找到声音输出设备。</translation>
+        </message>
+        <message>
+            <source>Playback is off: Qt Multimedia has no working media backend on this system.</source>
+            <translation>无法播放：此系统上的 Qt Multimedia 没有可用的媒体后端。</translation>
+        </message>
+        <message>
+            <source>Qt Multimedia cannot play this file.</source>
+            <translation>Qt Multimedia 无法播放此文件。</translation>
+        </message>
+        <message>
+            <source>Qt Multimedia cannot play this file: %1</source>
+            <translation>Qt Multimedia 无法播放此文件：%1</translation>
+        </message>
+        <message>
+            <source>Pause</source>
+            <translation>暂停</translation>
+        </message>
+        <message>
+            <source>Play</source>
+            <translation>播放</translation>
         </message>
     </context>
     <context>
@@ -847,6 +953,66 @@ Generating: %5 ms</source>
         <message>
             <source>Dismiss</source>
             <translation>关闭提示</translation>
+        </message>
+    </context>
+    <context>
+        <name>ibllm::ui::PointCloudPanel</name>
+        <message>
+            <source>Reading %1…</source>
+            <translation>正在读取 %1…</translation>
+        </message>
+        <message>
+            <source>%1: %2</source>
+            <translation>%1：%2</translation>
+        </message>
+        <message>
+            <source>Reset view</source>
+            <translation>重置视图</translation>
+        </message>
+        <message>
+            <source>Left drag orbits, right or middle drag pans, the wheel zooms.</source>
+            <translation>左键拖动旋转，右键或中键拖动平移，滚轮缩放。</translation>
+        </message>
+        <message>
+            <source>Point size</source>
+            <translation>点大小</translation>
+        </message>
+        <message>
+            <source>Bounding box</source>
+            <translation>包围盒</translation>
+        </message>
+        <message>
+            <source>Ask about this cloud</source>
+            <translation>询问此点云</translation>
+        </message>
+        <message>
+            <source>Colour by height</source>
+            <translation>按高度着色</translation>
+        </message>
+        <message>
+            <source>Colours from the file</source>
+            <translation>使用文件中的颜色</translation>
+        </message>
+    </context>
+    <context>
+        <name>ibllm::ui::PointCloudView</name>
+        <message>
+            <source>%1 is too large to show with the memory available.</source>
+            <translation>%1 太大，可用内存不足以显示。</translation>
+        </message>
+        <message>
+            <source>showing %1 of %2 points</source>
+            <translation>显示 %2 个点中的 %1 个</translation>
+        </message>
+        <message numerus="yes">
+            <source>%Ln point(s)</source>
+            <translation>
+                <numerusform>%Ln 个点</numerusform>
+            </translation>
+        </message>
+        <message>
+            <source>The 3D view cannot draw: %1</source>
+            <translation>3D 视图无法绘制：%1</translation>
         </message>
     </context>
     <context>

@@ -4,6 +4,7 @@
 #include <QFileInfo>
 #include <QHBoxLayout>
 #include <QScrollBar>
+#include <algorithm>
 
 #include "ui/attachment_chip.h"
 
@@ -82,15 +83,26 @@ void AttachmentBar::addAttachment(const app::AttachmentSpec& spec) {
     layout_->insertWidget(layout_->count() - 1, chip);
     connect(chip, &AttachmentChip::removeRequested, this, [this, chip] { removeChip(chip); });
     connect(chip, &AttachmentChip::changed, this, &AttachmentBar::changed);
-    setFixedHeight(chip->sizeHint().height() + horizontalScrollBar()->sizeHint().height() + 4);
+    connect(chip, &AttachmentChip::previewReady, this, [this, chip] {
+        fitHeight();
+        Q_EMIT previewReady(chip);
+    });
+    fitHeight();
     show();
     Q_EMIT changed();
+}
+
+void AttachmentBar::fitHeight() {
+    int tallest = 0;
+    for (const AttachmentChip* chip : chips()) tallest = std::max(tallest, chip->sizeHint().height());
+    if (tallest > 0) setFixedHeight(tallest + horizontalScrollBar()->sizeHint().height() + 4);
 }
 
 void AttachmentBar::removeChip(AttachmentChip* chip) {
     layout_->removeWidget(chip);
     chip->deleteLater();  // it is the sender
     setVisible(count() > 0);
+    fitHeight();
     Q_EMIT changed();
 }
 

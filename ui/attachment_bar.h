@@ -33,9 +33,13 @@ public:
 
 Q_SIGNALS:
     void changed();
+    // A chip's background preview finished (the point-cloud viewer waits for this).
+    void previewReady(ibllm::ui::AttachmentChip* chip);
 
 private:
     void removeChip(AttachmentChip* chip);
+    // As tall as the tallest chip: previews make chips grow when they arrive.
+    void fitHeight();
 
     QWidget* row_;
     QHBoxLayout* layout_;

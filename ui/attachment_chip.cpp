@@ -12,6 +12,9 @@
 #include <QStyle>
 #include <QToolButton>
 
+#include "ui/attachment_preview.h"
+#include "ui/video_frame_strip.h"
+
 namespace ibllm::ui {
 
 namespace {
@@ -75,10 +78,18 @@ AttachmentChip::AttachmentChip(const app::AttachmentSpec& spec, QWidget* parent)
     remove_->setIcon(QIcon::fromTheme(QStringLiteral("edit-delete"), style()->standardIcon(QStyle::SP_TitleBarCloseButton)));
     grid->addWidget(remove_, 0, 3, 2, 1, Qt::AlignTop);
 
+    preview_ = new AttachmentPreview(this);
+    grid->addWidget(preview_, 2, 0, 1, 4);
+    connect(preview_, &AttachmentPreview::finished, this, [this] {
+        updateThumbnail();  // a video's thumbnail becomes one of its frames
+        Q_EMIT previewReady();
+    });
+
     setModality(spec_.modality);
     setWeight(spec_.weight);
     connect(modality_, &QComboBox::currentIndexChanged, this, [this] {
         spec_.modality = static_cast<ibllm::Modality>(modality_->currentData().toInt());
+        preview_->start(spec_.path, spec_.modality);
         updateThumbnail();
         Q_EMIT changed();
     });
@@ -121,6 +132,7 @@ void AttachmentChip::setModality(ibllm::Modality modality) {
     const int index = modality_->findData(int(modality));
     if (index >= 0) modality_->setCurrentIndex(index);
     spec_.modality = modality;
+    preview_->start(spec_.path, spec_.modality);
     updateThumbnail();
 }
 
@@ -141,6 +153,12 @@ void AttachmentChip::updateThumbnail() {
             thumbnail_->setPixmap(QPixmap::fromImage(image));
             return;
         }
+    }
+    const QList<QImage>& frames = preview_->frameStrip()->frames();
+    if (spec_.modality == Modality::Video && preview_->state() == AttachmentPreview::State::Ready && !frames.isEmpty()) {
+        thumbnail_->setPixmap(QPixmap::fromImage(
+            frames.at(frames.size() / 2).scaled(kThumb, kThumb, Qt::KeepAspectRatio, Qt::SmoothTransformation)));
+        return;
     }
     thumbnail_->setPixmap(modalityIcon(spec_.modality, style()).pixmap(kThumb - 8, kThumb - 8));
 }

@@ -1,6 +1,7 @@
 #pragma once
 // One attached file above the composer: a thumbnail, what it holds (changeable: depth and
-// thermal maps look like photos), its fusion weight and a remove button.
+// thermal maps look like photos), its fusion weight and a remove button; below them the
+// preview of a video, a sound or a point cloud (attachment_preview.h), read in the background.
 #include <QFrame>
 
 #include "app/attachment_spec.h"
@@ -12,6 +13,8 @@ class QToolButton;
 
 namespace ibllm::ui {
 
+class AttachmentPreview;
+
 class AttachmentChip : public QFrame {
     Q_OBJECT
 public:
@@ -21,10 +24,13 @@ public:
     void setWeight(double weight);      // 0..1
     void setModality(ibllm::Modality modality);
     QSlider* weightSlider() const { return weight_; }
+    AttachmentPreview* preview() const { return preview_; }
 
 Q_SIGNALS:
     void removeRequested();
     void changed();
+    // The preview finished reading (see preview()->state()).
+    void previewReady();
 
 protected:
     void changeEvent(QEvent* event) override;
@@ -41,6 +47,7 @@ private:
     QSlider* weight_;
     QLabel* weightValue_;
     QToolButton* remove_;
+    AttachmentPreview* preview_;
 };
 
 }  // namespace ibllm::ui

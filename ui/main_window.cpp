@@ -35,7 +35,8 @@
 #include "ui/message_widget.h"
 #include "ui/model_dialog.h"
 #include "ui/notice_banner.h"
-#include "media/points/point_cloud_file.h"
+#include "ui/attachment_chip.h"
+#include "ui/attachment_preview.h"
 #include "ui/point_cloud_panel.h"
 #include "ui/recording_control.h"
 #include "ui/settings_panel.h"
@@ -140,6 +141,7 @@ MainWindow::MainWindow(app::ConversationStore& store, app::EngineWorker& worker,
     connect(composer_, &Composer::stopRequested, this, &MainWindow::stop);
     connect(composer_, &Composer::attachRequested, this, &MainWindow::attachFilesWithDialog);
     connect(composer_->attachments(), &AttachmentBar::changed, this, &MainWindow::showAttachedPointCloud);
+    connect(composer_->attachments(), &AttachmentBar::previewReady, this, &MainWindow::showAttachedPointCloud);
     // PortAudio device indices change between sessions, so the choice is not saved.
     connect(settingsPanel_, &SettingsPanel::microphoneChanged, composer_->recorder(), &RecordingControl::setDevice);
     connect(chat_, &ChatView::stopRequested, this, &MainWindow::stop);
@@ -242,24 +244,23 @@ void MainWindow::buildMenus() {
 }
 
 void MainWindow::showAttachedPointCloud() {
-    const QList<app::AttachmentSpec> specs = composer_->attachments()->attachments();
-    for (auto it = specs.crbegin(); it != specs.crend(); ++it) {
-        if (it->modality != ibllm::Modality::Point) continue;
-        const QString path = QFileInfo(it->path).absoluteFilePath();
+    const QList<AttachmentChip*> chips = composer_->attachments()->chips();
+    for (auto it = chips.crbegin(); it != chips.crend(); ++it) {
+        if ((*it)->spec().modality != ibllm::Modality::Point) continue;
+        // The chip reads its cloud once, off the UI thread, and the viewer shows that copy;
+        // until it arrives (the bar's previewReady calls this again) there is nothing to show.
+        // A file that does not load as a cloud (an embedding .npy, a broken .ply) keeps its
+        // chip, which says why; the viewer opens only for a cloud it can draw.
+        const std::shared_ptr<const LoadedPointCloud> cloud = (*it)->preview()->pointCloud();
+        if (!cloud) return;
+        if (cloudPanel_ && cloud->path == cloudPanel_->filePath()) return;  // already shown
         if (!cloudPanel_) {
-            try {
-                media::load_point_cloud(path.toStdString());
-            } catch (const std::exception&) {
-                return;  // the chip's own check explains the file
-            }
             cloudPanel_ = new PointCloudPanel(cloudDock_);
             cloudDock_->setWidget(cloudPanel_);
             connect(cloudPanel_, &PointCloudPanel::askRequested, this, &MainWindow::askAboutPointCloud);
         }
-        if (path == cloudPanel_->filePath()) return;  // already shown
-        // A file that does not load as a cloud (an embedding .npy, a broken .ply) keeps its
-        // chip, whose check explains it; the viewer opens only for a cloud it can draw.
-        if (cloudPanel_->showFile(path)) cloudDock_->show();
+        cloudPanel_->showLoaded(cloud);
+        cloudDock_->show();
         return;
     }
 }

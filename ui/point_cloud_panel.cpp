@@ -9,7 +9,9 @@
 #include <QLabel>
 #include <QPushButton>
 #include <QVBoxLayout>
+#include <QtConcurrent/QtConcurrentRun>
 
+#include "ui/point_cloud_note.h"
 #include "ui/point_cloud_view.h"
 
 namespace ibllm::ui {
@@ -27,6 +29,10 @@ PointCloudPanel::PointCloudPanel(QWidget* parent) : QWidget(parent) {
     box_->setChecked(view_->boundingBoxVisible());
     count_ = new QLabel(this);
     count_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    note_ = new QLabel(this);
+    note_->setWordWrap(true);
+    note_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    note_->hide();
     ask_ = new QPushButton(this);
     ask_->setEnabled(false);
 
@@ -44,6 +50,7 @@ PointCloudPanel::PointCloudPanel(QWidget* parent) : QWidget(parent) {
     layout->addWidget(view_, 1);
     layout->addLayout(controls);
     layout->addWidget(count_);
+    layout->addWidget(note_);
 
     connect(reset_, &QPushButton::clicked, view_, &PointCloudView::resetView);
     connect(pointSize_, &QDoubleSpinBox::valueChanged, view_, &PointCloudView::setPointSize);
@@ -59,18 +66,38 @@ PointCloudPanel::PointCloudPanel(QWidget* parent) : QWidget(parent) {
     retranslate();
 }
 
-bool PointCloudPanel::showFile(const QString& path) {
-    if (!view_->loadFile(path)) {
-        path_.clear();
-        error_ = view_->lastError();
-        view_->clear();
-        refreshControls();
-        return false;
-    }
-    path_ = path;
-    error_.clear();
+void PointCloudPanel::showFile(const QString& path) {
+    delete loading_;  // a result still on its way is no longer wanted
+    pendingPath_ = path;
+    loading_ = new QFutureWatcher<std::shared_ptr<const LoadedPointCloud>>(this);
+    connect(loading_, &QFutureWatcherBase::finished, this, [this, watcher = loading_] {
+        loading_ = nullptr;
+        watcher->deleteLater();
+        showLoaded(watcher->result());
+    });
+    loading_->setFuture(QtConcurrent::run(&loadPointCloudForDisplay, path));
     refreshControls();
-    return true;
+}
+
+void PointCloudPanel::showLoaded(std::shared_ptr<const LoadedPointCloud> cloud) {
+    if (!cloud) return;
+    delete loading_;
+    loading_ = nullptr;
+    pendingPath_.clear();
+    if (cloud->ok()) {
+        view_->setDisplayCloud(cloud->display, cloud->points);
+        path_ = cloud->path;
+        error_.clear();
+        points_ = cloud->points;
+        nonFinite_ = cloud->nonFinite;
+    } else {
+        path_.clear();
+        error_ = cloud->error;
+        points_ = nonFinite_ = 0;
+        view_->clear();
+    }
+    refreshControls();
+    Q_EMIT fileShown(cloud->path, cloud->ok());
 }
 
 void PointCloudPanel::refreshControls() {
@@ -80,13 +107,17 @@ void PointCloudPanel::refreshControls() {
         const QSignalBlocker block(colour_);
         colour_->setCurrentIndex(view_->colourMode() == PointCloudView::ColourMode::FileColours ? 1 : 0);
     }
-    if (!error_.isEmpty()) {
+    if (loading_) {
+        count_->setText(tr("Reading %1…").arg(QFileInfo(pendingPath_).fileName()));
+    } else if (!error_.isEmpty()) {
         count_->setText(error_);
     } else if (path_.isEmpty()) {
         count_->setText(view_->totalPoints() > 0 ? view_->countText() : QString());
     } else {
         count_->setText(tr("%1: %2").arg(QFileInfo(path_).fileName(), view_->countText()));
     }
+    note_->setText(path_.isEmpty() ? QString() : pointCloudPreparationNote(points_, nonFinite_));
+    note_->setVisible(!note_->text().isEmpty());
 }
 
 void PointCloudPanel::changeEvent(QEvent* event) {

@@ -65,23 +65,13 @@ PointCloudView::~PointCloudView() {
     }
 }
 
-bool PointCloudView::loadFile(const QString& path) {
-    try {
-        const media::PointCloudData cloud = media::load_point_cloud(path.toStdString());
-        setCloud(cloud);
-        path_ = path;
-        lastError_.clear();
-        return true;
-    } catch (const std::exception& e) {
-        lastError_ = QString::fromStdString(e.what());
-        return false;
-    }
+void PointCloudView::setCloud(const media::PointCloudData& cloud) {
+    setDisplayCloud(media::downsample_for_display(cloud, kMaxDisplayPoints), cloud.count);
 }
 
-void PointCloudView::setCloud(const media::PointCloudData& cloud) {
-    total_ = cloud.count;
-    shown_ = media::downsample_for_display(cloud, kMaxDisplayPoints);
-    path_.clear();
+void PointCloudView::setDisplayCloud(const media::PointCloudData& display, int64_t totalPoints) {
+    total_ = totalPoints;
+    shown_ = display;
     const media::Bounds b = media::bounds(shown_);
     centre_ = QVector3D(float((b.min[0] + b.max[0]) / 2), float((b.min[1] + b.max[1]) / 2),
                         float((b.min[2] + b.max[2]) / 2));
@@ -106,7 +96,7 @@ QString PointCloudView::countText() const {
         return tr("showing %1 of %2 points").arg(locale.toString(qlonglong(shown_.count)),
                                                    locale.toString(qlonglong(total_)));
     }
-    return tr("%n point(s)", nullptr, int(std::min<int64_t>(total_, INT32_MAX)));
+    return tr("%Ln point(s)", nullptr, int(std::min<int64_t>(total_, INT32_MAX)));
 }
 
 void PointCloudView::resetView() {

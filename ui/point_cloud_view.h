@@ -28,14 +28,16 @@ public:
     explicit PointCloudView(QWidget* parent = nullptr);
     ~PointCloudView() override;
 
-    // Loads `path`; on failure returns false and leaves the message in lastError().
-    bool loadFile(const QString& path);
-    // Shows `cloud` (downsampled here when it is too large to draw smoothly).
+    // Shows `cloud` (downsampled here when it is too large to draw smoothly). Files are read
+    // off the UI thread (point_cloud_loading.h) and arrive through setDisplayCloud().
     void setCloud(const media::PointCloudData& cloud);
+    // Shows a cloud already reduced for display (downsample_for_display) whose file held
+    // `totalPoints` points.
+    void setDisplayCloud(const media::PointCloudData& display, int64_t totalPoints);
     void clear();
 
+    // Why the view cannot draw (its shaders did not build), or empty.
     QString lastError() const { return lastError_; }
-    QString filePath() const { return path_; }
     int64_t totalPoints() const { return total_; }
     int64_t shownPoints() const { return shown_.count; }
     bool hasFileColours() const { return !shown_.rgb.empty(); }
@@ -72,7 +74,6 @@ private:
 
     media::PointCloudData shown_;
     int64_t total_ = 0;
-    QString path_;
     QString lastError_;
     QVector3D centre_;
     float scale_ = 1.0f;      // multiplies centred coordinates into [-1, 1]

@@ -147,6 +147,13 @@ private Q_SLOTS:
     }
 
     void streamsTokensAndEscStopsTheAnswer() {
+        // The demo model writes 1900 tokens faster than this test can look at them. A blocking
+        // connection makes the worker wait, after each token, until this thread's event loop
+        // has taken it (and the window's own queued copy before it): the answer then streams
+        // at the pace the test watches it and is certainly still streaming when Esc comes.
+        QObject pacer;
+        QObject::connect(engine_->worker(), &app::EngineWorker::token, &pacer, [](quint64, const QString&) {},
+                         Qt::BlockingQueuedConnection);
         setAnswerSettings(0.0, 1900);
         typeAndSend(QStringLiteral("Describe this image."));
         QVERIFY(window_->isGenerating());

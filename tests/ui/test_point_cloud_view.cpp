@@ -1,8 +1,10 @@
 // The point-cloud viewer (issue 4): it draws a cloud (checked on the grabbed frame), says how
-// many points it shows, reduces large clouds for display and offers the cloud to be asked
-// about. Drawing needs OpenGL; ctest runs this under xvfb-run when that is installed.
+// many points it shows, reduces large clouds for display, reads files off the UI thread (or
+// shows a cloud read elsewhere at once), says what the encoder will get, and offers the cloud
+// to be asked about. Drawing needs OpenGL; ctest runs this under xvfb-run when installed.
 #include <QFile>
 #include <QLabel>
+#include <QLocale>
 #include <QOffscreenSurface>
 #include <QOpenGLContext>
 #include <QPushButton>
@@ -11,6 +13,7 @@
 #include <QTest>
 #include <cmath>
 
+#include "ui/point_cloud_loading.h"
 #include "ui/point_cloud_panel.h"
 #include "ui/point_cloud_view.h"
 
@@ -51,6 +54,7 @@ private Q_SLOTS:
     void reducesLargeClouds();
     void panelOffersTheFile();
     void panelExplainsABadFile();
+    void panelShowsACloudReadElsewhere();
 };
 
 void TestPointCloudView::drawsTheCloud() {
@@ -115,11 +119,22 @@ void TestPointCloudView::panelOffersTheFile() {
 
     PointCloudPanel panel;
     QVERIFY(!panel.askButton()->isEnabled());
-    QVERIFY(panel.showFile(path));
+    // The file is read off the UI thread; the label says so until it arrives.
+    QSignalSpy shown(&panel, &PointCloudPanel::fileShown);
+    panel.showFile(path);
+    QVERIFY(panel.isLoading());
+    QVERIFY2(panel.countLabel()->text().contains(QStringLiteral("Reading cube.xyz")), qPrintable(panel.countLabel()->text()));
+    QVERIFY(shown.wait(30000));
+    QCOMPARE(shown.at(0).at(0).toString(), path);
+    QCOMPARE(shown.at(0).at(1).toBool(), true);
+    QVERIFY(!panel.isLoading());
+    QCOMPARE(panel.filePath(), path);
     QCOMPARE(panel.view()->totalPoints(), int64_t(5));
     QVERIFY2(panel.countLabel()->text().contains(QStringLiteral("cube.xyz")), qPrintable(panel.countLabel()->text()));
     QVERIFY(panel.countLabel()->text().contains(QStringLiteral("5")));
     QVERIFY(panel.askButton()->isEnabled());
+    // Five points are fewer than one Point-BERT neighbourhood: the note says it cannot be encoded.
+    QVERIFY2(panel.noteLabel()->text().contains(QStringLiteral("at least 32")), qPrintable(panel.noteLabel()->text()));
 
     QSignalSpy asked(&panel, &PointCloudPanel::askRequested);
     panel.askButton()->click();
@@ -130,9 +145,44 @@ void TestPointCloudView::panelOffersTheFile() {
 void TestPointCloudView::panelExplainsABadFile() {
     QTemporaryDir dir;
     PointCloudPanel panel;
-    QVERIFY(!panel.showFile(dir.filePath(QStringLiteral("missing.ply"))));
+    QSignalSpy shown(&panel, &PointCloudPanel::fileShown);
+    panel.showFile(dir.filePath(QStringLiteral("missing.ply")));
+    QVERIFY(shown.wait(30000));
+    QCOMPARE(shown.at(0).at(1).toBool(), false);
     QVERIFY(!panel.askButton()->isEnabled());
+    QVERIFY(panel.filePath().isEmpty());
     QVERIFY2(panel.countLabel()->text().contains(QStringLiteral("missing.ply")), qPrintable(panel.countLabel()->text()));
+    QVERIFY(panel.noteLabel()->isHidden());
+}
+
+void TestPointCloudView::panelShowsACloudReadElsewhere() {
+    // What the attachment chip hands over: read once (here, as on the pool) and shown at once,
+    // with the preparation note naming the file's real point count.
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("helix.xyz"));
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    const ibllm::media::PointCloudData cloud = helix(12000);
+    for (int64_t i = 0; i < cloud.count; ++i)
+        file.write(QByteArray::number(cloud.xyz[size_t(3 * i)], 'g', 17) + ' ' + QByteArray::number(cloud.xyz[size_t(3 * i + 1)], 'g', 17) +
+                   ' ' + QByteArray::number(cloud.xyz[size_t(3 * i + 2)], 'g', 17) + '\n');
+    file.close();
+
+    const std::shared_ptr<const ibllm::ui::LoadedPointCloud> loaded = ibllm::ui::loadPointCloudForDisplay(path);
+    QVERIFY2(loaded->ok(), qPrintable(loaded->error));
+    QCOMPARE(loaded->points, int64_t(12000));
+    PointCloudPanel panel;
+    QSignalSpy shown(&panel, &PointCloudPanel::fileShown);
+    panel.showLoaded(loaded);
+    QCOMPARE(shown.count(), 1);  // no waiting: nothing is read
+    QCOMPARE(panel.filePath(), path);
+    QCOMPARE(panel.view()->totalPoints(), int64_t(12000));
+    const QLocale locale;
+    const QString note = panel.noteLabel()->text();
+    QVERIFY2(note.contains(QStringLiteral("centred and scaled to the unit sphere")), qPrintable(note));
+    QVERIFY2(note.contains(QStringLiteral("keeps %1 of its %2 points").arg(locale.toString(8192), locale.toString(12000))),
+             qPrintable(note));
+    QVERIFY(!panel.noteLabel()->isHidden());
 }
 
 QTEST_MAIN(TestPointCloudView)

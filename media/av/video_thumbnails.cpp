@@ -1,0 +1,185 @@
+#include "media/av/video_thumbnails.h"
+
+extern "C" {
+#include <libavutil/imgutils.h>
+#include <libavutil/mathematics.h>
+#include <libswscale/swscale.h>
+}
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+#include "media/av/ffmpeg_input.h"
+
+namespace ibllm::media {
+namespace {
+
+using namespace ffmpeg;
+
+struct SwsFreer {
+    void operator()(SwsContext* s) const { sws_freeContext(s); }
+};
+using SwsPtr = std::unique_ptr<SwsContext, SwsFreer>;
+
+int64_t frame_pts(const AVFrame* f) { return f->pts != AV_NOPTS_VALUE ? f->pts : f->best_effort_timestamp; }
+
+// The frames of one stream in presentation order, one at a time, with seeking. Damaged
+// packets and pictures are skipped, as players skip them.
+class FrameReader {
+public:
+    FrameReader(AVFormatContext* fmt, AVCodecContext* dec, int index) : fmt_(fmt), dec_(dec), index_(index) {}
+
+    // The next decoded frame that has a time, or nullptr at the end of the stream.
+    FramePtr next() {
+        for (;;) {
+            FramePtr f = make_frame();
+            const int r = avcodec_receive_frame(dec_, f.get());
+            if (r >= 0) {
+                if (frame_pts(f.get()) != AV_NOPTS_VALUE) return f;
+                continue;
+            }
+            if (r == AVERROR_EOF || ended_) return nullptr;
+            const int read = av_read_frame(fmt_, packet_.get());
+            if (read < 0) {
+                avcodec_send_packet(dec_, nullptr);  // flush the pictures still being reordered
+                ended_ = true;
+                continue;
+            }
+            if (packet_->stream_index == index_) avcodec_send_packet(dec_, packet_.get());
+            av_packet_unref(packet_.get());
+        }
+    }
+
+    // Moves to the key frame at or before `pts`; false when the file cannot be searched, in
+    // which case reading simply goes on from where it is.
+    bool seek(int64_t pts) {
+        if (av_seek_frame(fmt_, index_, pts, AVSEEK_FLAG_BACKWARD) < 0) return false;
+        avcodec_flush_buffers(dec_);
+        ended_ = false;
+        return true;
+    }
+
+private:
+    AVFormatContext* fmt_;
+    AVCodecContext* dec_;
+    int index_;
+    PacketPtr packet_ = make_packet();
+    bool ended_ = false;
+};
+
+// The frame shrunk (never enlarged) to fit the box with its display aspect ratio, as
+// tightly packed RGB24.
+DecodedFrame thumbnail(const AVFrame* f, int max_width, int max_height, SwsPtr& sws, const std::string& name) {
+    const double sar = f->sample_aspect_ratio.num > 0 && f->sample_aspect_ratio.den > 0 ? av_q2d(f->sample_aspect_ratio) : 1.0;
+    const double display_width = f->width * sar;
+    const double scale = std::min({1.0, max_width / display_width, double(max_height) / f->height});
+    const int width = std::max(1, int(std::lround(display_width * scale)));
+    const int height = std::max(1, int(std::lround(f->height * scale)));
+
+    const auto src_format = static_cast<AVPixelFormat>(f->format);
+    sws.reset(sws_getCachedContext(sws.release(), f->width, f->height, src_format, width, height, AV_PIX_FMT_RGB24, SWS_AREA,
+                                   nullptr, nullptr, nullptr));
+    if (!sws) {
+        const char* fmt_name = av_get_pix_fmt_name(src_format);
+        throw MediaError(name + " uses the pixel format '" + (fmt_name ? fmt_name : "unknown") +
+                         "', which cannot be converted to RGB; re-encode it as H.264 MP4.");
+    }
+    DecodedFrame out;
+    out.pts = frame_pts(f);
+    out.width = width;
+    out.height = height;
+    // libswscale's vector code wants aligned rows; the result is then packed row by row.
+    uint8_t* dst[4] = {nullptr};
+    int dst_linesize[4] = {0};
+    if (av_image_alloc(dst, dst_linesize, width, height, AV_PIX_FMT_RGB24, 16) < 0) throw std::bad_alloc();
+    sws_scale(sws.get(), f->data, f->linesize, 0, f->height, dst, dst_linesize);
+    const size_t row = size_t(width) * 3;
+    out.rgb.resize(row * size_t(height));
+    for (int y = 0; y < height; ++y) std::copy_n(dst[0] + ptrdiff_t(y) * dst_linesize[0], row, out.rgb.data() + row * size_t(y));
+    av_freep(&dst[0]);
+    return out;
+}
+
+// What probe_video says, except the length: the stream's own duration, else the
+// container's, and only when neither is stated the end found by reading the file through
+// (probe_video), which a large Matroska file without stream durations must not need.
+VideoInfo stream_facts(const AVFormatContext* fmt, int index, const std::string& path) {
+    const AVStream* st = fmt->streams[index];
+    VideoInfo info;
+    info.tb_num = st->time_base.num;
+    info.tb_den = st->time_base.den;
+    if (info.tb_num <= 0 || info.tb_den <= 0)
+        throw MediaError(display_name(path) + " has a video stream without a valid time base; re-encode it as H.264 MP4.");
+    info.start_pts = st->start_time != AV_NOPTS_VALUE ? st->start_time : 0;
+    if (st->duration != AV_NOPTS_VALUE && st->duration > 0)
+        info.duration_ticks = st->duration;
+    else if (fmt->duration != AV_NOPTS_VALUE && fmt->duration > 0)
+        info.duration_ticks = av_rescale_q(fmt->duration, AV_TIME_BASE_Q, st->time_base);
+    else
+        info.duration_ticks = probe_video(path).duration_ticks;
+    info.duration_s = double(info.duration_ticks) * info.tb_num / info.tb_den;
+    info.width = st->codecpar->width;
+    info.height = st->codecpar->height;
+    const AVRational rate = st->avg_frame_rate.num > 0 ? st->avg_frame_rate : st->r_frame_rate;
+    info.fps = rate.num > 0 && rate.den > 0 ? av_q2d(rate) : 0.0;
+    info.frame_count = st->nb_frames;
+    for (unsigned i = 0; i < fmt->nb_streams; ++i)
+        if (fmt->streams[i]->codecpar->codec_type == AVMEDIA_TYPE_AUDIO) info.has_audio = true;
+    return info;
+}
+
+}  // namespace
+
+VideoThumbnails decode_video_thumbnails(const std::string& path, int count, int max_width, int max_height) {
+    if (count < 1 || max_width < 1 || max_height < 1)
+        throw std::invalid_argument("decode_video_thumbnails: count and size must be positive");
+    FormatPtr fmt = open_media(path);
+    const std::string name = display_name(path);
+    const int index = find_video_stream(fmt.get());
+    if (index < 0) {
+        for (unsigned i = 0; i < fmt->nb_streams; ++i)
+            if (fmt->streams[i]->codecpar->codec_type == AVMEDIA_TYPE_AUDIO)
+                throw MediaError(name + " has no video stream; attach it as audio instead.");
+        throw MediaError(name + " has no video stream; choose a video file.");
+    }
+    VideoThumbnails out;
+    out.info = stream_facts(fmt.get(), index, path);
+    for (unsigned i = 0; i < fmt->nb_streams; ++i)
+        if (static_cast<int>(i) != index) fmt->streams[i]->discard = AVDISCARD_ALL;
+    CodecPtr dec = open_decoder(fmt.get(), index, path);
+    FrameReader reader(fmt.get(), dec.get(), index);
+    SwsPtr sws;
+
+    const int64_t length = std::max<int64_t>(out.info.duration_ticks, 0);
+    // Reading on is cheaper than seeking (which restarts at a key frame) for moments this
+    // close to where reading is.
+    const int64_t near = av_rescale_q(2 * AV_TIME_BASE, AV_TIME_BASE_Q, fmt->streams[index]->time_base);
+    int64_t position = out.info.start_pts;  // pts of the last frame read
+    FramePtr behind;  // the last frame read at or before the previous moment
+    FramePtr ahead;   // the first frame read after it
+    int64_t shown_pts = AV_NOPTS_VALUE;
+    for (int i = 0; i < count; ++i) {
+        const int64_t moment = out.info.start_pts + av_rescale(length, 2 * i + 1, 2 * int64_t(count));
+        if (moment - position > near && reader.seek(moment)) {
+            behind.reset();
+            ahead.reset();
+        }
+        if (ahead && frame_pts(ahead.get()) <= moment) behind = std::move(ahead);
+        while (!ahead) {
+            FramePtr f = reader.next();
+            if (!f) break;
+            position = frame_pts(f.get());
+            (position <= moment ? behind : ahead) = std::move(f);
+        }
+        const AVFrame* chosen = behind ? behind.get() : ahead.get();
+        if (!chosen || frame_pts(chosen) == shown_pts) continue;
+        shown_pts = frame_pts(chosen);
+        out.frames.push_back(thumbnail(chosen, max_width, max_height, sws, name));
+    }
+    if (out.frames.empty())
+        throw MediaError(name + " has no video frames that decode; the file may be damaged or truncated, re-encode it (for example as H.264 MP4).");
+    return out;
+}
+
+}  // namespace ibllm::media
