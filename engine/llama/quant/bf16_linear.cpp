@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "engine/llama/quant/kernel_table.h"
+#include "engine/llama/quant/parallel_rows.h"
 
 namespace ibllm::quant {
 
@@ -17,12 +18,6 @@ abi::Bf16MatrixView view_of(const at::Tensor& weight) {
                 "bf16_linear: the weight must be a bfloat16 matrix with contiguous rows");
     return {reinterpret_cast<const uint16_t*>(weight.data_ptr<at::BFloat16>()), weight.size(0), weight.size(1),
             weight.stride(0)};
-}
-
-// At least ~256k multiply-adds per chunk, so that small matrices do not wake the pool; a
-// multiple of 4 rows, the kernel's block.
-int64_t grain_rows(int64_t K, int64_t M) {
-    return std::max<int64_t>(4, ((int64_t(1) << 18) / std::max<int64_t>(1, K * M)) / 4 * 4);
 }
 
 }  // namespace
@@ -38,7 +33,7 @@ void bf16_matmul_group(const at::Tensor* const* weights, int count, const float*
     }
     const KernelTable k = active_kernels();
     const int64_t K = views[0].cols;
-    at::parallel_for(0, first_row[count], grain_rows(K, M), [&](int64_t a, int64_t b) {
+    parallel_rows(first_row[count], K * 2 * M, [&](int64_t a, int64_t b) {
         for (int i = 0; i < count; ++i) {
             const int64_t lo = std::max(a, first_row[i]), hi = std::min(b, first_row[i + 1]);
             if (lo < hi) k.bf16_rows(views[i], x, M, K, lo - first_row[i], hi - first_row[i], ys[i], views[i].rows);

@@ -10,6 +10,7 @@
 #include "engine/error.h"
 #include "engine/llama/quant/kernel_abi.h"
 #include "engine/llama/quant/kernel_table.h"
+#include "engine/llama/quant/parallel_rows.h"
 
 namespace ibllm::quant {
 
@@ -57,11 +58,9 @@ abi::MatrixView view_of(const QuantizedMatrix& w) {
     return v;
 }
 
-// Output rows per parallel chunk: at least ~256k multiply-adds per thread, so that small
-// matrices (and the test model) do not pay for waking the pool.
-int64_t grain_rows(int64_t padded_cols, int64_t M) {
-    return std::max<int64_t>(1, (int64_t(1) << 18) / std::max<int64_t>(1, padded_cols * M));
-}
+// Bytes one output row of the integer path reads (weights and scales), for parallel_rows;
+// times the activation rows, as each row is read once per activation row from the cache.
+int64_t bytes_per_row(const QuantizedMatrix& w) { return w.weight_bytes() / std::max<int64_t>(w.rows, 1); }
 
 // Rows of W per dequantised tile: about 16 MB of float32. Each tile costs a parallel region, a
 // conversion and an at::linear call, so small tiles waste time (4 MB tiles ran the 64-row
@@ -104,8 +103,7 @@ void quantized_matmul(const QuantizedMatrix& w, const float* x, int64_t M, int64
     k.prepare(x, M, ldx, w.cols, S, buf);
     const abi::ActivationView xv{M, S, buf.q, buf.sb, buf.dxs_sum};
     const abi::MatrixView wv = view_of(w);
-    at::parallel_for(0, w.rows, grain_rows(w.padded_cols, M),
-                     [&](int64_t n0, int64_t n1) { k.rows(wv, xv, n0, n1, y, ldy); });
+    parallel_rows(w.rows, bytes_per_row(w) * M, [&](int64_t n0, int64_t n1) { k.rows(wv, xv, n0, n1, y, ldy); });
 }
 
 void quantized_matmul_group(const QuantizedMatrix* const* ws, int count, const float* x, int64_t M, int64_t ldx,
@@ -128,7 +126,7 @@ void quantized_matmul_group(const QuantizedMatrix* const* ws, int count, const f
     abi::ActivationBuffers buf{scratch.q.get(M * S * abi::kSuperblock), scratch.sb.get(M * S * 4), scratch.dxs_sum.get(M)};
     k.prepare(x, M, ldx, ws[0]->cols, S, buf);
     const abi::ActivationView xv{M, S, buf.q, buf.sb, buf.dxs_sum};
-    at::parallel_for(0, first_row[count], grain_rows(padded, M), [&](int64_t a, int64_t b) {
+    parallel_rows(first_row[count], bytes_per_row(*ws[0]) * M, [&](int64_t a, int64_t b) {
         for (int i = 0; i < count; ++i) {
             const int64_t lo = std::max(a, first_row[i]), hi = std::min(b, first_row[i + 1]);
             if (lo < hi) k.rows(views[i], xv, lo - first_row[i], hi - first_row[i], ys[i], ws[i]->rows);
