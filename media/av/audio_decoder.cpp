@@ -177,12 +177,7 @@ DecodedAudio decode_audio(const std::string& path, int target_rate, int max_chan
     if (target_rate < 0 || max_channels < 0) throw std::invalid_argument("decode_audio: negative rate or channel count");
     FormatPtr fmt = open_media(path);
     const std::string name = display_name(path);
-    const int index = find_audio_stream(fmt.get());
-    if (index < 0) {
-        if (find_video_stream(fmt.get()) >= 0)
-            throw MediaError(name + " has no audio stream (it is a silent video); attach it as a video instead.");
-        throw MediaError(name + " has no audio stream; choose a file with sound in it.");
-    }
+    const int index = require_audio_stream(fmt.get(), path);
     const bool is_wav = fmt->iformat && fmt->iformat->name && std::string(fmt->iformat->name) == "wav";
     if (is_wav && wav_is_truncated(path))
         throw MediaError(name + " is truncated (its audio data ends before its header says it does); export or download it again.");

@@ -113,12 +113,7 @@ AudioEnvelope audio_envelope(const std::string& path, int columns) {
     if (columns < 1) throw std::invalid_argument("audio_envelope: columns must be positive");
     FormatPtr fmt = open_media(path);
     const std::string name = display_name(path);
-    const int index = find_audio_stream(fmt.get());
-    if (index < 0) {
-        if (find_video_stream(fmt.get()) >= 0)
-            throw MediaError(name + " has no audio stream (it is a silent video); attach it as a video instead.");
-        throw MediaError(name + " has no audio stream; choose a file with sound in it.");
-    }
+    const int index = require_audio_stream(fmt.get(), path);
     for (unsigned i = 0; i < fmt->nb_streams; ++i)
         if (static_cast<int>(i) != index) fmt->streams[i]->discard = AVDISCARD_ALL;
     CodecPtr dec = open_decoder(fmt.get(), index, path);

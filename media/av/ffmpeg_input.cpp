@@ -86,6 +86,15 @@ int find_audio_stream(AVFormatContext* fmt) {
     return i >= 0 ? i : -1;
 }
 
+int require_audio_stream(AVFormatContext* fmt, const std::string& path) {
+    const int index = find_audio_stream(fmt);
+    if (index >= 0) return index;
+    const std::string name = display_name(path);
+    if (find_video_stream(fmt) >= 0)
+        throw MediaError(name + " has no audio stream (it is a silent video); attach it as a video instead.");
+    throw MediaError(name + " has no audio stream; choose a file with sound in it.");
+}
+
 CodecPtr open_decoder(const AVFormatContext* fmt, int index, const std::string& path) {
     const AVCodecParameters* par = fmt->streams[index]->codecpar;
     const std::string name = display_name(path);

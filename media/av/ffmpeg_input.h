@@ -47,6 +47,9 @@ FormatPtr open_media(const std::string& path);
 int find_video_stream(const AVFormatContext* fmt);
 // FFmpeg's choice of audio stream, or -1.
 int find_audio_stream(AVFormatContext* fmt);
+// The same, but a file without sound throws MediaError naming `path` (and, for a silent
+// video, saying to attach it as a video).
+int require_audio_stream(AVFormatContext* fmt, const std::string& path);
 
 // Opens a decoder for stream `index`; a codec this FFmpeg cannot decode throws MediaError.
 CodecPtr open_decoder(const AVFormatContext* fmt, int index, const std::string& path);
