@@ -170,6 +170,10 @@ nlohmann::json run_format(const FormatRunSettings& s) {
         out["prefill_tokens_per_s"] = prefill;
 
         // ---- decode -----------------------------------------------------------------
+        // The memory bandwidth right before and after the decode, next to the figure it
+        // bounds: on a shared host it moves by 2x within one run (docs/performance.md).
+        const int bw_threads = at::get_num_threads();
+        const Bandwidth bw_before = measure_bandwidth(bw_threads, size_t(512) << 20, 3);
         double best_tps = 0;
         std::vector<int> answer;
         for (int r = 0; r < repeats; ++r) {
@@ -183,6 +187,9 @@ nlohmann::json run_format(const FormatRunSettings& s) {
             if (st.stopped_on_eos) out["decode_note"] = "stopped at EOS after " + std::to_string(st.generated_tokens) + " tokens";
         }
         out["decode_tokens_per_s"] = best_tps;
+        const Bandwidth bw_after = measure_bandwidth(bw_threads, size_t(512) << 20, 3);
+        out["decode_adjacent_bandwidth_gbs"] = std::max(bw_before.read_gbs, bw_after.read_gbs);
+        out["decode_adjacent_bandwidth_before_after_gbs"] = {bw_before.read_gbs, bw_after.read_gbs};
         note(fmt, "decode: " + std::to_string(best_tps) + " tokens/s over " + std::to_string(answer.size()) + " tokens");
 
         out["peak_rss_gib"] = peak_rss_gib();

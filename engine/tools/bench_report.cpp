@@ -85,6 +85,8 @@ void print_table(const RunInfo& run, const std::vector<nlohmann::json>& results)
     row("decode (tok/s)", results, "decode_tokens_per_s", "", "%.2f");
     row("  bandwidth bound (tok/s)", results, "decode_bound_tokens_per_s", "", "%.2f");
     row("  fraction of the bound", results, "decode_bandwidth_fraction", "", "%.2f");
+    row("  bandwidth around the decode (GB/s)", results, "decode_adjacent_bandwidth_gbs", "", "%.1f");
+    row("  fraction of that bandwidth", results, "decode_adjacent_bandwidth_fraction", "", "%.2f");
     row("  reference loop, bf16 (tok/s)", results, "reference_decode_tokens_per_s", "", "%.2f");
     row("  ours / reference", results, "decode_vs_reference", "", "%.2fx");
     for (const std::string& m : encode_modalities()) row("encode " + encode_label(m) + " (s)", results, "encode_s", m, "%.2f");

@@ -13,7 +13,12 @@
 //   decode_tokens_per_s          greedy decoding after the 64-token prompt, image attached
 //   weight_bytes_per_token       bytes of the projections one token reads in this format
 //   decode_bound_tokens_per_s    bandwidth_gbs / weight_bytes_per_token
-//   decode_bandwidth_fraction    decode_tokens_per_s / decode_bound_tokens_per_s
+//   decode_bandwidth_fraction    decode_tokens_per_s / decode_bound_tokens_per_s (the bound
+//                                from the run's best bandwidth: the conservative figure, and
+//                                the one the 80% target is checked on)
+//   decode_adjacent_bandwidth_gbs  the better of two bandwidth measurements right before and
+//                                after the format's decode (_before_after_gbs: both);
+//                                decode_adjacent_bandwidth_fraction: decode against it
 //   reference_decode_tokens_per_s  the reference-style loop (bf16, same shape); null if skipped
 //   decode_vs_reference          decode_tokens_per_s / reference_decode_tokens_per_s
 //   encode_s                     {"image", "audio", "video", "point", "text", "imu"}: seconds,

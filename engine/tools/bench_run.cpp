@@ -224,6 +224,8 @@ int run_benchmark(const Options& o, const std::string& self) {
         if (r.contains("decode_tokens_per_s") && r["decode_tokens_per_s"].is_number()) {
             const double tps = r["decode_tokens_per_s"].get<double>();
             r["decode_bandwidth_fraction"] = tps * bytes / (run.bandwidth_gbs * 1e9);
+            if (r.contains("decode_adjacent_bandwidth_gbs") && r["decode_adjacent_bandwidth_gbs"].get<double>() > 0)
+                r["decode_adjacent_bandwidth_fraction"] = tps * bytes / (r["decode_adjacent_bandwidth_gbs"].get<double>() * 1e9);
             if (reference && *reference > 0) r["decode_vs_reference"] = tps / *reference;
         }
         complete_result(r);
