@@ -1,5 +1,7 @@
 #include "engine/tools/bench_system.h"
 
+#include <cstdio>
+
 #include <sys/statvfs.h>
 
 #include <algorithm>
@@ -91,6 +93,13 @@ Bandwidth measure_bandwidth(int threads, size_t bytes, int repeats) {
 double peak_rss_gib() {
     const double kib = proc_kib("/proc/self/status", "VmHWM");
     return kib < 0 ? 0.0 : kib / kKibPerGib;
+}
+
+bool reset_peak_rss() {
+    std::FILE* f = std::fopen("/proc/self/clear_refs", "w");
+    if (!f) return false;
+    const bool ok = std::fputs("5", f) >= 0;
+    return std::fclose(f) == 0 && ok;
 }
 
 double available_memory_gib() {

@@ -22,6 +22,9 @@ Bandwidth measure_bandwidth(int threads, size_t bytes = size_t(1) << 30, int rep
 
 // The process's peak resident set (VmHWM) in GiB; 0 when /proc is not readable.
 double peak_rss_gib();
+// Resets the peak (Linux: "5" into /proc/self/clear_refs), so that a measurement's own
+// buffers do not count as the model's; false where that is not possible.
+bool reset_peak_rss();
 // The kernel's estimate of memory available to a new process (MemAvailable), in GiB.
 double available_memory_gib();
 double total_memory_gib();
