@@ -17,101 +17,112 @@ namespace fs = std::filesystem;
 
 namespace ibllm {
 
-at::Tensor Linear::operator()(const at::Tensor& x) const {
-    if (quantized) {
-        at::Tensor y = quant::quantized_linear(x, *quantized);
-        if (bias.defined()) y.add_(bias);
-        return y;
-    }
-    // Decode (a few rows): the bandwidth-bound bf16 kernel, which also keeps x in float32.
-    if (weight.scalar_type() == at::kBFloat16 && weight.dim() == 2 && weight.stride(1) == 1 &&
-        x.numel() <= quant::kBf16KernelMaxRows * weight.size(1)) {
-        at::Tensor y = quant::bf16_linear(x, weight);
-        if (bias.defined()) y.add_(bias);
-        return y;
-    }
-    at::Tensor y = at::linear(x.scalar_type() == weight.scalar_type() ? x : x.to(weight.scalar_type()), weight);
-    if (y.scalar_type() != at::kFloat) y = y.to(at::kFloat);
-    if (bias.defined()) y.add_(bias);
-    return y;
-}
-
 namespace {
-
-bool bf16_kernel_weight(const Linear& l, int64_t K) {
-    return !l.quantized && l.weight.scalar_type() == at::kBFloat16 && l.weight.dim() == 2 && l.weight.stride(1) == 1 &&
-           l.weight.size(1) == K;
-}
 
 int64_t output_features(const Linear& l) { return l.quantized ? l.quantized->rows : l.weight.size(0); }
 
-// One projection into `out` without allocating where a kernel or BLAS can write there.
-void linear_into(const Linear& l, const at::Tensor& xf, int64_t M, int64_t K, const at::Tensor& out) {
-    float* y = out.data_ptr<float>();
-    if (l.quantized && l.quantized->cols == K) {
-        quant::quantized_matmul(*l.quantized, xf.data_ptr<float>(), M, K, y, l.quantized->rows);
-    } else if (bf16_kernel_weight(l, K) && M <= quant::kBf16KernelMaxRows) {
-        const at::Tensor* w = &l.weight;
-        quant::bf16_matmul_group(&w, 1, xf.data_ptr<float>(), M, &y);
-    } else if (!l.quantized && l.weight.scalar_type() == at::kFloat) {
-        at::Tensor out2d = out.view({M, l.weight.size(0)});
-        at::mm_out(out2d, xf.view({M, K}), l.weight.t());
-        if (l.bias.defined()) out.add_(l.bias);
-        return;
-    } else {
-        out.copy_(l(xf).view(out.sizes()));
-        return;
+// A bf16 weight the decode kernel can stream (contiguous rows).
+bool bf16_kernel_weight(const Linear& l) {
+    return !l.quantized && l.weight.scalar_type() == at::kBFloat16 && l.weight.dim() == 2 && l.weight.stride(1) == 1;
+}
+
+// Whether `rows` rows of input go through the engine's matrix kernels, which write into any
+// float32 buffer: quantised weights always (quantized_matmul picks its own path by rows),
+// bf16 for the few rows of decoding, where it is bandwidth-bound.
+bool kernel_path(const Linear& l, int64_t rows) {
+    return l.quantized || (bf16_kernel_weight(l) && rows <= quant::kBf16KernelMaxRows);
+}
+
+// at::linear in the weight's dtype (oneDNN / BLAS), float32 out, without the bias.
+at::Tensor dense_linear(const Linear& l, const at::Tensor& x) {
+    at::Tensor y = at::linear(x.scalar_type() == l.weight.scalar_type() ? x : x.to(l.weight.scalar_type()), l.weight);
+    return y.scalar_type() == at::kFloat ? y : y.to(at::kFloat);
+}
+
+constexpr int kMaxGroup = 8;  // q, k, v is the largest group in use
+
+// `count` projections of the same x into `outs` (float32, contiguous, [..., N_i] each). When
+// all of them run in one kernel family and x has the few rows of decoding, they share one
+// parallel region and (quantised) one preparation of the activations; nothing is allocated
+// on the kernels' paths.
+void project(const at::Tensor& x, const Linear* const* layers, const at::Tensor* outs, int count) {
+    TORCH_CHECK(count >= 1 && count <= kMaxGroup, "project: 1 to ", kMaxGroup, " projections at a time");
+    const int64_t K = x.size(-1), M = x.numel() / std::max<int64_t>(K, 1);
+    for (int i = 0; i < count; ++i) {
+        const Linear& l = *layers[i];
+        TORCH_CHECK((l.quantized ? l.quantized->cols : l.weight.size(-1)) == K, "project: input has ", K,
+                    " features, the matrix expects ", l.quantized ? l.quantized->cols : l.weight.size(-1));
+        TORCH_CHECK(outs[i].scalar_type() == at::kFloat && outs[i].is_contiguous() && outs[i].numel() == M * output_features(l),
+                    "project: an output has the wrong size");
     }
-    if (l.bias.defined()) out.add_(l.bias);
+    const at::Tensor xf = (x.scalar_type() == at::kFloat ? x : x.to(at::kFloat)).contiguous();
+    const float* xp = xf.data_ptr<float>();
+    bool all_quantized = true, all_bf16 = true;
+    for (int i = 0; i < count; ++i) {
+        all_quantized = all_quantized && layers[i]->quantized;
+        all_bf16 = all_bf16 && bf16_kernel_weight(*layers[i]);
+    }
+    float* ys[kMaxGroup];
+    for (int i = 0; i < count; ++i) ys[i] = outs[i].data_ptr<float>();
+    if (all_quantized && M < quant::kDenseMinRows) {
+        const quant::QuantizedMatrix* ws[kMaxGroup];
+        for (int i = 0; i < count; ++i) ws[i] = layers[i]->quantized.get();
+        quant::quantized_matmul_group(ws, count, xp, M, K, ys);
+    } else if (all_bf16 && M <= quant::kBf16KernelMaxRows) {
+        const at::Tensor* ws[kMaxGroup];
+        for (int i = 0; i < count; ++i) ws[i] = &layers[i]->weight;
+        quant::bf16_matmul_group(ws, count, xp, M, ys);
+    } else {
+        for (int i = 0; i < count; ++i) {
+            const Linear& l = *layers[i];
+            if (l.quantized)
+                quant::quantized_matmul(*l.quantized, xp, M, K, ys[i], l.quantized->rows);
+            else if (kernel_path(l, M)) {
+                const at::Tensor* w = &l.weight;
+                quant::bf16_matmul_group(&w, 1, xp, M, &ys[i]);
+            } else if (l.weight.scalar_type() == at::kFloat) {
+                at::Tensor out2d = outs[i].view({M, l.weight.size(0)});
+                at::mm_out(out2d, xf.view({M, K}), l.weight.t());
+            } else {
+                outs[i].copy_(dense_linear(l, xf).view(outs[i].sizes()));
+            }
+        }
+    }
+    for (int i = 0; i < count; ++i)
+        if (layers[i]->bias.defined()) outs[i].add_(layers[i]->bias);
 }
 
 }  // namespace
 
-void apply_projections_into(const at::Tensor& x, std::initializer_list<const Linear*> layers, std::initializer_list<at::Tensor> outs) {
-    const int count = static_cast<int>(layers.size());
-    TORCH_CHECK(static_cast<int>(outs.size()) == count, "apply_projections_into: one output per projection");
+at::Tensor Linear::operator()(const at::Tensor& x) const {
     const int64_t K = x.size(-1), M = x.numel() / std::max<int64_t>(K, 1);
-    for (int i = 0; i < count; ++i)
-        TORCH_CHECK(outs.begin()[i].scalar_type() == at::kFloat && outs.begin()[i].is_contiguous() && outs.begin()[i].numel() == M * output_features(*layers.begin()[i]),
-                    "apply_projections_into: an output has the wrong size");
-    const at::Tensor xf = (x.scalar_type() == at::kFloat ? x : x.to(at::kFloat)).contiguous();
-    bool all_quantized = true, all_bf16 = true;
-    for (const Linear* l : layers) {
-        all_quantized = all_quantized && l->quantized && l->quantized->cols == K;
-        all_bf16 = all_bf16 && bf16_kernel_weight(*l, K);
+    if (!kernel_path(*this, M)) {
+        at::Tensor y = dense_linear(*this, x);
+        if (bias.defined()) y.add_(bias);
+        return y;
     }
-    const bool grouped = count > 1 && ((all_quantized && M < quant::kDenseMinRows) || (all_bf16 && M <= quant::kBf16KernelMaxRows));
-    if (!grouped) {
-        for (int i = 0; i < count; ++i) linear_into(*layers.begin()[i], xf, M, K, outs.begin()[i]);
-        return;
-    }
-    // At most 3 in a group (q, k, v): fixed arrays, nothing allocated.
-    TORCH_CHECK(count <= 8, "apply_projections_into: too many projections in one group");
-    float* ys[8];
-    for (int i = 0; i < count; ++i) ys[i] = outs.begin()[i].data_ptr<float>();
-    if (all_quantized) {
-        const quant::QuantizedMatrix* ws[8];
-        for (int i = 0; i < count; ++i) ws[i] = layers.begin()[i]->quantized.get();
-        quant::quantized_matmul_group(ws, count, xf.data_ptr<float>(), M, K, ys);
-    } else {
-        const at::Tensor* ws[8];
-        for (int i = 0; i < count; ++i) ws[i] = &layers.begin()[i]->weight;
-        quant::bf16_matmul_group(ws, count, xf.data_ptr<float>(), M, ys);
-    }
-    for (int i = 0; i < count; ++i)
-        if (layers.begin()[i]->bias.defined()) outs.begin()[i].add_(layers.begin()[i]->bias);
+    std::vector<int64_t> shape(x.sizes().begin(), x.sizes().end());
+    shape.back() = output_features(*this);
+    at::Tensor y = at::empty(shape, at::kFloat);
+    const Linear* self = this;
+    project(x, &self, &y, 1);
+    return y;
+}
+
+void apply_projections_into(const at::Tensor& x, std::initializer_list<const Linear*> layers, std::initializer_list<at::Tensor> outs) {
+    TORCH_CHECK(outs.size() == layers.size(), "apply_projections_into: one output per projection");
+    project(x, layers.begin(), outs.begin(), static_cast<int>(layers.size()));
 }
 
 std::vector<at::Tensor> apply_projections(const at::Tensor& x, std::initializer_list<const Linear*> layers) {
     const int64_t K = x.size(-1), M = x.numel() / std::max<int64_t>(K, 1);
-    // Grouping pays off for the row counts of decoding; larger inputs go one by one.
-    bool kernels = true;
-    for (const Linear* l : layers)
-        kernels = kernels && ((l->quantized && l->quantized->cols == K && M < quant::kDenseMinRows) ||
-                              (bf16_kernel_weight(*l, K) && M <= quant::kBf16KernelMaxRows));
     std::vector<at::Tensor> out;
     out.reserve(layers.size());
-    if (!kernels || layers.size() < 2) {
+    bool kernels = true;
+    for (const Linear* l : layers) kernels = kernels && kernel_path(*l, M);
+    // Grouping is for the rows of decoding: anything else goes one by one, at::linear
+    // writing its own result.
+    if (!kernels || M >= quant::kDenseMinRows) {
         for (const Linear* l : layers) out.push_back((*l)(x));
         return out;
     }
@@ -120,13 +131,7 @@ std::vector<at::Tensor> apply_projections(const at::Tensor& x, std::initializer_
         shape.back() = output_features(*l);
         out.push_back(at::empty(shape, at::kFloat));
     }
-    // (An initializer_list cannot be built from a vector, so the group sizes in use are spelt out.)
-    if (layers.size() == 2)
-        apply_projections_into(x, layers, {out[0], out[1]});
-    else if (layers.size() == 3)
-        apply_projections_into(x, layers, {out[0], out[1], out[2]});
-    else
-        for (size_t i = 0; i < layers.size(); ++i) out[i] = (*layers.begin()[i])(x);
+    project(x, layers.begin(), out.data(), static_cast<int>(layers.size()));
     return out;
 }
 

@@ -67,6 +67,32 @@ void single_query_attention(const float* q, const float* keys, const float* valu
     });
 }
 
+// Row `token` of the embedding table (kept in the checkpoint's dtype) as float32, read in
+// place rather than through a view tensor.
+void embedding_row_into(const at::Tensor& table, int64_t token, float* out) {
+    TORCH_CHECK(token >= 0 && token < table.size(0), "token id ", token, " outside the vocabulary");
+    const int64_t D = table.size(1), step = table.stride(1);
+    const int64_t row = token * table.stride(0);
+    switch (table.scalar_type()) {
+        case at::kFloat: {
+            const float* p = table.data_ptr<float>() + row;
+            for (int64_t i = 0; i < D; ++i) out[i] = p[i * step];
+            break;
+        }
+        case at::kHalf: {
+            const at::Half* p = table.data_ptr<at::Half>() + row;
+            for (int64_t i = 0; i < D; ++i) out[i] = static_cast<float>(p[i * step]);
+            break;
+        }
+        case at::kBFloat16: {
+            const at::BFloat16* p = table.data_ptr<at::BFloat16>() + row;
+            for (int64_t i = 0; i < D; ++i) out[i] = static_cast<float>(p[i * step]);
+            break;
+        }
+        default: TORCH_CHECK(false, "token embeddings of dtype ", table.scalar_type(), " are not supported");
+    }
+}
+
 // silu(gate) * up into gate.
 void swiglu_into(float* gate, const float* up, int64_t n) {
     for (int64_t i = 0; i < n; ++i) gate[i] = gate[i] / (1.0f + std::exp(-gate[i])) * up[i];
@@ -80,8 +106,7 @@ const at::Tensor& Transformer::decode(int64_t token, int64_t pos, KvCache& cache
     const int64_t D = c.dim, H = c.n_heads, hd = c.head_dim();
     TORCH_CHECK(pos >= 0 && pos < cache.capacity(), "positions beyond the context window");
     TORCH_CHECK(cache.is_float32(), "the decode step needs a float32 KV cache");
-    const int64_t hidden = w_.layers.empty() ? D : (w_.layers[0].w1.quantized ? w_.layers[0].w1.quantized->rows
-                                                                             : w_.layers[0].w1.weight.size(0));
+    const int64_t hidden = c.ffn_hidden();
     ws.ensure(D, hidden, c.vocab_size, H, cache.capacity());
     float* h = ws.h.data_ptr<float>();
     float* xn = ws.xn.data_ptr<float>();
@@ -91,7 +116,7 @@ const at::Tensor& Transformer::decode(int64_t token, int64_t pos, KvCache& cache
     float* attn = ws.attn.data_ptr<float>();
     float* proj = ws.proj.data_ptr<float>();
 
-    ws.h.copy_(w_.tok_embeddings.select(0, token));  // converts the file's dtype in place
+    embedding_row_into(w_.tok_embeddings, token, h);
     for (int64_t i = 0; i < c.n_layers; ++i) {
         const LayerWeights& l = w_.layers[i];
         rms_norm_into(h, l.attention_norm.data_ptr<float>(), D, c.norm_eps, xn);

@@ -58,10 +58,6 @@ double best_seconds(int repeats, const std::function<void()>& f) {
     return best;
 }
 
-struct Layer {
-    Linear wq, wk, wv, wo, w1, w2, w3;
-};
-
 }  // namespace
 
 int run_kernels(const std::map<std::string, std::string>& options) {
@@ -115,10 +111,10 @@ int run_kernels(const std::map<std::string, std::string>& options) {
 
         // Every projection of every layer plus the output layer, one row each: the matrix
         // products of one decoded token, back to back, with nothing else.
-        std::vector<Layer> layers(s.layers);
+        std::vector<LayerWeights> layers(s.layers);  // the projections only
         int64_t bytes = 0;
         for (int64_t i = 0; i < s.layers; ++i) {
-            Layer& l = layers[i];
+            LayerWeights& l = layers[i];
             const uint64_t seed = 100 + 10 * i;
             l.wq = make_linear(D, D, fmt, seed), l.wk = make_linear(D, D, fmt, seed + 1);
             l.wv = make_linear(D, D, fmt, seed + 2), l.wo = make_linear(D, D, fmt, seed + 3);
@@ -140,7 +136,7 @@ int run_kernels(const std::map<std::string, std::string>& options) {
         double grouped = 1e30, single = 1e30;
         for (int r = 0; r < 3; ++r) {
             grouped = std::min(grouped, best_seconds(repeats, [&] {
-                for (const Layer& l : layers) {
+                for (const LayerWeights& l : layers) {
                     (void)apply_projections(x, {&l.wq, &l.wk, &l.wv});
                     (void)l.wo(x);
                     (void)apply_projections(x, {&l.w1, &l.w3});
@@ -149,7 +145,7 @@ int run_kernels(const std::map<std::string, std::string>& options) {
                 (void)output(x);
             }));
             single = std::min(single, best_seconds(repeats, [&] {
-                for (const Layer& l : layers) {
+                for (const LayerWeights& l : layers) {
                     (void)l.wq(x), (void)l.wk(x), (void)l.wv(x), (void)l.wo(x);
                     (void)l.w1(x), (void)l.w3(x), (void)l.w2(h);
                 }

@@ -24,21 +24,18 @@ abi::Bf16MatrixView view_of(const at::Tensor& weight) {
 
 void bf16_matmul_group(const at::Tensor* const* weights, int count, const float* x, int64_t M, float* const* ys) {
     if (count <= 0 || M <= 0) return;
-    std::vector<abi::Bf16MatrixView> views(count);
-    std::vector<int64_t> first_row(count + 1, 0);
+    TORCH_CHECK(count <= kMaxGroup, "bf16_matmul_group: at most ", kMaxGroup, " matrices");
+    abi::Bf16MatrixView views[kMaxGroup];
+    int64_t rows[kMaxGroup];
     for (int i = 0; i < count; ++i) {
         views[i] = view_of(*weights[i]);
         TORCH_CHECK(views[i].cols == views[0].cols, "bf16_matmul_group: the matrices differ in their input size");
-        first_row[i + 1] = first_row[i] + views[i].rows;
+        rows[i] = views[i].rows;
     }
     const KernelTable k = active_kernels();
     const int64_t K = views[0].cols;
-    parallel_rows(first_row[count], K * 2 * M, [&](int64_t a, int64_t b) {
-        for (int i = 0; i < count; ++i) {
-            const int64_t lo = std::max(a, first_row[i]), hi = std::min(b, first_row[i + 1]);
-            if (lo < hi) k.bf16_rows(views[i], x, M, K, lo - first_row[i], hi - first_row[i], ys[i], views[i].rows);
-        }
-    });
+    parallel_group_rows(rows, count, K * 2 * M,
+                        [&](int i, int64_t n0, int64_t n1) { k.bf16_rows(views[i], x, M, K, n0, n1, ys[i], rows[i]); });
 }
 
 at::Tensor bf16_linear(const at::Tensor& x, const at::Tensor& weight) {

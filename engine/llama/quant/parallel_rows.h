@@ -9,15 +9,26 @@
 // of the projections alone): q4 23.3 / 21.6 against 20.9 / 18.0, int8 15.7 / 14.9 against
 // 11.7 / 14.5, bf16 5.4 / 6.6 against 5.3 / 6.9.
 // IBLLM_STATIC_SPLIT=1 goes back to equal shares (for comparing, as IBLLM_QUANT_ISA).
+#include <c10/util/C++17.h>  // FunctionRef.h uses it without including it (libtorch 1.13)
+#include <c10/util/FunctionRef.h>
+
 #include <cstdint>
-#include <functional>
 
 namespace ibllm::quant {
 
 // Calls body(begin, end) over [0, rows) from all threads; `row_bytes` is what one row reads.
+// (A function_ref, not a std::function: nothing is allocated per product.)
 // Runs on the calling thread alone when the work is smaller than `min_parallel_bytes`, or
 // when called from inside a parallel region.
-void parallel_rows(int64_t rows, int64_t row_bytes, const std::function<void(int64_t, int64_t)>& body,
+void parallel_rows(int64_t rows, int64_t row_bytes, c10::function_ref<void(int64_t, int64_t)> body,
                    int64_t chunk_bytes = int64_t(1) << 20, int64_t min_parallel_bytes = int64_t(1) << 18);
+
+// Most matrices in one group product (q, k and v is the largest group in use).
+constexpr int kMaxGroup = 8;
+
+// The rows of `count` matrices taken one after another (a group that shares its input), split
+// as parallel_rows does: body(matrix, begin, end) with rows counted within that matrix.
+void parallel_group_rows(const int64_t* rows, int count, int64_t row_bytes,
+                         c10::function_ref<void(int, int64_t, int64_t)> body);
 
 }  // namespace ibllm::quant

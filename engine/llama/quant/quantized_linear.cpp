@@ -87,23 +87,38 @@ void dense_matmul(const KernelTable& k, const QuantizedMatrix& w, const float* x
     }
 }
 
+// The integer path for a group of matrices with the same K: the activations quantised once,
+// all output rows in one parallel region. ys[i] has row stride ldys[i].
+void integer_matmul(const QuantizedMatrix* const* ws, int count, const float* x, int64_t M, int64_t ldx, float* const* ys,
+                    const int64_t* ldys) {
+    TORCH_CHECK(count <= kMaxGroup, "quantized_matmul_group: at most ", kMaxGroup, " matrices");
+    const KernelTable k = active_kernels();
+    const int64_t S = ws[0]->padded_cols / abi::kSuperblock;
+    abi::MatrixView views[kMaxGroup];
+    int64_t rows[kMaxGroup];
+    for (int i = 0; i < count; ++i) {
+        TORCH_CHECK(ws[i]->cols == ws[0]->cols, "quantized_matmul_group: the matrices differ in their input size");
+        views[i] = view_of(*ws[i]);
+        rows[i] = ws[i]->rows;
+    }
+    thread_local ActivationScratch scratch;
+    abi::ActivationBuffers buf{scratch.q.get(M * S * abi::kSuperblock), scratch.sb.get(M * S * 4), scratch.dxs_sum.get(M)};
+    k.prepare(x, M, ldx, ws[0]->cols, S, buf);
+    const abi::ActivationView xv{M, S, buf.q, buf.sb, buf.dxs_sum};
+    parallel_group_rows(rows, count, bytes_per_row(*ws[0]) * M,
+                        [&](int i, int64_t n0, int64_t n1) { k.rows(views[i], xv, n0, n1, ys[i], ldys[i]); });
+}
+
 }  // namespace
 
 void quantized_matmul(const QuantizedMatrix& w, const float* x, int64_t M, int64_t ldx, float* y, int64_t ldy, MatmulPath path) {
     if (M <= 0 || w.rows == 0) return;
-    const KernelTable k = active_kernels();
     if (path == MatmulPath::Dense || (path == MatmulPath::Auto && M >= kDenseMinRows)) {
-        dense_matmul(k, w, x, M, ldx, y, ldy);
+        dense_matmul(active_kernels(), w, x, M, ldx, y, ldy);
         return;
     }
-    const int64_t S = w.padded_cols / abi::kSuperblock;
-
-    thread_local ActivationScratch scratch;
-    abi::ActivationBuffers buf{scratch.q.get(M * S * abi::kSuperblock), scratch.sb.get(M * S * 4), scratch.dxs_sum.get(M)};
-    k.prepare(x, M, ldx, w.cols, S, buf);
-    const abi::ActivationView xv{M, S, buf.q, buf.sb, buf.dxs_sum};
-    const abi::MatrixView wv = view_of(w);
-    parallel_rows(w.rows, bytes_per_row(w) * M, [&](int64_t n0, int64_t n1) { k.rows(wv, xv, n0, n1, y, ldy); });
+    const QuantizedMatrix* ws = &w;
+    integer_matmul(&ws, 1, x, M, ldx, &y, &ldy);
 }
 
 void quantized_matmul_group(const QuantizedMatrix* const* ws, int count, const float* x, int64_t M, int64_t ldx,
@@ -113,25 +128,9 @@ void quantized_matmul_group(const QuantizedMatrix* const* ws, int count, const f
         for (int i = 0; i < count; ++i) quantized_matmul(*ws[i], x, M, ldx, ys[i], ws[i]->rows);
         return;
     }
-    const KernelTable k = active_kernels();
-    const int64_t padded = ws[0]->padded_cols, S = padded / abi::kSuperblock;
-    std::vector<abi::MatrixView> views(count);
-    std::vector<int64_t> first_row(count + 1, 0);
-    for (int i = 0; i < count; ++i) {
-        TORCH_CHECK(ws[i]->cols == ws[0]->cols, "quantized_matmul_group: the matrices differ in their input size");
-        views[i] = view_of(*ws[i]);
-        first_row[i + 1] = first_row[i] + ws[i]->rows;
-    }
-    thread_local ActivationScratch scratch;
-    abi::ActivationBuffers buf{scratch.q.get(M * S * abi::kSuperblock), scratch.sb.get(M * S * 4), scratch.dxs_sum.get(M)};
-    k.prepare(x, M, ldx, ws[0]->cols, S, buf);
-    const abi::ActivationView xv{M, S, buf.q, buf.sb, buf.dxs_sum};
-    parallel_rows(first_row[count], bytes_per_row(*ws[0]) * M, [&](int64_t a, int64_t b) {
-        for (int i = 0; i < count; ++i) {
-            const int64_t lo = std::max(a, first_row[i]), hi = std::min(b, first_row[i + 1]);
-            if (lo < hi) k.rows(views[i], xv, lo - first_row[i], hi - first_row[i], ys[i], ws[i]->rows);
-        }
-    });
+    int64_t ldys[kMaxGroup];
+    for (int i = 0; i < count && i < kMaxGroup; ++i) ldys[i] = ws[i]->rows;
+    integer_matmul(ws, count, x, M, ldx, ys, ldys);
 }
 
 at::Tensor quantized_linear(const at::Tensor& x, const QuantizedMatrix& w, MatmulPath path) {
