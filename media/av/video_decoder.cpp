@@ -1,10 +1,5 @@
 #include "media/av/video_decoder.h"
 
-extern "C" {
-#include <libavutil/imgutils.h>
-#include <libswscale/swscale.h>
-}
-
 #include <algorithm>
 #include <cstdio>
 #include <map>
@@ -12,25 +7,12 @@ extern "C" {
 #include <stdexcept>
 
 #include "media/av/ffmpeg_input.h"
+#include "media/av/video_frames.h"
 
 namespace ibllm::media {
 namespace {
 
 using namespace ffmpeg;
-
-struct SwsFreer {
-    void operator()(SwsContext* s) const { sws_freeContext(s); }
-};
-
-int require_video_stream(const AVFormatContext* fmt, const std::string& path) {
-    const int index = find_video_stream(fmt);
-    if (index >= 0) return index;
-    const std::string name = display_name(path);
-    for (unsigned i = 0; i < fmt->nb_streams; ++i)
-        if (fmt->streams[i]->codecpar->codec_type == AVMEDIA_TYPE_AUDIO)
-            throw MediaError(name + " has no video stream; attach it as audio instead.");
-    throw MediaError(name + " has no video stream; choose a video file.");
-}
 
 // Every packet pts of one stream, sorted and distinct: each packet decodes to one frame with
 // that pts, so this is the frame order of the whole stream without decoding it.
@@ -52,8 +34,6 @@ std::string seconds_text(double s) {
     return buf;
 }
 
-int64_t frame_pts(const AVFrame* f) { return f->pts != AV_NOPTS_VALUE ? f->pts : f->best_effort_timestamp; }
-
 // pytorchvideo's UniformTemporalSubsample: torch.linspace(0, T - 1, n) in float32 (torch's
 // kernel fills the first half forward from the start and the second half back from the end),
 // clamped and truncated to integers.
@@ -70,35 +50,6 @@ std::vector<int64_t> uniform_positions(int64_t count, int n) {
     return out;
 }
 
-// frame.to_rgb() of PyAV: same size, libswscale with only SWS_BILINEAR set and default
-// (BT.601, limited range for YUV) colour details, into a 16-byte aligned picture.
-DecodedFrame to_rgb(const AVFrame* f, std::unique_ptr<SwsContext, SwsFreer>& sws, const std::string& name) {
-    const auto src_format = static_cast<AVPixelFormat>(f->format);
-    SwsContext* ctx = sws_getCachedContext(sws.release(), f->width, f->height, src_format, f->width, f->height,
-                                           AV_PIX_FMT_RGB24, SWS_BILINEAR, nullptr, nullptr, nullptr);
-    sws.reset(ctx);
-    if (!ctx) {
-        const char* fmt_name = av_get_pix_fmt_name(src_format);
-        throw MediaError(name + " uses the pixel format '" + (fmt_name ? fmt_name : "unknown") +
-                         "', which cannot be converted to RGB; re-encode it as H.264 MP4.");
-    }
-    uint8_t* dst[4] = {nullptr};
-    int dst_linesize[4] = {0};
-    if (av_image_alloc(dst, dst_linesize, f->width, f->height, AV_PIX_FMT_RGB24, 16) < 0) throw std::bad_alloc();
-    sws_scale(ctx, f->data, f->linesize, 0, f->height, dst, dst_linesize);
-
-    DecodedFrame out;
-    out.pts = frame_pts(f);
-    out.width = f->width;
-    out.height = f->height;
-    const size_t row = static_cast<size_t>(f->width) * 3;
-    out.rgb.resize(row * static_cast<size_t>(f->height));
-    for (int y = 0; y < f->height; ++y)
-        std::copy_n(dst[0] + static_cast<ptrdiff_t>(y) * dst_linesize[0], row, out.rgb.data() + row * static_cast<size_t>(y));
-    av_freep(&dst[0]);
-    return out;
-}
-
 }  // namespace
 
 VideoInfo probe_video(const std::string& path) {
@@ -106,12 +57,7 @@ VideoInfo probe_video(const std::string& path) {
     const int index = require_video_stream(fmt.get(), path);
     const AVStream* st = fmt->streams[index];
 
-    VideoInfo info;
-    info.tb_num = st->time_base.num;
-    info.tb_den = st->time_base.den;
-    if (info.tb_num <= 0 || info.tb_den <= 0)
-        throw MediaError(display_name(path) + " has a video stream without a valid time base; re-encode it as H.264 MP4.");
-    info.start_pts = st->start_time != AV_NOPTS_VALUE ? st->start_time : 0;
+    VideoInfo info = video_stream_facts(fmt.get(), index, path);
     if (st->duration != AV_NOPTS_VALUE) {
         info.duration_ticks = st->duration - info.start_pts;
     } else {
@@ -120,13 +66,6 @@ VideoInfo probe_video(const std::string& path) {
         info.duration_ticks = pts.back() - info.start_pts;
     }
     info.duration_s = static_cast<double>(static_cast<long double>(info.duration_ticks) * info.tb_num / info.tb_den);
-    info.width = st->codecpar->width;
-    info.height = st->codecpar->height;
-    const AVRational rate = st->avg_frame_rate.num > 0 ? st->avg_frame_rate : st->r_frame_rate;
-    info.fps = rate.num > 0 && rate.den > 0 ? av_q2d(rate) : 0.0;
-    info.frame_count = st->nb_frames;
-    for (unsigned i = 0; i < fmt->nb_streams; ++i)
-        if (fmt->streams[i]->codecpar->codec_type == AVMEDIA_TYPE_AUDIO) info.has_audio = true;
     return info;
 }
 
@@ -142,7 +81,7 @@ std::vector<ClipFrames> decode_clip_frames(const std::string& path,
     const std::vector<int64_t> stream_pts = with_stream_index ? packet_pts(fmt.get(), index) : std::vector<int64_t>{};
 
     CodecPtr dec = open_decoder(fmt.get(), index, path);
-    std::unique_ptr<SwsContext, SwsFreer> sws;
+    SwsPtr sws;
     FramePtr frame = make_frame();
     PacketPtr packet = make_packet();
     const AVRational tb = fmt->streams[index]->time_base;
@@ -205,7 +144,9 @@ std::vector<ClipFrames> decode_clip_frames(const std::string& path,
         const std::vector<int64_t> all(seen.begin(), seen.end());
         for (const int64_t pos : uniform_positions(count, frames_per_clip)) {
             const int64_t pts = all[static_cast<size_t>(pos)];
-            DecodedFrame out = to_rgb(held.at(pts).get(), sws, name);
+            // frame.to_rgb() of PyAV: the same size, SWS_BILINEAR only, default colour details.
+            const AVFrame* held_frame = held.at(pts).get();
+            DecodedFrame out = frame_to_rgb24(held_frame, held_frame->width, held_frame->height, SWS_BILINEAR, sws, name);
             if (with_stream_index) {
                 const auto it = std::lower_bound(stream_pts.begin(), stream_pts.end(), pts);
                 out.index = it != stream_pts.end() && *it == pts ? static_cast<int64_t>(it - stream_pts.begin()) : -1;

@@ -1,9 +1,7 @@
 #include "media/av/video_thumbnails.h"
 
 extern "C" {
-#include <libavutil/imgutils.h>
 #include <libavutil/mathematics.h>
-#include <libswscale/swscale.h>
 }
 
 #include <algorithm>
@@ -11,18 +9,12 @@ extern "C" {
 #include <stdexcept>
 
 #include "media/av/ffmpeg_input.h"
+#include "media/av/video_frames.h"
 
 namespace ibllm::media {
 namespace {
 
 using namespace ffmpeg;
-
-struct SwsFreer {
-    void operator()(SwsContext* s) const { sws_freeContext(s); }
-};
-using SwsPtr = std::unique_ptr<SwsContext, SwsFreer>;
-
-int64_t frame_pts(const AVFrame* f) { return f->pts != AV_NOPTS_VALUE ? f->pts : f->best_effort_timestamp; }
 
 // The frames of one stream in presentation order, one at a time, with seeking. Damaged
 // packets and pictures are skipped, as players skip them.
@@ -76,29 +68,7 @@ DecodedFrame thumbnail(const AVFrame* f, int max_width, int max_height, SwsPtr& 
     const double scale = std::min({1.0, max_width / display_width, double(max_height) / f->height});
     const int width = std::max(1, int(std::lround(display_width * scale)));
     const int height = std::max(1, int(std::lround(f->height * scale)));
-
-    const auto src_format = static_cast<AVPixelFormat>(f->format);
-    sws.reset(sws_getCachedContext(sws.release(), f->width, f->height, src_format, width, height, AV_PIX_FMT_RGB24, SWS_AREA,
-                                   nullptr, nullptr, nullptr));
-    if (!sws) {
-        const char* fmt_name = av_get_pix_fmt_name(src_format);
-        throw MediaError(name + " uses the pixel format '" + (fmt_name ? fmt_name : "unknown") +
-                         "', which cannot be converted to RGB; re-encode it as H.264 MP4.");
-    }
-    DecodedFrame out;
-    out.pts = frame_pts(f);
-    out.width = width;
-    out.height = height;
-    // libswscale's vector code wants aligned rows; the result is then packed row by row.
-    uint8_t* dst[4] = {nullptr};
-    int dst_linesize[4] = {0};
-    if (av_image_alloc(dst, dst_linesize, width, height, AV_PIX_FMT_RGB24, 16) < 0) throw std::bad_alloc();
-    sws_scale(sws.get(), f->data, f->linesize, 0, f->height, dst, dst_linesize);
-    const size_t row = size_t(width) * 3;
-    out.rgb.resize(row * size_t(height));
-    for (int y = 0; y < height; ++y) std::copy_n(dst[0] + ptrdiff_t(y) * dst_linesize[0], row, out.rgb.data() + row * size_t(y));
-    av_freep(&dst[0]);
-    return out;
+    return frame_to_rgb24(f, width, height, SWS_AREA, sws, name);
 }
 
 // What probe_video says, except the length: the stream's own duration, else the
@@ -106,12 +76,7 @@ DecodedFrame thumbnail(const AVFrame* f, int max_width, int max_height, SwsPtr& 
 // (probe_video), which a large Matroska file without stream durations must not need.
 VideoInfo stream_facts(const AVFormatContext* fmt, int index, const std::string& path) {
     const AVStream* st = fmt->streams[index];
-    VideoInfo info;
-    info.tb_num = st->time_base.num;
-    info.tb_den = st->time_base.den;
-    if (info.tb_num <= 0 || info.tb_den <= 0)
-        throw MediaError(display_name(path) + " has a video stream without a valid time base; re-encode it as H.264 MP4.");
-    info.start_pts = st->start_time != AV_NOPTS_VALUE ? st->start_time : 0;
+    VideoInfo info = video_stream_facts(fmt, index, path);
     if (st->duration != AV_NOPTS_VALUE && st->duration > 0)
         info.duration_ticks = st->duration;
     else if (fmt->duration != AV_NOPTS_VALUE && fmt->duration > 0)
@@ -119,13 +84,6 @@ VideoInfo stream_facts(const AVFormatContext* fmt, int index, const std::string&
     else
         info.duration_ticks = probe_video(path).duration_ticks;
     info.duration_s = double(info.duration_ticks) * info.tb_num / info.tb_den;
-    info.width = st->codecpar->width;
-    info.height = st->codecpar->height;
-    const AVRational rate = st->avg_frame_rate.num > 0 ? st->avg_frame_rate : st->r_frame_rate;
-    info.fps = rate.num > 0 && rate.den > 0 ? av_q2d(rate) : 0.0;
-    info.frame_count = st->nb_frames;
-    for (unsigned i = 0; i < fmt->nb_streams; ++i)
-        if (fmt->streams[i]->codecpar->codec_type == AVMEDIA_TYPE_AUDIO) info.has_audio = true;
     return info;
 }
 
@@ -136,13 +94,7 @@ VideoThumbnails decode_video_thumbnails(const std::string& path, int count, int 
         throw std::invalid_argument("decode_video_thumbnails: count and size must be positive");
     FormatPtr fmt = open_media(path);
     const std::string name = display_name(path);
-    const int index = find_video_stream(fmt.get());
-    if (index < 0) {
-        for (unsigned i = 0; i < fmt->nb_streams; ++i)
-            if (fmt->streams[i]->codecpar->codec_type == AVMEDIA_TYPE_AUDIO)
-                throw MediaError(name + " has no video stream; attach it as audio instead.");
-        throw MediaError(name + " has no video stream; choose a video file.");
-    }
+    const int index = require_video_stream(fmt.get(), path);
     VideoThumbnails out;
     out.info = stream_facts(fmt.get(), index, path);
     for (unsigned i = 0; i < fmt->nb_streams; ++i)
