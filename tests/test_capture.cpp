@@ -29,6 +29,7 @@
 #include <unistd.h>
 #include <vector>
 
+#include "fake_alsa_microphone.h"
 #include "media/capture/input_devices.h"
 #include "media/capture/linear_resampler.h"
 #include "media/capture/microphone.h"
@@ -48,35 +49,6 @@ float test_signal(int64_t k) {
     if (k < 16000) return 0.0f;
     return 0.5f * static_cast<float>(std::sin(2.0 * M_PI * 440.0 * static_cast<double>(k) / 16000.0));
 }
-
-// Feeds the FIFO with test_signal() in 160-sample (10 ms) chunks at real-time pace, from
-// construction until destruction. Writes never block: with no reader the pipe fills and
-// further chunks are dropped, as a microphone nobody listens to would.
-class PacedWriter {
-public:
-    explicit PacedWriter(int fd) : fd_(fd), thread_([this] { run(); }) {}
-    ~PacedWriter() {
-        stop_ = true;
-        thread_.join();
-    }
-
-private:
-    void run() {
-        std::vector<float> chunk(160);
-        int64_t k = 0;
-        auto next = Clock::now();
-        while (!stop_) {
-            for (auto& v : chunk) v = test_signal(k++);
-            const ssize_t written = ::write(fd_, chunk.data(), chunk.size() * sizeof(float));
-            (void)written;
-            next += std::chrono::milliseconds(10);
-            std::this_thread::sleep_until(next);
-        }
-    }
-    int fd_;
-    std::atomic<bool> stop_{false};
-    std::thread thread_;
-};
 
 void write_text(const std::string& path, const std::string& text) {
     std::ofstream out(path, std::ios::trunc);
@@ -114,44 +86,16 @@ class TestCapture : public QObject {
     Q_OBJECT
 
     QTemporaryDir tmp_;
-    int fifo_fd_ = -1;
-    std::string no_capture_reason_;  // set when the fake microphone cannot be built here
+    std::unique_ptr<ibllm::test::FakeAlsaMicrophone> mic_;
 
     std::string path(const char* name) const { return tmp_.path().toStdString() + "/" + name; }
 
 private Q_SLOTS:
     void initTestCase() {
         QVERIFY(tmp_.isValid());
-        const std::string fifo = path("mic.fifo");
-        if (::mkfifo(fifo.c_str(), 0600) != 0) {
-            no_capture_reason_ = "mkfifo failed in " + tmp_.path().toStdString();
-        } else {
-            fifo_fd_ = ::open(fifo.c_str(), O_RDWR | O_NONBLOCK);
-            if (fifo_fd_ < 0) no_capture_reason_ = "the FIFO could not be opened";
-        }
-        write_text(path("asound.conf"),
-                   "pcm.ibllm_testmic {\n"
-                   "    type plug\n"
-                   "    slave { pcm \"ibllm_testmic_raw\" format FLOAT_LE rate 16000 channels 1 }\n"
-                   "}\n"
-                   "pcm.ibllm_testmic_raw {\n"
-                   "    type file\n"
-                   "    slave.pcm { type null }\n"
-                   "    file \"/dev/null\"\n"
-                   "    infile \"" + fifo + "\"\n"
-                   "    format \"raw\"\n"
-                   "}\n"
-                   "pcm.ibllm_unopenable { type hw card 99 }\n");
+        mic_ = std::make_unique<ibllm::test::FakeAlsaMicrophone>(tmp_.path().toStdString());
         write_text(path("no_device.conf"), "pcm.ibllm_unopenable { type hw card 99 }\n");
-        // Must happen before anything starts PortAudio in this process (it reads the ALSA
-        // config once). JACK: never start a server, and do not find one a developer may run.
-        ::setenv("ALSA_CONFIG_PATH", path("asound.conf").c_str(), 1);
-        ::setenv("JACK_NO_START_SERVER", "1", 1);
-        ::setenv("JACK_DEFAULT_SERVER", "ibllm-test-no-such-server", 1);
-    }
-
-    void cleanupTestCase() {
-        if (fifo_fd_ >= 0) ::close(fifo_fd_);
+        mic_->install();  // before anything starts PortAudio in this process
     }
 
     void ring_single_thread_order_and_wraparound() {
@@ -351,7 +295,7 @@ private Q_SLOTS:
     }
 
     void capture_from_a_fake_microphone() {
-        if (!no_capture_reason_.empty()) QSKIP(qPrintable(QString::fromStdString("capture impossible here: " + no_capture_reason_)));
+        if (!mic_->unavailable().empty()) QSKIP(qPrintable(QString::fromStdString("capture impossible here: " + mic_->unavailable())));
         int index = -1;
         for (const auto& d : list_input_devices())
             if (d.name == "ibllm_testmic") index = d.index;
@@ -360,9 +304,8 @@ private Q_SLOTS:
                   "ALSA_CONFIG_PATH (PortAudio without its ALSA host API?)");
 
         // Flush anything left in the FIFO, then play the signal in real time.
-        float sink[4096];
-        while (::read(fifo_fd_, sink, sizeof(sink)) > 0) {}
-        PacedWriter writer(fifo_fd_);  // declared before the Microphone: outlives it
+        mic_->drain();
+        ibllm::test::SignalWriter writer(mic_->fifo(), test_signal);  // declared before the Microphone: outlives it
 
         Microphone mic(index, 2.0);
         QCOMPARE(mic.level(), 0.0f);

@@ -3,15 +3,10 @@
 // exactly the sound the device played, and "live" mode sends the last 6 seconds of sound
 // with a question.
 //
-// The test device: before anything starts PortAudio, ALSA_CONFIG_PATH points ALSA at a config
-// written here (the same trick as tests/test_capture.cpp, which has the details):
-//   ibllm_testmic      a `plug` that hands out FLOAT_LE mono 16 kHz from
-//   ibllm_testmic_raw  a `file` PCM over a `null` slave reading its capture data from a FIFO;
-//                      the FIFO paces the stream, and a writer thread plays a known signal
-//                      into it in real time (10 ms chunks);
-//   ibllm_unopenable   a PCM that fails to open (PortAudio 19.6 asserts when all of them open).
-// That is why this is its own program: test_recording hides every device instead, and
-// PortAudio reads the ALSA configuration only once per process.
+// The test device is tests/fake_alsa_microphone.h: an ALSA configuration (ALSA_CONFIG_PATH)
+// whose capture PCM reads a FIFO the test plays a known signal into in real time. PortAudio
+// reads the ALSA configuration only once per process, before anything starts it.
+// That is why this is its own program: test_recording hides every device instead.
 // Where the device cannot be made or PortAudio does not list it, the tests skip and say why.
 #include <QApplication>
 #include <QComboBox>
@@ -30,12 +25,11 @@
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
-#include <fcntl.h>
-#include <sys/stat.h>
 #include <thread>
 #include <unistd.h>
 
 #include "app/conversation_store.h"
+#include "tests/fake_alsa_microphone.h"
 #include "app/engine_thread.h"
 #include "app/wav_file.h"
 #include "ui/attachment_bar.h"
@@ -48,12 +42,11 @@
 
 using namespace ibllm;
 using namespace ibllm::ui;
-using Clock = std::chrono::steady_clock;
 
 namespace {
 
 constexpr int kRate = 16000;
-const char* const kTestDevice = "ibllm_testmic";
+const char* const kTestDevice = test::FakeAlsaMicrophone::kDevice;
 
 // What the test microphone plays: `silentSamples` of silence, then a 440 Hz sine of amplitude
 // 0.5 (RMS 0.354). Sample k of the stream is signalAt(k) exactly (float32 through the FIFO).
@@ -64,43 +57,6 @@ float signalAt(qint64 k, qint64 silentSamples) {
 
 // The 16-bit value the WAV writer stores for a sample.
 int pcm16(float v) { return int(std::lround(std::clamp(v, -1.0f, 1.0f) * 32767.0f)); }
-
-// Plays signalAt() into the FIFO in 160-sample chunks at real-time pace while it exists.
-// Writes never block: when nobody reads, the pipe fills (about 1 s) and later chunks are lost.
-class SignalPlayer {
-public:
-    SignalPlayer(int fd, qint64 silentSamples)
-        : fd_(fd), silent_(silentSamples), started_(Clock::now()), thread_([this] { play(); }) {}
-    ~SignalPlayer() {
-        stop_ = true;
-        thread_.join();
-    }
-    double secondsPlayed() const { return std::chrono::duration<double>(Clock::now() - started_).count(); }
-
-private:
-    void play() {
-        std::vector<float> chunk(160);
-        qint64 k = 0;
-        auto next = started_;
-        while (!stop_) {
-            for (float& v : chunk) v = signalAt(k++, silent_);
-            const ssize_t n = ::write(fd_, chunk.data(), chunk.size() * sizeof(float));
-            (void)n;
-            next += std::chrono::milliseconds(10);
-            std::this_thread::sleep_until(next);
-        }
-    }
-    int fd_;
-    qint64 silent_;
-    Clock::time_point started_;
-    std::atomic<bool> stop_{false};
-    std::thread thread_;
-};
-
-bool writeText(const QString& path, const QByteArray& text) {
-    QFile f(path);
-    return f.open(QIODevice::WriteOnly | QIODevice::Truncate) && f.write(text) == text.size();
-}
 
 // How many samples of `wav` differ (by more than the writer's rounding) from the signal
 // started at stream sample `first`; the first few differences go to `where`.
@@ -121,7 +77,7 @@ class TestRecordingDevice : public QObject {
     Q_OBJECT
 
     QTemporaryDir dir_;
-    int fifo_ = -1;
+    std::unique_ptr<test::FakeAlsaMicrophone> mic_;
     QString noDevice_;  // why the test device is unavailable here (empty: it is available)
     std::unique_ptr<QSettings> settings_;
     std::unique_ptr<app::ConversationStore> store_;
@@ -131,12 +87,6 @@ class TestRecordingDevice : public QObject {
     QString path(const QString& p) const { return dir_.filePath(p); }
     QString recordings() const { return path(QStringLiteral("recordings")); }
     RecordingControl* recorder() const { return window_->composer()->recorder(); }
-
-    // Empties the FIFO so that the next player's first sample is the first one read.
-    void drainFifo() {
-        char sink[8192];
-        while (::read(fifo_, sink, sizeof sink) > 0) {}
-    }
 
     // QSKIP returns from the function it is written in, so each test writes
     // `if (!noDevice_.isEmpty()) QSKIP(qPrintable(skipReason()));` itself.
@@ -154,29 +104,11 @@ class TestRecordingDevice : public QObject {
 private Q_SLOTS:
     void initTestCase() {
         QVERIFY(dir_.isValid());
-        const QString fifo = path(QStringLiteral("mic.fifo"));
-        if (::mkfifo(fifo.toLocal8Bit().constData(), 0600) != 0)
-            noDevice_ = QStringLiteral("mkfifo failed in %1").arg(dir_.path());
-        else if ((fifo_ = ::open(fifo.toLocal8Bit().constData(), O_RDWR | O_NONBLOCK)) < 0)
-            noDevice_ = QStringLiteral("the FIFO %1 could not be opened").arg(fifo);
-        const QString config = path(QStringLiteral("asound.conf"));
-        QVERIFY(writeText(config, "pcm.ibllm_testmic {\n"
-                                  "    type plug\n"
-                                  "    slave { pcm \"ibllm_testmic_raw\" format FLOAT_LE rate 16000 channels 1 }\n"
-                                  "}\n"
-                                  "pcm.ibllm_testmic_raw {\n"
-                                  "    type file\n"
-                                  "    slave.pcm { type null }\n"
-                                  "    file \"/dev/null\"\n"
-                                  "    infile \"" + fifo.toLocal8Bit() + "\"\n"
-                                  "    format \"raw\"\n"
-                                  "}\n"
-                                  "pcm.ibllm_unopenable { type hw card 99 }\n"));
+        mic_ = std::make_unique<test::FakeAlsaMicrophone>(dir_.path().toStdString());
+        noDevice_ = QString::fromStdString(mic_->unavailable());
         // Before the window exists: its settings panel lists the microphones, which starts
-        // PortAudio, which reads the ALSA configuration once. JACK: never start or find a server.
-        qputenv("ALSA_CONFIG_PATH", config.toLocal8Bit());
-        qputenv("JACK_NO_START_SERVER", "1");
-        qputenv("JACK_DEFAULT_SERVER", "ibllm-test-no-such-server");
+        // PortAudio, which reads the ALSA configuration once.
+        mic_->install();
 
         QStandardPaths::setTestModeEnabled(true);
         applyUiLanguage(QStringLiteral("en"));
@@ -195,7 +127,7 @@ private Q_SLOTS:
 
     void cleanupTestCase() {
         window_.reset();  // stops the microphone while nothing blocks its reads
-        if (fifo_ >= 0) ::close(fifo_);
+        mic_.reset();
     }
 
     void theSettingsListTheTestMicrophone() {
@@ -226,9 +158,9 @@ private Q_SLOTS:
         QSignalSpy saved(recorder(), &RecordingControl::recordingSaved);
         QSignalSpy problems(recorder(), &RecordingControl::problem);
 
-        drainFifo();
+        mic_->drain();
         const qint64 silent = kRate;  // 1 s of silence, then the tone
-        SignalPlayer player(fifo_, silent);
+        test::SignalWriter player(mic_->fifo(), [silent](int64_t k) { return signalAt(k, silent); });
         auto guard = stopMicrophoneFirst();
 
         recorder()->recordButton()->click();
@@ -239,9 +171,9 @@ private Q_SLOTS:
 
         // The meter follows the sound: near zero in the silence, about 35 % in the tone.
         int silentLevel = -1, toneLevel = -1;
-        while (player.secondsPlayed() < 2.5) {
+        while (player.seconds_played() < 2.5) {
             QTest::qWait(20);
-            const double t = player.secondsPlayed();
+            const double t = player.seconds_played();
             if (t > 0.3 && t < 0.7) silentLevel = recorder()->levelMeter()->value();
             if (t > 1.8) toneLevel = recorder()->levelMeter()->value();
         }
@@ -286,16 +218,16 @@ private Q_SLOTS:
         QVERIFY(window_->isModelReady());
         window_->composer()->attachments()->clear();
 
-        drainFifo();
+        mic_->drain();
         const qint64 silent = 2 * kRate;  // the tone starts 2 s in: inside the last 6 s of ~7 s
-        SignalPlayer player(fifo_, silent);
+        test::SignalWriter player(mic_->fifo(), [silent](int64_t k) { return signalAt(k, silent); });
         auto guard = stopMicrophoneFirst();
 
         recorder()->liveButton()->click();
         QVERIFY2(recorder()->isLive(), qPrintable(recorder()->lastProblem()));
         QVERIFY(!recorder()->isRecording());  // live listens; it does not record
         QVERIFY(!recorder()->durationLabel()->isVisibleTo(window_.get()));
-        while (player.secondsPlayed() < 7.0) QTest::qWait(50);
+        while (player.seconds_played() < 7.0) QTest::qWait(50);
 
         QSignalSpy asked(window_.get(), &MainWindow::askRequested);
         window_->newConversation();
@@ -303,7 +235,7 @@ private Q_SLOTS:
         editor->setFocus();
         QTest::keyClicks(editor, QStringLiteral("What is this sound?"));
         QTest::keyClick(editor, Qt::Key_Return);
-        const double sentAt = player.secondsPlayed();
+        const double sentAt = player.seconds_played();
         QCOMPARE(asked.size(), 1);
         const AskRequest request = qvariant_cast<AskRequest>(asked.first().at(1));
         QCOMPARE(request.attachments.size(), size_t(1));
