@@ -22,7 +22,8 @@ uint16_t get16(const unsigned char* p) { return uint16_t(p[0] | (p[1] << 8)); }
 
 }  // namespace
 
-bool write_wav_pcm16(const std::string& path, const std::vector<float>& samples, int sample_rate) {
+bool write_wav_pcm16(const std::string& path, const std::vector<float>& samples, int sample_rate, int channels) {
+    if (channels < 1 || samples.size() % size_t(channels) != 0) return false;
     std::ofstream f(path, std::ios::binary | std::ios::trunc);
     if (!f) return false;
     const uint32_t dataBytes = uint32_t(samples.size() * 2);
@@ -31,10 +32,10 @@ bool write_wav_pcm16(const std::string& path, const std::vector<float>& samples,
     f.write("WAVEfmt ", 8);
     put32(f, 16);                      // fmt chunk size
     put16(f, 1);                       // PCM
-    put16(f, 1);                       // mono
+    put16(f, uint16_t(channels));
     put32(f, uint32_t(sample_rate));
-    put32(f, uint32_t(sample_rate) * 2);  // bytes per second
-    put16(f, 2);                       // block align
+    put32(f, uint32_t(sample_rate) * 2 * uint32_t(channels));  // bytes per second
+    put16(f, uint16_t(2 * channels));  // block align
     put16(f, 16);                      // bits per sample
     f.write("data", 4);
     put32(f, dataBytes);

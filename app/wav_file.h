@@ -1,6 +1,7 @@
 #pragma once
-// A minimal RIFF/WAVE writer and reader for the microphone's recordings: mono float samples
-// in [-1, 1] stored as 16-bit PCM (what every audio player and the audio decoder read).
+// A minimal RIFF/WAVE writer and reader for the microphone's recordings (and the tests' sound
+// files): float samples in [-1, 1] stored as 16-bit PCM (what every audio player and the
+// audio decoder read).
 // Plain C++ so that it needs neither Qt nor torch.
 #include <cstdint>
 #include <string>
@@ -8,9 +9,9 @@
 
 namespace ibllm::app {
 
-// Writes `samples` (clipped to [-1, 1]) as a mono 16-bit PCM WAV at `sample_rate`. Returns
-// false when the file cannot be written.
-bool write_wav_pcm16(const std::string& path, const std::vector<float>& samples, int sample_rate);
+// Writes `samples` (clipped to [-1, 1]; `channels` interleaved, mono by default) as a 16-bit
+// PCM WAV at `sample_rate`. Returns false when the file cannot be written.
+bool write_wav_pcm16(const std::string& path, const std::vector<float>& samples, int sample_rate, int channels = 1);
 
 struct WavPcm16 {
     int channels = 0;

@@ -17,6 +17,7 @@
 #include <cstring>
 #include <functional>
 
+#include "app/wav_file.h"
 #include "media/av/audio_envelope.h"
 #include "media/av/video_thumbnails.h"
 #include "media/media_error.h"
@@ -44,20 +45,10 @@ QString videoAsset() { return QStringLiteral(IBLLM_TEST_DATA "/imagebind/assets/
 
 // A 16-bit PCM WAV of `channels` interleaved channels: sample(frame, channel) in -1..1.
 void writeWav(const QString& path, int channels, int frames, const std::function<double(int, int)>& sample) {
-    QByteArray data;
+    std::vector<float> samples;
     for (int i = 0; i < frames; ++i)
-        for (int c = 0; c < channels; ++c) {
-            const auto v = qint16(std::lround(std::clamp(sample(i, c), -1.0, 1.0) * 32767.0));
-            data.append(reinterpret_cast<const char*>(&v), 2);
-        }
-    auto u32 = [](quint32 v) { return QByteArray(reinterpret_cast<const char*>(&v), 4); };
-    auto u16 = [](quint16 v) { return QByteArray(reinterpret_cast<const char*>(&v), 2); };
-    QByteArray wav = "RIFF" + u32(quint32(36 + data.size())) + "WAVEfmt " + u32(16) + u16(1) + u16(quint16(channels)) +
-                     u32(kRate) + u32(quint32(kRate * channels * 2)) + u16(quint16(channels * 2)) + u16(16) + "data" +
-                     u32(quint32(data.size())) + data;
-    QFile f(path);
-    QVERIFY(f.open(QIODevice::WriteOnly));
-    f.write(wav);
+        for (int c = 0; c < channels; ++c) samples.push_back(float(sample(i, c)));
+    QVERIFY(app::write_wav_pcm16(path.toStdString(), samples, kRate, channels));
 }
 
 void writeBytes(const QString& path, const QByteArray& bytes) {

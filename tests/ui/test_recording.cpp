@@ -65,6 +65,16 @@ void TestRecording::wavRoundTrips() {
     QCOMPARE(int(wav.samples[1600]), 32767);
     QCOMPARE(int(wav.samples[1601]), -32767);
     QCOMPARE(int(wav.samples[1602]), 0);
+
+    // Interleaved stereo: the header says 2 channels and the frames keep their order; a
+    // sample count that is not a whole number of frames is refused.
+    const std::string stereo = dir_.filePath(QStringLiteral("stereo.wav")).toStdString();
+    QVERIFY(ibllm::app::write_wav_pcm16(stereo, {0.5f, -0.5f, 0.25f, -0.25f}, 8000, 2));
+    QVERIFY(ibllm::app::read_wav_pcm16(stereo, wav));
+    QCOMPARE(wav.channels, 2);
+    QCOMPARE(wav.sample_rate, 8000);
+    QCOMPARE(wav.samples, (std::vector<int16_t>{16384, -16384, 8192, -8192}));
+    QVERIFY(!ibllm::app::write_wav_pcm16(stereo, {0.5f, -0.5f, 0.25f}, 8000, 2));
 }
 
 void TestRecording::wavRejectsOtherFiles() {
