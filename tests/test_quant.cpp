@@ -14,6 +14,8 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <optional>
 
 #include "engine/bind/bind_network.h"
@@ -24,7 +26,9 @@
 #include "engine/llama/quant/kernel_abi.h"
 #include "engine/llama/quant/kernel_isa.h"
 #include "engine/llama/quant/quantized_linear.h"
+#include "engine/llama/quant/quantized_cache.h"
 #include "engine/llama/quant/quantized_matrix.h"
+#include "engine/llama/quant/weight_memory.h"
 #include "engine/llama/tokenizer.h"
 #include "engine/llama/transformer.h"
 #include "golden.h"
@@ -79,6 +83,32 @@ at::Tensor rounding_bound(const QuantizedMatrix& q, const at::Tensor& x) {
 
 float argmax_agreement(const at::Tensor& a, const at::Tensor& b) {
     return (a.argmax(-1) == b.argmax(-1)).to(at::kFloat).mean().item<float>();
+}
+
+// Whether the kernel may back the mapping holding `p` with transparent huge pages
+// (/proc/self/smaps: "THPeligible: 1"), or nullopt where smaps does not say.
+std::optional<bool> thp_eligible(const void* p) {
+    std::ifstream smaps("/proc/self/smaps");
+    const auto addr = reinterpret_cast<uintptr_t>(p);
+    std::string line;
+    bool inside = false;
+    while (std::getline(smaps, line)) {
+        unsigned long lo = 0, hi = 0;
+        if (std::sscanf(line.c_str(), "%lx-%lx ", &lo, &hi) == 2) {  // a mapping's first line
+            inside = addr >= lo && addr < hi;
+            continue;
+        }
+        if (inside && line.rfind("THPeligible:", 0) == 0) return line.find('1') != std::string::npos;
+    }
+    return std::nullopt;
+}
+
+// True when this machine's kernel hands out transparent huge pages at all.
+bool thp_available() {
+    std::ifstream f("/sys/kernel/mm/transparent_hugepage/enabled");
+    std::string mode;
+    std::getline(f, mode);
+    return !mode.empty() && mode.find("[never]") == std::string::npos;
 }
 
 }  // namespace
@@ -552,6 +582,46 @@ private Q_SLOTS:
               stats.ids.size(), same, expected.size());
         QVERIFY(!stats.ids.empty());
         QVERIFY(!stats.text.empty() || stats.stopped_on_eos);
+    }
+
+    // The matrices decoding streams live in 2 MiB-aligned memory the kernel may back with huge
+    // pages (weight_memory.h): made by the quantiser, copied out of the cache file, converted
+    // for bf16; small tensors stay ordinary.
+    void decodeWeightsLiveInHugePageMemory() {
+        const at::Tensor big = quant::empty_weight_tensor({1024, 4096}, at::kByte);  // 4 MiB
+        QVERIFY(quant::in_weight_memory(big));
+        QVERIFY(big.is_contiguous());
+        QCOMPARE(reinterpret_cast<uintptr_t>(big.data_ptr()) % (uintptr_t(2) << 20), uintptr_t(0));
+        big.fill_(7);
+        QCOMPARE(big.sum().item<int64_t>(), int64_t(7) * 1024 * 4096);
+        if (thp_available()) {
+            const auto eligible = thp_eligible(big.data_ptr());
+            if (eligible) QVERIFY(*eligible);
+        }
+        QVERIFY(!quant::in_weight_memory(quant::empty_weight_tensor({16, 16}, at::kFloat)));
+
+        const at::Tensor w = test_matrix(1024, 1536, 5);  // 6 MiB of float32
+        const at::Tensor as_bf16 = quant::copy_to_weight_memory(w, at::kBFloat16);
+        QVERIFY(quant::in_weight_memory(as_bf16));
+        QVERIFY(at::equal(as_bf16, w.to(at::kBFloat16)));
+
+        const QuantizedMatrix q = quantize_matrix(at::cat({w, w}), WeightFormat::Int8);  // 3 MiB of bytes
+        QVERIFY(quant::in_weight_memory(q.data));
+
+        // Through the cache file: the same bytes, copied out of the mapping.
+        QTemporaryDir tmp;
+        QVERIFY(tmp.isValid());
+        const std::string dir = tmp.path().toStdString();
+        for (const char* f : {"/base.pth", "/adapter.pth"}) std::ofstream(dir + f) << "stamp";
+        const quant::QuantCacheKey key{dir + "/base.pth", dir + "/adapter.pth", WeightFormat::Int8};
+        QVERIFY(quant::write_quant_cache(key, {{"m", &q}}));
+        const auto read = quant::read_quant_cache(key);
+        QVERIFY(read && read->count("m") == 1);
+        const QuantizedMatrix& r = read->at("m");
+        QVERIFY(quant::in_weight_memory(r.data));
+        QVERIFY(at::equal(r.data, q.data));
+        QVERIFY(at::equal(r.scales, q.scales));
+        QCOMPARE(r.cols, q.cols);
     }
 
     // The first quantised load writes consolidated.00.<format>.safetensors next to the base

@@ -12,6 +12,7 @@
 #include "engine/llama/quant/bf16_linear.h"
 #include "engine/llama/quant/quantized_cache.h"
 #include "engine/llama/quant/quantized_linear.h"
+#include "engine/llama/quant/weight_memory.h"
 
 namespace fs = std::filesystem;
 
@@ -177,10 +178,11 @@ public:
             l.quantized = remember(base_name, quant::quantize_matrix(merged, format_, dtype_));
             base_.release_pages(w);
         } else if (at::Tensor w = base_.get(base_name + ".weight", {out, in}); has_lora) {
-            l.weight = at::addmm(w.to(at::kFloat), lora_l2(module, proj, out, in), lora_l1(module, proj, in)).to(dtype_);
+            l.weight = quant::copy_to_weight_memory(
+                at::addmm(w.to(at::kFloat), lora_l2(module, proj, out, in), lora_l1(module, proj, in)), dtype_);
             base_.release_pages(w);
         } else if (w.scalar_type() != dtype_) {
-            l.weight = w.to(dtype_);
+            l.weight = quant::copy_to_weight_memory(w, dtype_);
             base_.release_pages(w);
         } else {
             l.weight = w;  // zero-copy: the mapping is the weight
@@ -198,7 +200,7 @@ public:
             l.quantized = remember(base_name, quant::quantize_matrix(w, format_, dtype_));
             base_.release_pages(w);
         } else if (w.scalar_type() != dtype_) {
-            l.weight = w.to(dtype_);
+            l.weight = quant::copy_to_weight_memory(w, dtype_);
             base_.release_pages(w);
         } else {
             l.weight = w;

@@ -8,6 +8,7 @@
 
 #include "engine/checkpoint/safetensors.h"
 #include "engine/error.h"
+#include "engine/llama/quant/weight_memory.h"
 
 namespace fs = std::filesystem;
 
@@ -70,15 +71,19 @@ std::optional<std::map<std::string, QuantizedMatrix>> read_quant_cache(const Qua
             q.rows = data.size(0);
             q.cols = std::stoll(cols->second);
             q.padded_cols = (q.cols + 63) / 64 * 64;
-            q.data = data;
-            q.scales = scales->second;
             const bool int8 = key.format == WeightFormat::Int8;
+            const at::Tensor& sc = scales->second;
             const bool shapes_ok =
                 data.dim() == 2 && data.scalar_type() == at::kByte && data.size(1) == (int8 ? q.padded_cols : q.padded_cols / 2) &&
-                (int8 ? (q.scales.scalar_type() == at::kFloat && q.scales.dim() == 1 && q.scales.size(0) == q.rows)
-                      : (q.scales.scalar_type() == at::kHalf && q.scales.dim() == 2 && q.scales.size(0) == q.rows &&
-                         q.scales.size(1) == q.padded_cols / 32));
+                (int8 ? (sc.scalar_type() == at::kFloat && sc.dim() == 1 && sc.size(0) == q.rows)
+                      : (sc.scalar_type() == at::kHalf && sc.dim() == 2 && sc.size(0) == q.rows && sc.size(1) == q.padded_cols / 32));
             if (!shapes_ok) return std::nullopt;
+            // Copied out of the mapping into huge-page memory (weight_memory.h: decoding ran
+            // 10-15% faster from it), the mapped pages released as each matrix is copied.
+            q.data = copy_to_weight_memory(data);
+            q.scales = copy_to_weight_memory(sc);
+            file.file->release(data.data_ptr(), data.nbytes());
+            file.file->release(sc.data_ptr(), sc.nbytes());
             out.emplace(base, std::move(q));
         }
         return out;

@@ -9,6 +9,7 @@
 #include "engine/error.h"
 #include "engine/llama/quant/kernel_abi.h"
 #include "engine/llama/quant/kernel_table.h"
+#include "engine/llama/quant/weight_memory.h"
 
 namespace ibllm::quant {
 
@@ -41,8 +42,8 @@ QuantizedMatrix quantize_matrix(const at::Tensor& weight, WeightFormat format, a
     q.cols = w.size(1);
     q.padded_cols = round_up(std::max<int64_t>(q.cols, 1), kSuperblock);
     const int64_t N = q.rows, K = q.cols, Kp = q.padded_cols;
-    q.data = at::empty({N, format == WeightFormat::Int8 ? Kp : Kp / 2}, at::kByte);
-    q.scales = format == WeightFormat::Int8 ? at::empty({N}, at::kFloat) : at::empty({N, Kp / kGroup}, at::kHalf);
+    q.data = empty_weight_tensor({N, format == WeightFormat::Int8 ? Kp : Kp / 2}, at::kByte);
+    q.scales = format == WeightFormat::Int8 ? empty_weight_tensor({N}, at::kFloat) : empty_weight_tensor({N, Kp / kGroup}, at::kHalf);
     uint8_t* data = q.data.data_ptr<uint8_t>();
     void* scales = q.scales.data_ptr();
     const int64_t row_bytes = q.data.size(1);
