@@ -5,6 +5,7 @@
 #include <ATen/ATen.h>
 #include <QtTest/QtTest>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -12,6 +13,7 @@
 #include "engine/bind/bind_network.h"
 #include "engine/bind/fusion.h"
 #include "engine/engine.h"
+#include "engine/llama/decode_ops.h"
 #include "engine/llama/generator.h"
 #include "engine/llama/prompt.h"
 #include "engine/llama/tokenizer.h"
@@ -151,6 +153,49 @@ private Q_SLOTS:
                 IBLLM_COMPARE_TENSORS(got, expected, 1e-3);
                 token = expected.argmax().item<int64_t>();
             }
+        }
+    }
+
+    // The decode step's vectorised loops (decode_ops.h, the copy for this CPU) against the same
+    // formulas in double precision.
+    void decodeLoopsMatchDoublePrecision() {
+        double worst_exp = 0;
+        for (int i = 0; i <= 200000; ++i) {
+            const float x = -87.0f + 175.0f * static_cast<float>(i) / 200000.0f;
+            const double want = std::exp(static_cast<double>(x));
+            worst_exp = std::max(worst_exp, std::abs(decode_ops::exp_approx(x) - want) / want);
+        }
+        QVERIFY2(worst_exp < 4e-7, qPrintable(QString("exp relative error %1").arg(worst_exp)));
+        QCOMPARE(decode_ops::exp_approx(0.0f), 1.0f);
+        QVERIFY(decode_ops::exp_approx(-1000.0f) < 1e-37f);
+        QVERIFY(std::isfinite(decode_ops::exp_approx(1000.0f)) && decode_ops::exp_approx(1000.0f) > 1e38f);
+
+        at::manual_seed(3);
+        const int64_t n = 1003;  // not a multiple of any vector width
+        const at::Tensor gate = at::randn({n}) * 6, up = at::randn({n}), weight = at::randn({n});
+        at::Tensor g = gate.clone();
+        decode_ops::swiglu(g.data_ptr<float>(), up.data_ptr<float>(), n);
+        const at::Tensor gd = gate.to(at::kDouble);
+        QVERIFY(at::allclose(g.to(at::kDouble), gd * at::sigmoid(gd) * up.to(at::kDouble), 1e-6, 1e-7));
+
+        at::Tensor normed = at::empty({n});
+        decode_ops::rms_norm(gate.data_ptr<float>(), weight.data_ptr<float>(), n, 1e-5f, normed.data_ptr<float>());
+        const at::Tensor want_norm = gd * at::rsqrt(gd.pow(2).mean() + 1e-5) * weight.to(at::kDouble);
+        QVERIFY(at::allclose(normed.to(at::kDouble), want_norm, 1e-5, 1e-6));
+
+        at::Tensor y = up.clone();
+        decode_ops::add(y.data_ptr<float>(), gate.data_ptr<float>(), n);
+        QVERIFY(at::equal(y, up + gate));
+
+        for (const auto& [T, hd] : std::vector<std::pair<int64_t, int64_t>>{{1, 8}, {7, 128}, {300, 128}, {33, 20}}) {
+            const at::Tensor q = at::randn({hd}), k = at::randn({T, hd}) * 2, v = at::randn({T, hd});
+            at::Tensor scores = at::empty({T}), out = at::empty({hd});
+            decode_ops::attention_head(q.data_ptr<float>(), k.data_ptr<float>(), v.data_ptr<float>(), T, hd,
+                                       scores.data_ptr<float>(), out.data_ptr<float>());
+            const at::Tensor p = at::softmax(at::matmul(k.to(at::kDouble), q.to(at::kDouble)) / std::sqrt(double(hd)), 0);
+            const at::Tensor want = at::matmul(p, v.to(at::kDouble));
+            QVERIFY2(at::allclose(out.to(at::kDouble), want, 1e-5, 1e-6),
+                     qPrintable(QString("T %1 hd %2: max error %3").arg(T).arg(hd).arg((out.to(at::kDouble) - want).abs().max().item<double>())));
         }
     }
 
