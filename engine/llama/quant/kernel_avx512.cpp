@@ -14,6 +14,7 @@
 #include <cstring>
 #include <memory>
 #include <new>
+#include <type_traits>
 
 
 namespace ibllm::quant::abi {
@@ -96,8 +97,9 @@ void int8_block(const MatrixView& w, const ActivationView& x, int64_t n, int64_t
 // the 16 activation scales, giving c = d_w * d_x per group; one permutation per pair of
 // superblocks spreads them over the lanes. The unsigned-nibble offset (+8) is taken out once
 // per row: sum over groups of c * 8 * S = 8 * sum(d_w * (d_x * S)), one FMA per 8 superblocks.
-// Per superblock that is 4 vector operations instead of 6 (the kernel is compute-bound: a
-// core reads ~24 GB/s of 4-bit weights from cache, close to the memory bandwidth of both).
+// Per superblock that is about 4.5 vector operations instead of 6.25: the kernel is
+// compute-bound (a core streamed ~24 GB/s of 4-bit weights from cache before, 28-30 now,
+// against ~15 GB/s per core of memory bandwidth).
 
 // The activations in the order of the 4-bit kernel, per row: for each pair of superblocks
 // (a, b), 128 bytes [a 0..31, b 0..31, a 32..63, b 32..63]; an odd last superblock as it is.
@@ -214,26 +216,22 @@ void q4_block(const MatrixView& w, const Q4Activations& x, int64_t S, int64_t n,
         y[(m0 + m) * ldy + n] = _mm512_reduce_add_ps(_mm512_fmadd_ps(corr[m], _mm512_set1_ps(-static_cast<float>(kQ4Offset)), acc[m]));
 }
 
-template <template <int> class Block>
-void rows_with(const MatrixView& w, const ActivationView& x, int64_t n_begin, int64_t n_end, float* y, int64_t ldy) {
+// Output rows [n_begin, n_end) for every activation row, in blocks of up to 4 activation rows
+// (the weights row is read once per block): block(integral_constant<int, MB>, n, m0).
+template <class Block>
+void for_each_block(int64_t rows, int64_t n_begin, int64_t n_end, Block block) {
     for (int64_t n = n_begin; n < n_end; ++n) {
         int64_t m0 = 0;
-        for (; m0 + kMaxRowsPerBlock <= x.rows; m0 += kMaxRowsPerBlock) Block<4>::run(w, x, n, m0, y, ldy);
-        switch (x.rows - m0) {
-            case 3: Block<3>::run(w, x, n, m0, y, ldy); break;
-            case 2: Block<2>::run(w, x, n, m0, y, ldy); break;
-            case 1: Block<1>::run(w, x, n, m0, y, ldy); break;
+        for (; m0 + kMaxRowsPerBlock <= rows; m0 += kMaxRowsPerBlock) block(std::integral_constant<int, 4>(), n, m0);
+        switch (rows - m0) {
+            case 3: block(std::integral_constant<int, 3>(), n, m0); break;
+            case 2: block(std::integral_constant<int, 2>(), n, m0); break;
+            case 1: block(std::integral_constant<int, 1>(), n, m0); break;
             default: break;
         }
     }
 }
 
-template <int MB>
-struct Int8Block {
-    static void run(const MatrixView& w, const ActivationView& x, int64_t n, int64_t m0, float* y, int64_t ldy) {
-        int8_block<MB>(w, x, n, m0, y, ldy);
-    }
-};
 }  // namespace
 
 // The same bytes and floats as prepare_activations_impl (checked by the tests), by hand:
@@ -470,21 +468,12 @@ void dequantize_avx512(const MatrixView& w, int64_t n_begin, int64_t n_end, int6
 
 void rows_avx512(const MatrixView& w, const ActivationView& x, int64_t n_begin, int64_t n_end, float* y, int64_t ldy) {
     if (w.format == Format::Int8) {
-        rows_with<Int8Block>(w, x, n_begin, n_end, y, ldy);
+        for_each_block(x.rows, n_begin, n_end, [&](auto mb, int64_t n, int64_t m0) { int8_block<decltype(mb)::value>(w, x, n, m0, y, ldy); });
         return;
     }
     const Q4Activations xr = rearrange_for_q4(x);
-    const int64_t S = x.superblocks;
-    for (int64_t n = n_begin; n < n_end; ++n) {
-        int64_t m0 = 0;
-        for (; m0 + kMaxRowsPerBlock <= x.rows; m0 += kMaxRowsPerBlock) q4_block<4>(w, xr, S, n, m0, y, ldy);
-        switch (x.rows - m0) {
-            case 3: q4_block<3>(w, xr, S, n, m0, y, ldy); break;
-            case 2: q4_block<2>(w, xr, S, n, m0, y, ldy); break;
-            case 1: q4_block<1>(w, xr, S, n, m0, y, ldy); break;
-            default: break;
-        }
-    }
+    for_each_block(x.rows, n_begin, n_end,
+                   [&](auto mb, int64_t n, int64_t m0) { q4_block<decltype(mb)::value>(w, xr, x.superblocks, n, m0, y, ldy); });
 }
 
 }  // namespace ibllm::quant::abi
