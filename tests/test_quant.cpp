@@ -239,12 +239,12 @@ private Q_SLOTS:
         const at::Tensor expected = quantize_dequantize_activations(x);
         struct Prepared {
             std::vector<int8_t> q;
-            std::vector<float> sb, sums;
+            std::vector<float> scales, sums;
         };
         std::optional<Prepared> first;
         for (KernelIsa isa : supported_kernel_isas()) {
-            Prepared p{std::vector<int8_t>(M * S * 64), std::vector<float>(M * S * 4), std::vector<float>(M)};
-            const abi::ActivationBuffers buf{p.q.data(), p.sb.data(), p.sums.data()};
+            Prepared p{std::vector<int8_t>(M * S * 64), std::vector<float>(M * abi::scale_row_floats(S), -1.0f), std::vector<float>(M)};
+            const abi::ActivationBuffers buf{p.q.data(), p.scales.data(), p.sums.data()};
             const auto prepare = isa == KernelIsa::Avx512Vnni ? abi::prepare_avx512
                                : isa == KernelIsa::Avx2       ? abi::prepare_avx2
                                                               : abi::prepare_scalar;
@@ -252,12 +252,17 @@ private Q_SLOTS:
             if (!first) first = p;
             const QString name = QString::fromStdString(to_string(isa));
             QVERIFY2(p.q == first->q, qPrintable(name));
-            QVERIFY2(p.sb == first->sb, qPrintable(name));
+            QVERIFY2(p.scales == first->scales, qPrintable(name));
+            for (int64_t m = 0; m < M; ++m)  // both runs zero-padded (the buffer started at -1)
+                for (int64_t g = 2 * S; g < abi::scale_run(S); ++g) {
+                    QCOMPARE(p.scales[m * abi::scale_row_floats(S) + g], 0.0f);
+                    QCOMPARE(p.scales[m * abi::scale_row_floats(S) + abi::scale_run(S) + g], 0.0f);
+                }
             QVERIFY2(p.sums == first->sums, qPrintable(name));
             for (int64_t m = 0; m < M; ++m)
                 for (int64_t k = 0; k < K; ++k) {
                     const int64_t s = k / 64, g = (k % 64) / 32, e = k % 32;
-                    const float v = p.q[m * S * 64 + s * 64 + abi::lane_position(int(g), int(e))] * p.sb[m * S * 4 + 4 * s + g];
+                    const float v = p.q[m * S * 64 + s * 64 + abi::lane_position(int(g), int(e))] * p.scales[m * abi::scale_row_floats(S) + 2 * s + g];
                     QCOMPARE(v, expected[m][k].item<float>());
                 }
         }

@@ -85,23 +85,32 @@ struct MatrixView {
     const uint16_t* group_scales;  // Q4: [rows][padded K / 32], IEEE half
 };
 
+// An activation row's group scales: dx of every group (two per superblock, in order), then
+// dx * S of every group, where S is the sum of the group's int8 values (it removes the
+// unsigned weight offsets). Each run is zero-padded to a multiple of 16 groups, so that a
+// kernel can take the scales of 8 superblocks with one 512-bit load.
+static constexpr int64_t scale_run(int64_t superblocks) { return (2 * superblocks + 15) / 16 * 16; }
+static constexpr int64_t scale_row_floats(int64_t superblocks) { return 2 * scale_run(superblocks); }
+
 // Activations quantised to int8 per group of 32 (dx = max|x| / 127), in lane order.
 struct ActivationView {
-    int64_t rows;         // M
-    int64_t superblocks;  // padded K / 64
-    const int8_t* q;      // rows x (superblocks * 64), lane order
-    // Per superblock four floats: dx_a, dx_b, dx_a * S_a, dx_b * S_b, where S is the sum of
-    // the group's int8 values (it removes the unsigned weight offsets).
-    const float* sb;      // rows x (superblocks * 4)
-    const float* dxs_sum; // rows: sum over all groups of dx * S
+    int64_t rows;          // M
+    int64_t superblocks;   // padded K / 64
+    const int8_t* q;       // rows x (superblocks * 64), lane order
+    const float* scales;   // rows x scale_row_floats(superblocks): dx run, then dx * S run
+    const float* dxs_sum;  // rows: sum over all groups of dx * S
 };
 
+// Row m's dx run and dx * S run.
+static inline const float* group_dx(const ActivationView& x, int64_t m) { return x.scales + m * scale_row_floats(x.superblocks); }
+static inline const float* group_dxs(const ActivationView& x, int64_t m) { return group_dx(x, m) + scale_run(x.superblocks); }
+
 // Quantises `rows` rows of `x` (row stride ldx, K valid columns) into the buffers behind `out`
-// (q: rows x superblocks*64, sb: rows x superblocks*4, dxs_sum: rows). Every instruction set
-// gives bit-identical results (round half to even, same float operations).
+// (q: rows x superblocks*64, scales: rows x scale_row_floats(superblocks), dxs_sum: rows).
+// Every instruction set gives bit-identical results (round half to even, same float operations).
 struct ActivationBuffers {
     int8_t* q;
-    float* sb;
+    float* scales;
     float* dxs_sum;
 };
 using PrepareFn = void (*)(const float* x, int64_t rows, int64_t ldx, int64_t K, int64_t superblocks,

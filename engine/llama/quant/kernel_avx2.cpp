@@ -11,7 +11,6 @@
 
 #include <cstring>
 #include <type_traits>
-#include <vector>
 
 #include "engine/llama/quant/dequantize_rows_impl.h"
 #include "engine/llama/quant/quantize_rows_impl.h"
@@ -49,11 +48,11 @@ void int8_block(const MatrixView& w, const ActivationView& x, int64_t n, int64_t
     const __m256i flip = _mm256_set1_epi8(static_cast<char>(0x80));
     const __m256i ones = _mm256_set1_epi16(1);
     const int8_t* xq[MB];
-    const float* sb[MB];
+    const float* dx[MB];
     __m256 acc[MB];
     for (int m = 0; m < MB; ++m) {
         xq[m] = x.q + (m0 + m) * S * kSuperblock;
-        sb[m] = x.sb + (m0 + m) * S * 4;
+        dx[m] = group_dx(x, m0 + m);
         acc[m] = _mm256_setzero_ps();
     }
     for (int64_t s = 0; s < S; ++s) {
@@ -67,39 +66,11 @@ void int8_block(const MatrixView& w, const ActivationView& x, int64_t n, int64_t
             const __m256i x1 = _mm256_sign_epi8(load256(xq[m] + s * kSuperblock + 32), w1);
             const __m256i i = _mm256_add_epi32(_mm256_madd_epi16(_mm256_maddubs_epi16(a0, x0), ones),
                                                _mm256_madd_epi16(_mm256_maddubs_epi16(a1, x1), ones));
-            acc[m] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(i), pair_pattern(sb[m] + 4 * s), acc[m]);
+            acc[m] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(i), pair_pattern(dx[m] + 2 * s), acc[m]);
         }
     }
     const float scale = w.row_scales[n];
     for (int m = 0; m < MB; ++m) y[(m0 + m) * ldy + n] = scale * hsum(acc[m]);
-}
-
-// The activations' scales for the 4-bit kernel, per row in group order: d_x (dx) and d_x * S
-// (dxs), two per superblock, zero-padded to a multiple of 8. Rebuilt once per call.
-struct Q4Scales {
-    const float* dx;
-    const float* dxs;
-    int64_t stride;
-};
-
-Q4Scales q4_scales(const ActivationView& x) {
-    thread_local std::vector<float> buf;  // per thread, grows once: no allocation per call after that
-    const int64_t S = x.superblocks, padded = (2 * S + 7) / 8 * 8;
-    const size_t need = static_cast<size_t>(2 * x.rows * padded);
-    if (buf.size() < need) buf.resize(need);
-    for (int64_t m = 0; m < x.rows; ++m) {
-        float* dx = buf.data() + 2 * m * padded;
-        float* dxs = dx + padded;
-        const float* sb = x.sb + m * S * 4;
-        for (int64_t t = 0; t < S; ++t) {
-            dx[2 * t] = sb[4 * t];
-            dx[2 * t + 1] = sb[4 * t + 1];
-            dxs[2 * t] = sb[4 * t + 2];
-            dxs[2 * t + 1] = sb[4 * t + 3];
-        }
-        for (int64_t g = 2 * S; g < padded; ++g) dx[g] = dxs[g] = 0.0f;
-    }
-    return {buf.data(), buf.data() + padded, 2 * padded};
 }
 
 // Per superblock: the low and high nibbles (positions 0..31 and 32..63, whose lanes carry the
@@ -111,7 +82,7 @@ Q4Scales q4_scales(const ActivationView& x) {
 // 4-bit weights (18.8 before), and a token's projections at 1.3B reach 80-81% of the read
 // bandwidth (75% before).
 template <int MB>
-void q4_block(const MatrixView& w, const ActivationView& x, const Q4Scales& xs, int64_t n, int64_t m0, float* y, int64_t ldy) {
+void q4_block(const MatrixView& w, const ActivationView& x, int64_t n, int64_t m0, float* y, int64_t ldy) {
     const int64_t S = x.superblocks;
     const uint8_t* wr = w.data + n * w.row_bytes;
     const uint16_t* scales = w.group_scales + n * S * 2;
@@ -124,8 +95,8 @@ void q4_block(const MatrixView& w, const ActivationView& x, const Q4Scales& xs, 
     alignas(32) float c[MB][8];
     for (int m = 0; m < MB; ++m) {
         xq[m] = x.q + (m0 + m) * S * kSuperblock;
-        dx[m] = xs.dx + (m0 + m) * xs.stride;
-        dxs[m] = xs.dxs + (m0 + m) * xs.stride;
+        dx[m] = group_dx(x, m0 + m);
+        dxs[m] = group_dxs(x, m0 + m);
         acc[m] = _mm256_setzero_ps();
         corr[m] = _mm256_setzero_ps();
     }
@@ -189,7 +160,8 @@ void prepare_avx2(const float* x, int64_t rows, int64_t ldx, int64_t K, int64_t 
     for (int64_t m = 0; m < rows; ++m) {
         const float* xr = x + m * ldx;
         int8_t* q = out.q + m * superblocks * kSuperblock;
-        float* sb = out.sb + m * superblocks * 4;
+        float* dx_run = out.scales + m * scale_row_floats(superblocks);
+        float* dxs_run = dx_run + scale_run(superblocks);
         float total = 0.0f;
         for (int64_t s = 0; s < superblocks; ++s) {
             __m256i bytes[2];
@@ -224,8 +196,8 @@ void prepare_avx2(const float* x, int64_t rows, int64_t ldx, int64_t K, int64_t 
                 const __m256i packed = _mm256_packs_epi16(_mm256_packs_epi32(qi[0], qi[1]), _mm256_packs_epi32(qi[2], qi[3]));
                 bytes[g] = _mm256_permutevar8x32_epi32(packed, natural_dwords);  // elements 0..31 in order
                 const float dxs = dx * static_cast<float>(S);
-                sb[4 * s + g] = dx;
-                sb[4 * s + 2 + g] = dxs;
+                dx_run[2 * s + g] = dx;
+                dxs_run[2 * s + g] = dxs;
                 total += dxs;
             }
             // Dwords of group a go to even lanes, those of group b to odd lanes.
@@ -233,6 +205,7 @@ void prepare_avx2(const float* x, int64_t rows, int64_t ldx, int64_t K, int64_t 
             _mm256_storeu_si256(reinterpret_cast<__m256i*>(q + s * kSuperblock), _mm256_permute2x128_si256(lo, hi, 0x20));
             _mm256_storeu_si256(reinterpret_cast<__m256i*>(q + s * kSuperblock + 32), _mm256_permute2x128_si256(lo, hi, 0x31));
         }
+        for (int64_t g = 2 * superblocks; g < scale_run(superblocks); ++g) dx_run[g] = dxs_run[g] = 0.0f;
         out.dxs_sum[m] = total;
     }
 }
@@ -251,9 +224,8 @@ void rows_avx2(const MatrixView& w, const ActivationView& x, int64_t n_begin, in
                        [&](auto mb, int64_t n, int64_t m0) { int8_block<decltype(mb)::value>(w, x, n, m0, y, ldy); });
         return;
     }
-    const Q4Scales xs = q4_scales(x);
     for_each_block(x.rows, n_begin, n_end,
-                   [&](auto mb, int64_t n, int64_t m0) { q4_block<decltype(mb)::value>(w, x, xs, n, m0, y, ldy); });
+                   [&](auto mb, int64_t n, int64_t m0) { q4_block<decltype(mb)::value>(w, x, n, m0, y, ldy); });
 }
 
 }  // namespace ibllm::quant::abi

@@ -10,11 +10,9 @@
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 
-#include <cstdlib>
 #include <cstring>
-#include <memory>
-#include <new>
 #include <type_traits>
+#include <vector>
 
 
 namespace ibllm::quant::abi {
@@ -48,11 +46,11 @@ void int8_block(const MatrixView& w, const ActivationView& x, int64_t n, int64_t
     const int64_t S = x.superblocks;
     const uint8_t* wr = w.data + n * w.row_bytes;
     const int8_t* xq[MB];
-    const float* sb[MB];
+    const float* dx[MB];
     __m512 acc0[MB], acc1[MB];
     for (int m = 0; m < MB; ++m) {
         xq[m] = x.q + (m0 + m) * S * kSuperblock;
-        sb[m] = x.sb + (m0 + m) * S * 4;
+        dx[m] = group_dx(x, m0 + m);
         acc0[m] = _mm512_setzero_ps();
         acc1[m] = _mm512_setzero_ps();
     }
@@ -67,15 +65,15 @@ void int8_block(const MatrixView& w, const ActivationView& x, int64_t n, int64_t
             const __m512i i0 = _mm512_dpbusd_epi32(_mm512_setzero_si512(), w0, _mm512_loadu_si512(xq[m] + s * kSuperblock));
             const __m512i i1 =
                 _mm512_dpbusd_epi32(_mm512_setzero_si512(), w1, _mm512_loadu_si512(xq[m] + (s + 1) * kSuperblock));
-            acc0[m] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(i0), pair_pattern(sb[m] + 4 * s), acc0[m]);
-            acc1[m] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(i1), pair_pattern(sb[m] + 4 * (s + 1)), acc1[m]);
+            acc0[m] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(i0), pair_pattern(dx[m] + 2 * s), acc0[m]);
+            acc1[m] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(i1), pair_pattern(dx[m] + 2 * (s + 1)), acc1[m]);
         }
     }
     if (s < S) {
         const __m512i w0 = _mm512_loadu_si512(wr + s * kSuperblock);
         for (int m = 0; m < MB; ++m) {
             const __m512i i0 = _mm512_dpbusd_epi32(_mm512_setzero_si512(), w0, _mm512_loadu_si512(xq[m] + s * kSuperblock));
-            acc0[m] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(i0), pair_pattern(sb[m] + 4 * s), acc0[m]);
+            acc0[m] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(i0), pair_pattern(dx[m] + 2 * s), acc0[m]);
         }
     }
     const float scale = w.row_scales[n];
@@ -91,7 +89,7 @@ void int8_block(const MatrixView& w, const ActivationView& x, int64_t n, int64_t
 // a variable shift and a mask for every 32 bytes. In both registers lane L carries group L % 2
 // of the first superblock for L < 8 and of the second for L >= 8, so both products accumulate
 // into one int32 register (VPDPBUSD's own add) and share one scale pattern. The activations
-// are rearranged to match, once per call (Q4Activations).
+// are rearranged to match, once per call (pair_order_for_q4).
 //
 // Scales: per 8 superblocks, the 16 weight half scales are converted at once and multiplied by
 // the 16 activation scales, giving c = d_w * d_x per group; one permutation per pair of
@@ -101,62 +99,35 @@ void int8_block(const MatrixView& w, const ActivationView& x, int64_t n, int64_t
 // compute-bound (a core streamed ~24 GB/s of 4-bit weights from cache before, 28-30 now,
 // against ~15 GB/s per core of memory bandwidth).
 
-// The activations in the order of the 4-bit kernel, per row: for each pair of superblocks
-// (a, b), 128 bytes [a 0..31, b 0..31, a 32..63, b 32..63]; an odd last superblock as it is.
-// dx and dxs hold d_x and d_x * S per group (two per superblock), zero-padded to 16.
-struct Q4Activations {
-    const int8_t* q;
-    const float* dx;
-    const float* dxs;
-    int64_t q_stride, s_stride;
+// The activation bytes in the order of the 4-bit kernel, per row: for each pair of
+// superblocks (a, b), 128 bytes [a 0..31, b 0..31, a 32..63, b 32..63]; an odd last superblock
+// as it is. Made once per call (K bytes per row); the scales are read where prepare put them.
+struct alignas(64) CacheLine {
+    int8_t bytes[64];
 };
 
-template <typename T>
-T* grow(std::unique_ptr<T[], void (*)(void*)>& buf, int64_t& capacity, int64_t count) {
-    if (count > capacity) {
-        const size_t bytes = (static_cast<size_t>(count) * sizeof(T) + 63) / 64 * 64;
-        buf.reset(static_cast<T*>(std::aligned_alloc(64, bytes)));
-        if (!buf) throw std::bad_alloc();
-        capacity = count;
-    }
-    return buf.get();
-}
-
-Q4Activations rearrange_for_q4(const ActivationView& x) {
-    // Per thread, grown once: the kernels run on the threads of the parallel region.
-    thread_local std::unique_ptr<int8_t[], void (*)(void*)> q_buf(nullptr, std::free);
-    thread_local std::unique_ptr<float[], void (*)(void*)> s_buf(nullptr, std::free);
-    thread_local int64_t q_cap = 0, s_cap = 0;
+const int8_t* pair_order_for_q4(const ActivationView& x) {
+    thread_local std::vector<CacheLine> buf;  // per thread (the kernels run on the region's threads); grows only
     const int64_t S = x.superblocks;
-    const int64_t q_stride = S * kSuperblock, s_stride = (2 * S + 15) / 16 * 16;
-    int8_t* q = grow(q_buf, q_cap, x.rows * q_stride);
-    float* sc = grow(s_buf, s_cap, 2 * x.rows * s_stride);
+    if (buf.size() < static_cast<size_t>(x.rows * S)) buf.resize(static_cast<size_t>(x.rows * S));
+    int8_t* q = buf.data()->bytes;
     for (int64_t m = 0; m < x.rows; ++m) {
-        const int8_t* src = x.q + m * q_stride;
-        int8_t* dst = q + m * q_stride;
+        const int8_t* src = x.q + m * S * kSuperblock;
+        int8_t* dst = q + m * S * kSuperblock;
         int64_t s = 0;
         for (; s + 2 <= S; s += 2) {
             const __m512i a = _mm512_loadu_si512(src + s * kSuperblock), b = _mm512_loadu_si512(src + (s + 1) * kSuperblock);
-            _mm512_storeu_si512(dst + s * kSuperblock, _mm512_shuffle_i64x2(a, b, _MM_SHUFFLE(1, 0, 1, 0)));
-            _mm512_storeu_si512(dst + (s + 1) * kSuperblock, _mm512_shuffle_i64x2(a, b, _MM_SHUFFLE(3, 2, 3, 2)));
+            _mm512_store_si512(dst + s * kSuperblock, _mm512_shuffle_i64x2(a, b, _MM_SHUFFLE(1, 0, 1, 0)));
+            _mm512_store_si512(dst + (s + 1) * kSuperblock, _mm512_shuffle_i64x2(a, b, _MM_SHUFFLE(3, 2, 3, 2)));
         }
         if (s < S) std::memcpy(dst + s * kSuperblock, src + s * kSuperblock, kSuperblock);
-        float* dx = sc + 2 * m * s_stride;
-        float* dxs = dx + s_stride;
-        const float* sb = x.sb + m * S * 4;
-        for (int64_t t = 0; t < S; ++t) {
-            dx[2 * t] = sb[4 * t];
-            dx[2 * t + 1] = sb[4 * t + 1];
-            dxs[2 * t] = sb[4 * t + 2];
-            dxs[2 * t + 1] = sb[4 * t + 3];
-        }
-        for (int64_t g = 2 * S; g < s_stride; ++g) dx[g] = dxs[g] = 0.0f;
     }
-    return {q, sc, sc + s_stride, q_stride, 2 * s_stride};
+    return q;
 }
 
 template <int MB>
-void q4_block(const MatrixView& w, const Q4Activations& x, int64_t S, int64_t n, int64_t m0, float* y, int64_t ldy) {
+void q4_block(const MatrixView& w, const ActivationView& x, const int8_t* pairs, int64_t n, int64_t m0, float* y, int64_t ldy) {
+    const int64_t S = x.superblocks;
     const uint8_t* wr = w.data + n * w.row_bytes;
     const uint16_t* scales = w.group_scales + n * S * 2;
     const __m512i low4 = _mm512_set1_epi8(0x0F);
@@ -171,9 +142,9 @@ void q4_block(const MatrixView& w, const Q4Activations& x, int64_t S, int64_t n,
     const float* dxs[MB];
     __m512 acc[MB], corr[MB];
     for (int m = 0; m < MB; ++m) {
-        xq[m] = x.q + (m0 + m) * x.q_stride;
-        dx[m] = x.dx + (m0 + m) * x.s_stride;
-        dxs[m] = x.dxs + (m0 + m) * x.s_stride;
+        xq[m] = pairs + (m0 + m) * S * kSuperblock;
+        dx[m] = group_dx(x, m0 + m);
+        dxs[m] = group_dxs(x, m0 + m);
         acc[m] = _mm512_setzero_ps();
         corr[m] = _mm512_setzero_ps();
     }
@@ -182,8 +153,8 @@ void q4_block(const MatrixView& w, const Q4Activations& x, int64_t S, int64_t n,
         const __m512 dw = _mm512_cvtph_ps(_mm256_maskz_loadu_epi16(static_cast<__mmask16>((1u << (2 * nb)) - 1), scales + 2 * s0));
         __m512 c[MB];
         for (int m = 0; m < MB; ++m) {
-            c[m] = _mm512_mul_ps(dw, _mm512_load_ps(dx[m] + 2 * s0));
-            corr[m] = _mm512_fmadd_ps(dw, _mm512_load_ps(dxs[m] + 2 * s0), corr[m]);
+            c[m] = _mm512_mul_ps(dw, _mm512_loadu_ps(dx[m] + 2 * s0));
+            corr[m] = _mm512_fmadd_ps(dw, _mm512_loadu_ps(dxs[m] + 2 * s0), corr[m]);
         }
         int j = 0;
         for (; j + 2 <= nb; j += 2) {
@@ -244,7 +215,8 @@ void prepare_avx512(const float* x, int64_t rows, int64_t ldx, int64_t K, int64_
     for (int64_t m = 0; m < rows; ++m) {
         const float* xr = x + m * ldx;
         int8_t* q = out.q + m * superblocks * kSuperblock;
-        float* sb = out.sb + m * superblocks * 4;
+        float* dx_run = out.scales + m * scale_row_floats(superblocks);
+        float* dxs_run = dx_run + scale_run(superblocks);
         float total = 0.0f;
         for (int64_t s = 0; s < superblocks; ++s) {
             const int64_t k0 = s * kSuperblock;
@@ -272,11 +244,12 @@ void prepare_avx512(const float* x, int64_t rows, int64_t ldx, int64_t K, int64_
             _mm512_storeu_si512(q + s * kSuperblock, zq);
             for (int g = 0; g < 2; ++g) {
                 sum_dx[g] = dx[g] * static_cast<float>(S[g]);
-                sb[4 * s + g] = dx[g];
-                sb[4 * s + 2 + g] = sum_dx[g];
+                dx_run[2 * s + g] = dx[g];
+                dxs_run[2 * s + g] = sum_dx[g];
                 total += sum_dx[g];
             }
         }
+        for (int64_t g = 2 * superblocks; g < scale_run(superblocks); ++g) dx_run[g] = dxs_run[g] = 0.0f;
         out.dxs_sum[m] = total;
     }
 }
@@ -471,9 +444,9 @@ void rows_avx512(const MatrixView& w, const ActivationView& x, int64_t n_begin, 
         for_each_block(x.rows, n_begin, n_end, [&](auto mb, int64_t n, int64_t m0) { int8_block<decltype(mb)::value>(w, x, n, m0, y, ldy); });
         return;
     }
-    const Q4Activations xr = rearrange_for_q4(x);
+    const int8_t* pairs = pair_order_for_q4(x);
     for_each_block(x.rows, n_begin, n_end,
-                   [&](auto mb, int64_t n, int64_t m0) { q4_block<decltype(mb)::value>(w, xr, x.superblocks, n, m0, y, ldy); });
+                   [&](auto mb, int64_t n, int64_t m0) { q4_block<decltype(mb)::value>(w, x, pairs, n, m0, y, ldy); });
 }
 
 }  // namespace ibllm::quant::abi

@@ -15,7 +15,7 @@ namespace {
 float int8_row(const MatrixView& w, const ActivationView& x, int64_t n, int64_t m) {
     const uint8_t* wr = w.data + n * w.row_bytes;
     const int8_t* xq = x.q + m * x.superblocks * kSuperblock;
-    const float* sb = x.sb + m * x.superblocks * 4;
+    const float* dx = group_dx(x, m);
     float acc = 0.0f;
     for (int64_t s = 0; s < x.superblocks; ++s) {
         int32_t isum[2] = {0, 0};
@@ -23,7 +23,7 @@ float int8_row(const MatrixView& w, const ActivationView& x, int64_t n, int64_t 
             const int g = (zp / 4) % 2;
             isum[g] += (static_cast<int32_t>(wr[s * kSuperblock + zp]) - kInt8Offset) * xq[s * kSuperblock + zp];
         }
-        acc += sb[4 * s] * static_cast<float>(isum[0]) + sb[4 * s + 1] * static_cast<float>(isum[1]);
+        acc += dx[2 * s] * static_cast<float>(isum[0]) + dx[2 * s + 1] * static_cast<float>(isum[1]);
     }
     return acc * w.row_scales[n];
 }
@@ -32,7 +32,7 @@ float q4_row(const MatrixView& w, const ActivationView& x, int64_t n, int64_t m)
     const uint8_t* wr = w.data + n * w.row_bytes;
     const uint16_t* scales = w.group_scales + n * w.superblocks * 2;
     const int8_t* xq = x.q + m * x.superblocks * kSuperblock;
-    const float* sb = x.sb + m * x.superblocks * 4;
+    const float* dx = group_dx(x, m);
     float acc = 0.0f;
     for (int64_t s = 0; s < x.superblocks; ++s) {
         int32_t isum[2] = {0, 0};
@@ -43,7 +43,7 @@ float q4_row(const MatrixView& w, const ActivationView& x, int64_t n, int64_t m)
             isum[g] += (nibble - kQ4Offset) * xq[s * kSuperblock + zp];
         }
         for (int g = 0; g < 2; ++g)
-            acc += half_bits_to_float(scales[2 * s + g]) * (sb[4 * s + g] * static_cast<float>(isum[g]));
+            acc += half_bits_to_float(scales[2 * s + g]) * (dx[2 * s + g] * static_cast<float>(isum[g]));
     }
     return acc;
 }

@@ -18,7 +18,8 @@ void prepare_activations_impl(const float* x, int64_t rows, int64_t ldx, int64_t
     for (int64_t m = 0; m < rows; ++m) {
         const float* xr = x + m * ldx;
         int8_t* q = out.q + m * superblocks * kSuperblock;
-        float* sb = out.sb + m * superblocks * 4;
+        float* dx_run = out.scales + m * scale_row_floats(superblocks);
+        float* dxs_run = dx_run + scale_run(superblocks);
         float total = 0.0f;
         for (int64_t s = 0; s < superblocks; ++s) {
             for (int g = 0; g < 2; ++g) {
@@ -49,11 +50,12 @@ void prepare_activations_impl(const float* x, int64_t rows, int64_t ldx, int64_t
                             const int e = 16 * h + 4 * l2 + j;
                             dst[lane_position(g, e)] = static_cast<int8_t>(qi[e]);
                         }
-                sb[4 * s + g] = dx;
-                sb[4 * s + 2 + g] = dx * static_cast<float>(sum);
+                dx_run[2 * s + g] = dx;
+                dxs_run[2 * s + g] = dx * static_cast<float>(sum);
                 total += dx * static_cast<float>(sum);
             }
         }
+        for (int64_t g = 2 * superblocks; g < scale_run(superblocks); ++g) dx_run[g] = dxs_run[g] = 0.0f;
         out.dxs_sum[m] = total;
     }
 }

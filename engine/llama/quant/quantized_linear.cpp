@@ -40,7 +40,7 @@ private:
 
 struct ActivationScratch {
     GrowOnlyBuffer<int8_t> q;
-    GrowOnlyBuffer<float> sb;
+    GrowOnlyBuffer<float> scales;
     GrowOnlyBuffer<float> dxs_sum;
 };
 
@@ -102,9 +102,9 @@ void integer_matmul(const QuantizedMatrix* const* ws, int count, const float* x,
         rows[i] = ws[i]->rows;
     }
     thread_local ActivationScratch scratch;
-    abi::ActivationBuffers buf{scratch.q.get(M * S * abi::kSuperblock), scratch.sb.get(M * S * 4), scratch.dxs_sum.get(M)};
+    abi::ActivationBuffers buf{scratch.q.get(M * S * abi::kSuperblock), scratch.scales.get(M * abi::scale_row_floats(S)), scratch.dxs_sum.get(M)};
     k.prepare(x, M, ldx, ws[0]->cols, S, buf);
-    const abi::ActivationView xv{M, S, buf.q, buf.sb, buf.dxs_sum};
+    const abi::ActivationView xv{M, S, buf.q, buf.scales, buf.dxs_sum};
     parallel_group_rows(rows, count, bytes_per_row(*ws[0]) * M,
                         [&](int i, int64_t n0, int64_t n1) { k.rows(views[i], xv, n0, n1, ys[i], ldys[i]); });
 }
