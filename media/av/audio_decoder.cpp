@@ -181,8 +181,6 @@ DecodedAudio decode_audio(const std::string& path, int target_rate, int max_chan
     const bool is_wav = fmt->iformat && fmt->iformat->name && std::string(fmt->iformat->name) == "wav";
     if (is_wav && wav_is_truncated(path))
         throw MediaError(name + " is truncated (its audio data ends before its header says it does); export or download it again.");
-    for (unsigned i = 0; i < fmt->nb_streams; ++i)
-        if (static_cast<int>(i) != index) fmt->streams[i]->discard = AVDISCARD_ALL;
 
     CodecPtr dec = open_decoder(fmt.get(), index, path);
     PcmCollector pcm(name, target_rate);

@@ -114,8 +114,6 @@ AudioEnvelope audio_envelope(const std::string& path, int columns) {
     FormatPtr fmt = open_media(path);
     const std::string name = display_name(path);
     const int index = require_audio_stream(fmt.get(), path);
-    for (unsigned i = 0; i < fmt->nb_streams; ++i)
-        if (static_cast<int>(i) != index) fmt->streams[i]->discard = AVDISCARD_ALL;
     CodecPtr dec = open_decoder(fmt.get(), index, path);
 
     AudioEnvelope out;

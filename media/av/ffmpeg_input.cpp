@@ -95,7 +95,9 @@ int require_audio_stream(AVFormatContext* fmt, const std::string& path) {
     throw MediaError(name + " has no audio stream; choose a file with sound in it.");
 }
 
-CodecPtr open_decoder(const AVFormatContext* fmt, int index, const std::string& path) {
+CodecPtr open_decoder(AVFormatContext* fmt, int index, const std::string& path) {
+    for (unsigned i = 0; i < fmt->nb_streams; ++i)
+        if (static_cast<int>(i) != index) fmt->streams[i]->discard = AVDISCARD_ALL;
     const AVCodecParameters* par = fmt->streams[index]->codecpar;
     const std::string name = display_name(path);
     const AVCodec* codec = avcodec_find_decoder(par->codec_id);

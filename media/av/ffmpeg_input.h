@@ -51,7 +51,8 @@ int find_audio_stream(AVFormatContext* fmt);
 // video, saying to attach it as a video).
 int require_audio_stream(AVFormatContext* fmt, const std::string& path);
 
-// Opens a decoder for stream `index`; a codec this FFmpeg cannot decode throws MediaError.
-CodecPtr open_decoder(const AVFormatContext* fmt, int index, const std::string& path);
+// Opens a decoder for stream `index` and has the demuxer skip every other stream (their
+// packets are never needed); a codec this FFmpeg cannot decode throws MediaError.
+CodecPtr open_decoder(AVFormatContext* fmt, int index, const std::string& path);
 
 }  // namespace ibllm::media::ffmpeg

@@ -76,8 +76,6 @@ std::vector<ClipFrames> decode_clip_frames(const std::string& path,
     FormatPtr fmt = open_media(path);
     const std::string name = display_name(path);
     const int index = require_video_stream(fmt.get(), path);
-    for (unsigned i = 0; i < fmt->nb_streams; ++i)
-        if (static_cast<int>(i) != index) fmt->streams[i]->discard = AVDISCARD_ALL;
     const std::vector<int64_t> stream_pts = with_stream_index ? packet_pts(fmt.get(), index) : std::vector<int64_t>{};
 
     CodecPtr dec = open_decoder(fmt.get(), index, path);

@@ -97,8 +97,6 @@ VideoThumbnails decode_video_thumbnails(const std::string& path, int count, int 
     const int index = require_video_stream(fmt.get(), path);
     VideoThumbnails out;
     out.info = stream_facts(fmt.get(), index, path);
-    for (unsigned i = 0; i < fmt->nb_streams; ++i)
-        if (static_cast<int>(i) != index) fmt->streams[i]->discard = AVDISCARD_ALL;
     CodecPtr dec = open_decoder(fmt.get(), index, path);
     FrameReader reader(fmt.get(), dec.get(), index);
     SwsPtr sws;
