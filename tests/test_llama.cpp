@@ -6,6 +6,7 @@
 #include <QtTest/QtTest>
 
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <thread>
@@ -125,6 +126,7 @@ private Q_SLOTS:
 
         // The decode loop's allocation-free step gives the same logits from its own cache.
         KvCache decode_cache = model_->new_cache();
+        QVERIFY(!decode_cache.is_bf16());  // a float32 model keeps a float32 cache
         model_->forward(std::vector<int64_t>(ids.begin(), ids.end()), 0, decode_cache, adapter);
         DecodeWorkspace ws;
         for (size_t s = 0; s < steps.size(); ++s) {
@@ -141,6 +143,7 @@ private Q_SLOTS:
         for (bool visual : {true, false}) {
             const AdapterValues adapter = visual ? bf16.adapter_values(golden_.get("visual.fused.query")) : AdapterValues();
             KvCache a = bf16.new_cache(), b = bf16.new_cache();
+            QVERIFY(a.is_bf16());  // the cache is kept in the compute dtype
             const std::vector<int> ids = prompt_ids();
             const std::vector<int64_t> prompt(ids.begin(), ids.end());
             bf16.forward(prompt, 0, a, adapter);
@@ -187,16 +190,45 @@ private Q_SLOTS:
         decode_ops::add(y.data_ptr<float>(), gate.data_ptr<float>(), n);
         QVERIFY(at::equal(y, up + gate));
 
-        for (const auto& [T, hd] : std::vector<std::pair<int64_t, int64_t>>{{1, 8}, {7, 128}, {300, 128}, {33, 20}}) {
+        // Head sizes through every path: the general loops (8, 20, 48 in bf16), whole 128-wide
+        // register blocks, and the 16- or 32-wide remainders (48, 64, 160).
+        for (const auto& [T, hd] : std::vector<std::pair<int64_t, int64_t>>{
+                 {1, 8}, {7, 128}, {300, 128}, {33, 20}, {45, 48}, {19, 64}, {70, 160}}) {
             const at::Tensor q = at::randn({hd}), k = at::randn({T, hd}) * 2, v = at::randn({T, hd});
             at::Tensor scores = at::empty({T}), out = at::empty({hd});
+            const auto want_for = [&](const at::Tensor& keys, const at::Tensor& values) {
+                const at::Tensor p = at::softmax(at::matmul(keys.to(at::kDouble), q.to(at::kDouble)) / std::sqrt(double(hd)), 0);
+                return at::matmul(p, values.to(at::kDouble));
+            };
+            const auto error = [&](const at::Tensor& want) {
+                return QString("T %1 hd %2: max error %3").arg(T).arg(hd).arg((out.to(at::kDouble) - want).abs().max().item<double>());
+            };
             decode_ops::attention_head(q.data_ptr<float>(), k.data_ptr<float>(), v.data_ptr<float>(), T, hd,
                                        scores.data_ptr<float>(), out.data_ptr<float>());
-            const at::Tensor p = at::softmax(at::matmul(k.to(at::kDouble), q.to(at::kDouble)) / std::sqrt(double(hd)), 0);
-            const at::Tensor want = at::matmul(p, v.to(at::kDouble));
-            QVERIFY2(at::allclose(out.to(at::kDouble), want, 1e-5, 1e-6),
-                     qPrintable(QString("T %1 hd %2: max error %3").arg(T).arg(hd).arg((out.to(at::kDouble) - want).abs().max().item<double>())));
+            const at::Tensor want = want_for(k, v);
+            QVERIFY2(at::allclose(out.to(at::kDouble), want, 1e-5, 1e-6), qPrintable(error(want)));
+
+            // A bf16 cache: the same sums over the rounded keys and values.
+            const at::Tensor kb = k.to(at::kBFloat16), vb = v.to(at::kBFloat16);
+            decode_ops::attention_head(q.data_ptr<float>(), static_cast<const uint16_t*>(kb.data_ptr()),
+                                       static_cast<const uint16_t*>(vb.data_ptr()), T, hd, scores.data_ptr<float>(),
+                                       out.data_ptr<float>());
+            const at::Tensor want_b = want_for(kb, vb);
+            QVERIFY2(at::allclose(out.to(at::kDouble), want_b, 1e-5, 1e-6), qPrintable(error(want_b)));
+            QVERIFY(!at::allclose(want_b, want, 1e-5, 1e-6));  // the rounding is visible, so the check can fail
         }
+
+        // Rounding to bf16: the bits a tensor copy gives (to nearest, ties to even); NaN stays a
+        // NaN (ATen's vectorised copy writes 0xffff, c10::BFloat16 0x7fc0: either is a NaN).
+        at::Tensor x = at::cat({at::randn({n}) * 1000, at::tensor({0.0f, -0.0f, 1e-40f, 3.4e38f, INFINITY, -INFINITY, NAN}),
+                                // ties: the bits just below, at and above half a bf16 step
+                                at::tensor({1.00390625f, 1.01171875f, 1.0039063f, 1.0039062f})});
+        std::vector<uint16_t> bits(x.numel());
+        decode_ops::to_bf16(x.data_ptr<float>(), bits.data(), x.numel());
+        const at::Tensor want_bits = x.to(at::kBFloat16);
+        const auto* want_raw = static_cast<const uint16_t*>(want_bits.data_ptr());
+        for (int64_t i = 0; i < x.numel(); ++i)
+            QVERIFY2(std::isnan(x[i].item<float>()) ? (bits[i] & 0x7f80) == 0x7f80 && (bits[i] & 0x7f) != 0 : bits[i] == want_raw[i], qPrintable(QString("%1 -> %2, c10 gives %3").arg(x[i].item<float>()).arg(bits[i], 0, 16).arg(want_raw[i], 0, 16)));
     }
 
     void bindNetworkFeedsTheModel() {

@@ -27,4 +27,13 @@ void swiglu(float* gate, const float* up, int64_t n);
 void attention_head(const float* q, const float* keys, const float* values, int64_t T, int64_t hd, float* scores,
                     float* out);
 
+// The same over a bf16 cache: keys and values as raw bfloat16 bits (the upper half of a
+// float32), widened on the fly; the products and the softmax stay in float32.
+void attention_head(const float* q, const uint16_t* keys, const uint16_t* values, int64_t T, int64_t hd, float* scores,
+                    float* out);
+
+// out = x rounded to bfloat16 (to nearest, ties to even: what c10::BFloat16 gives, so that a
+// position written here and one written by a tensor copy hold the same bits).
+void to_bf16(const float* x, uint16_t* out, int64_t n);
+
 }  // namespace ibllm::decode_ops

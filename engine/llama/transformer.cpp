@@ -12,7 +12,10 @@ Transformer::Transformer(LlamaWeights weights)
 
 KvCache Transformer::new_cache() const {
     const LlamaConfig& c = w_.config;
-    return KvCache(c.n_layers, c.n_heads, c.head_dim(), c.max_seq_len, at::kFloat);
+    // In the compute dtype, as the reference's cache is in the model's dtype: bf16 for a
+    // bf16 model (whatever the weight format), float32 for a float32 one.
+    const at::ScalarType dtype = w_.compute_dtype == at::kBFloat16 ? at::kBFloat16 : at::kFloat;
+    return KvCache(c.n_layers, c.n_heads, c.head_dim(), c.max_seq_len, dtype);
 }
 
 at::Tensor Transformer::rms_norm(const at::Tensor& x, const at::Tensor& weight) const {
@@ -51,6 +54,7 @@ at::Tensor Transformer::attention(int64_t layer, const at::Tensor& x, int64_t st
     at::Tensor v = qkv[2].view({n, H, hd});
     at::Tensor keys, values;
     cache.append(layer, start_pos, k, v, keys, values);  // [H, start+n, hd]
+    if (keys.scalar_type() != at::kFloat) keys = keys.to(at::kFloat), values = values.to(at::kFloat);
     at::Tensor scores = at::matmul(q.transpose(0, 1), keys.transpose(1, 2)).div_(std::sqrt(static_cast<double>(hd)));
     if (mask.defined()) scores.add_(mask);
     at::Tensor out = at::matmul(at::softmax(scores, -1), values);  // [H, n, hd]
