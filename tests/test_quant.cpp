@@ -404,6 +404,9 @@ private Q_SLOTS:
                 const std::vector<at::Tensor> ys = apply_projections(x, {&ls[0], &ls[1], &ls[2]});
                 QCOMPARE(int(ys.size()), 3);
                 for (int i = 0; i < 3; ++i) QVERIFY2(at::equal(ys[i], ls[i](x)), qPrintable(QString::fromStdString(fmt)));
+                // The kernels add the bias as they write each chunk: the product without it, plus it.
+                const at::Tensor plain = fmt == "bf16" ? bf16_linear(x, ls[0].weight) : quantized_linear(x, *ls[0].quantized);
+                QVERIFY2(at::equal(ys[0], plain + bias), qPrintable(QString::fromStdString(fmt)));
             }
         }
         Linear dense{test_matrix(20, 200, 70), at::Tensor(), nullptr};  // float32: at::linear

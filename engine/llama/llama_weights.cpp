@@ -65,28 +65,33 @@ void project(const at::Tensor& x, const Linear* const* layers, const at::Tensor*
     }
     float* ys[kMaxGroup];
     for (int i = 0; i < count; ++i) ys[i] = outs[i].data_ptr<float>();
+    // The kernels add the biases as they write each chunk of rows.
+    const float* biases[kMaxGroup];
+    for (int i = 0; i < count; ++i) biases[i] = layers[i]->bias.defined() ? layers[i]->bias.data_ptr<float>() : nullptr;
     if (all_quantized && M < quant::kDenseMinRows) {
         const quant::QuantizedMatrix* ws[kMaxGroup];
         for (int i = 0; i < count; ++i) ws[i] = layers[i]->quantized.get();
-        quant::quantized_matmul_group(ws, count, xp, M, K, ys);
-    } else if (all_bf16 && M <= quant::kBf16KernelMaxRows) {
+        quant::quantized_matmul_group(ws, count, xp, M, K, ys, biases);
+        return;
+    }
+    if (all_bf16 && M <= quant::kBf16KernelMaxRows) {
         const at::Tensor* ws[kMaxGroup];
         for (int i = 0; i < count; ++i) ws[i] = &layers[i]->weight;
-        quant::bf16_matmul_group(ws, count, xp, M, ys);
-    } else {
-        for (int i = 0; i < count; ++i) {
-            const Linear& l = *layers[i];
-            if (l.quantized)
-                quant::quantized_matmul(*l.quantized, xp, M, K, ys[i], l.quantized->rows);
-            else if (kernel_path(l, M)) {
-                const at::Tensor* w = &l.weight;
-                quant::bf16_matmul_group(&w, 1, xp, M, &ys[i]);
-            } else if (l.weight.scalar_type() == at::kFloat) {
-                at::Tensor out2d = outs[i].view({M, l.weight.size(0)});
-                at::mm_out(out2d, xf.view({M, K}), l.weight.t());
-            } else {
-                outs[i].copy_(dense_linear(l, xf).view(outs[i].sizes()));
-            }
+        quant::bf16_matmul_group(ws, count, xp, M, ys, biases);
+        return;
+    }
+    for (int i = 0; i < count; ++i) {
+        const Linear& l = *layers[i];
+        if (l.quantized)
+            quant::quantized_matmul(*l.quantized, xp, M, K, ys[i], l.quantized->rows);
+        else if (kernel_path(l, M)) {
+            const at::Tensor* w = &l.weight;
+            quant::bf16_matmul_group(&w, 1, xp, M, &ys[i]);
+        } else if (l.weight.scalar_type() == at::kFloat) {
+            at::Tensor out2d = outs[i].view({M, l.weight.size(0)});
+            at::mm_out(out2d, xf.view({M, K}), l.weight.t());
+        } else {
+            outs[i].copy_(dense_linear(l, xf).view(outs[i].sizes()));
         }
     }
     for (int i = 0; i < count; ++i)
@@ -187,7 +192,7 @@ public:
         } else {
             l.weight = w;  // zero-copy: the mapping is the weight
         }
-        if (has_bias) l.bias = adapter_.get(module + proj + ".bias", {out}).to(at::kFloat);
+        if (has_bias) l.bias = adapter_.get(module + proj + ".bias", {out}).to(at::kFloat).contiguous();
         return l;
     }
 

@@ -22,7 +22,8 @@ abi::Bf16MatrixView view_of(const at::Tensor& weight) {
 
 }  // namespace
 
-void bf16_matmul_group(const at::Tensor* const* weights, int count, const float* x, int64_t M, float* const* ys) {
+void bf16_matmul_group(const at::Tensor* const* weights, int count, const float* x, int64_t M, float* const* ys,
+                       const float* const* biases) {
     if (count <= 0 || M <= 0) return;
     TORCH_CHECK(count <= kMaxGroup, "bf16_matmul_group: at most ", kMaxGroup, " matrices");
     abi::Bf16MatrixView views[kMaxGroup];
@@ -34,8 +35,11 @@ void bf16_matmul_group(const at::Tensor* const* weights, int count, const float*
     }
     const KernelTable k = active_kernels();
     const int64_t K = views[0].cols;
-    parallel_group_rows(rows, count, K * 2 * M,
-                        [&](int i, int64_t n0, int64_t n1) { k.bf16_rows(views[i], x, M, K, n0, n1, ys[i], rows[i]); });
+    const auto body = [&](int i, int64_t n0, int64_t n1) {
+        k.bf16_rows(views[i], x, M, K, n0, n1, ys[i], rows[i]);
+        if (biases) add_bias_rows(biases[i], M, n0, n1, ys[i], rows[i]);
+    };
+    parallel_group_rows(rows, count, K * 2 * M, body);
 }
 
 at::Tensor bf16_linear(const at::Tensor& x, const at::Tensor& weight) {

@@ -16,7 +16,9 @@ constexpr int64_t kBf16KernelMaxRows = 4;
 at::Tensor bf16_linear(const at::Tensor& x, const at::Tensor& weight);
 
 // Several bf16 matrices [N_i, K] applied to the same M rows of float32 x (row stride K), in one
-// parallel region: ys[i] receives M rows of N_i floats. For M <= kBf16KernelMaxRows.
-void bf16_matmul_group(const at::Tensor* const* weights, int count, const float* x, int64_t M, float* const* ys);
+// parallel region: ys[i] receives M rows of N_i floats, plus biases[i] (N_i floats) where
+// `biases` and biases[i] are not null. For M <= kBf16KernelMaxRows.
+void bf16_matmul_group(const at::Tensor* const* weights, int count, const float* x, int64_t M, float* const* ys,
+                       const float* const* biases = nullptr);
 
 }  // namespace ibllm::quant

@@ -31,4 +31,13 @@ constexpr int kMaxGroup = 8;
 void parallel_group_rows(const int64_t* rows, int count, int64_t row_bytes,
                          c10::function_ref<void(int, int64_t, int64_t)> body);
 
+// y[m * ldy + n] += bias[n] for the M rows of y and n in [n0, n1): a group product's bias,
+// added by the thread that wrote those outputs while they are still in its cache (instead of
+// one ATen add per projection afterwards, on one thread, through the dispatcher).
+inline void add_bias_rows(const float* bias, int64_t M, int64_t n0, int64_t n1, float* y, int64_t ldy) {
+    if (!bias) return;
+    for (int64_t m = 0; m < M; ++m)
+        for (int64_t n = n0; n < n1; ++n) y[m * ldy + n] += bias[n];
+}
+
 }  // namespace ibllm::quant

@@ -90,7 +90,7 @@ void dense_matmul(const KernelTable& k, const QuantizedMatrix& w, const float* x
 // The integer path for a group of matrices with the same K: the activations quantised once,
 // all output rows in one parallel region. ys[i] has row stride ldys[i].
 void integer_matmul(const QuantizedMatrix* const* ws, int count, const float* x, int64_t M, int64_t ldx, float* const* ys,
-                    const int64_t* ldys) {
+                    const int64_t* ldys, const float* const* biases) {
     TORCH_CHECK(count <= kMaxGroup, "quantized_matmul_group: at most ", kMaxGroup, " matrices");
     const KernelTable k = active_kernels();
     const int64_t S = ws[0]->padded_cols / abi::kSuperblock;
@@ -105,8 +105,11 @@ void integer_matmul(const QuantizedMatrix* const* ws, int count, const float* x,
     abi::ActivationBuffers buf{scratch.q.get(M * S * abi::kSuperblock), scratch.scales.get(M * abi::scale_row_floats(S)), scratch.dxs_sum.get(M)};
     k.prepare(x, M, ldx, ws[0]->cols, S, buf);
     const abi::ActivationView xv{M, S, buf.q, buf.scales, buf.dxs_sum};
-    parallel_group_rows(rows, count, bytes_per_row(*ws[0]) * M,
-                        [&](int i, int64_t n0, int64_t n1) { k.rows(views[i], xv, n0, n1, ys[i], ldys[i]); });
+    const auto body = [&](int i, int64_t n0, int64_t n1) {
+        k.rows(views[i], xv, n0, n1, ys[i], ldys[i]);
+        if (biases) add_bias_rows(biases[i], M, n0, n1, ys[i], ldys[i]);
+    };
+    parallel_group_rows(rows, count, bytes_per_row(*ws[0]) * M, body);
 }
 
 }  // namespace
@@ -118,19 +121,22 @@ void quantized_matmul(const QuantizedMatrix& w, const float* x, int64_t M, int64
         return;
     }
     const QuantizedMatrix* ws = &w;
-    integer_matmul(&ws, 1, x, M, ldx, &y, &ldy);
+    integer_matmul(&ws, 1, x, M, ldx, &y, &ldy, nullptr);
 }
 
 void quantized_matmul_group(const QuantizedMatrix* const* ws, int count, const float* x, int64_t M, int64_t ldx,
-                            float* const* ys) {
+                            float* const* ys, const float* const* biases) {
     if (count <= 0 || M <= 0) return;
     if (M >= kDenseMinRows) {
-        for (int i = 0; i < count; ++i) quantized_matmul(*ws[i], x, M, ldx, ys[i], ws[i]->rows);
+        for (int i = 0; i < count; ++i) {
+            quantized_matmul(*ws[i], x, M, ldx, ys[i], ws[i]->rows);
+            if (biases) add_bias_rows(biases[i], M, 0, ws[i]->rows, ys[i], ws[i]->rows);
+        }
         return;
     }
     int64_t ldys[kMaxGroup];
     for (int i = 0; i < count && i < kMaxGroup; ++i) ldys[i] = ws[i]->rows;
-    integer_matmul(ws, count, x, M, ldx, ys, ldys);
+    integer_matmul(ws, count, x, M, ldx, ys, ldys, biases);
 }
 
 at::Tensor quantized_linear(const at::Tensor& x, const QuantizedMatrix& w, MatmulPath path) {

@@ -35,9 +35,10 @@ void quantized_matmul(const QuantizedMatrix& w, const float* x, int64_t M, int64
 
 // Several matrices with the same K applied to the same x (q, k and v; w1 and w3): the
 // activations are quantised once and the output rows of all of them are split over the
-// threads in one parallel region. ys[i] receives M rows of ws[i]->rows floats (contiguous).
+// threads in one parallel region. ys[i] receives M rows of ws[i]->rows floats (contiguous),
+// plus biases[i] (ws[i]->rows floats) where `biases` and biases[i] are not null.
 // Takes the integer path below kDenseMinRows rows, else one dense product per matrix.
 void quantized_matmul_group(const QuantizedMatrix* const* ws, int count, const float* x, int64_t M, int64_t ldx,
-                            float* const* ys);
+                            float* const* ys, const float* const* biases = nullptr);
 
 }  // namespace ibllm::quant
