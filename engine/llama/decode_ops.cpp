@@ -23,7 +23,9 @@ namespace {
 IBLLM_INLINE float exp_inline(float x) {
     x = x < -87.33654f ? -87.33654f : x;
     x = x > 88.37626f ? 88.37626f : x;
-    const float n = __builtin_floorf(x * 1.44269504088896341f + 0.5f);
+    // n = x / ln2 rounded to the nearest integer by the 1.5 * 2^23 trick: floorf is a libm
+    // call under GCC's default -ftrapping-math, and a call in the loop stops it vectorising.
+    const float n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
     float r = x - n * 0.693359375f;  // ln2 split in two for an exact product
     r = r - n * -2.12194440e-4f;
     const float r2 = r * r;
