@@ -35,12 +35,27 @@ void parallel_rows(int64_t rows, int64_t row_bytes, c10::function_ref<void(int64
         at::parallel_for(0, rows, std::max<int64_t>(1, min_parallel_bytes / std::max<int64_t>(row_bytes, 1)), body);
         return;
     }
-    // Multiples of 4 rows (the kernels' block), at least 2 chunks per thread.
-    int64_t chunk = std::max<int64_t>(4, chunk_bytes / std::max<int64_t>(row_bytes, 1)) / 4 * 4;
-    chunk = std::max<int64_t>(4, std::min<int64_t>(chunk, (rows + 2 * threads - 1) / (2 * threads) / 4 * 4));
-    const int64_t chunks = (rows + chunk - 1) / chunk;
+    // Chunks of chunk_bytes while much is left, then shrinking to a share of what remains
+    // (down to kMinChunkBytes), in multiples of 4 rows (the kernels' block). A product ends
+    // when its last chunk does: with equal chunks the other thread idled for half a chunk on
+    // average (tens of microseconds, ~120 times per token) at the end of every product.
+    constexpr int64_t kMinChunkBytes = int64_t(64) << 10;
+    constexpr int kMaxChunks = 1024;  // 7B bf16 output matrix: ~260 chunks of 1 MiB
+    const int64_t rb = std::max<int64_t>(row_bytes, 1);
+    const auto rows_of = [&](int64_t b) { return std::max<int64_t>(4, b / rb / 4 * 4); };
+    const int64_t max_rows = rows_of(chunk_bytes), min_rows = std::min(max_rows, rows_of(kMinChunkBytes));
+    int64_t first[kMaxChunks + 1];
+    int chunks = 0;
+    for (int64_t r = 0; r < rows; ++chunks) {
+        first[chunks] = r;
+        const int64_t share = (rows - r) / (2 * threads) / 4 * 4;
+        int64_t n = std::clamp(share, min_rows, max_rows);
+        if (chunks == kMaxChunks - 1) n = rows - r;
+        r = std::min(rows, r + n);
+    }
+    first[chunks] = rows;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
-    for (int64_t c = 0; c < chunks; ++c) body(c * chunk, std::min(rows, (c + 1) * chunk));
+    for (int c = 0; c < chunks; ++c) body(first[c], first[c + 1]);
 }
 
 void parallel_group_rows(const int64_t* rows, int count, int64_t row_bytes,
