@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <mutex>
 #include <chrono>
 #include <cstring>
 #include <filesystem>
@@ -25,6 +27,7 @@
 #include "engine/llama/quant/bf16_linear.h"
 #include "engine/llama/quant/kernel_abi.h"
 #include "engine/llama/quant/kernel_isa.h"
+#include "engine/llama/quant/parallel_rows.h"
 #include "engine/llama/quant/quantized_linear.h"
 #include "engine/llama/quant/quantized_cache.h"
 #include "engine/llama/quant/quantized_matrix.h"
@@ -415,6 +418,34 @@ private Q_SLOTS:
         const std::vector<at::Tensor> mixed = apply_projections(x, {&dense, &q8});
         QVERIFY(at::equal(mixed[0], dense(x)));
         QVERIFY(at::equal(mixed[1], q8(x)));
+    }
+
+    // The split of a product's rows over the threads: every row exactly once, chunks in
+    // multiples of 4 rows (the kernels' block) but for the very end, no more than chunk_bytes,
+    // and shrinking chunks at the end (several chunks smaller than the largest).
+    void parallelRowsCoverEveryRowOnce() {
+        const int threads_before = at::get_num_threads();
+        at::set_num_threads(2);  // split even on a one-core runner (the threads then take turns)
+        for (const auto& [rows, row_bytes] : std::vector<std::pair<int64_t, int64_t>>{{10007, 1152}, {2048, 3168}, {32000, 8192}, {300, 1000}}) {
+            std::vector<std::atomic<int>> seen(rows);
+            std::mutex m;
+            std::vector<std::pair<int64_t, int64_t>> chunks;
+            parallel_rows(rows, row_bytes, [&](int64_t a, int64_t b) {
+                for (int64_t r = a; r < b; ++r) seen[r].fetch_add(1);
+                std::lock_guard<std::mutex> lock(m);
+                chunks.emplace_back(a, b);
+            });
+            for (int64_t r = 0; r < rows; ++r) QCOMPARE(seen[r].load(), 1);
+            int64_t largest = 0, smaller = 0;
+            for (const auto& [a, b] : chunks) {
+                QVERIFY(a % 4 == 0 && (b % 4 == 0 || b == rows));
+                QVERIFY((b - a) * row_bytes <= (int64_t(1) << 20) || b - a == 4);
+                largest = std::max(largest, b - a);
+            }
+            for (const auto& [a, b] : chunks) smaller += (b - a) < largest;
+            QVERIFY2(chunks.size() >= 4 && smaller >= 2, qPrintable(QString("%1 rows: %2 chunks").arg(rows).arg(chunks.size())));
+        }
+        at::set_num_threads(threads_before);
     }
 
     // The dense path's per-instruction-set dequantisers give exactly dequantize_matrix.
