@@ -661,6 +661,33 @@ private Q_SLOTS:
         QVERIFY(at::equal(r.data, q.data));
         QVERIFY(at::equal(r.scales, q.scales));
         QCOMPARE(r.cols, q.cols);
+
+        // Within an arena (the model loader's), a 4-bit matrix's scales, too small for a huge
+        // page of their own, follow its weights in the same huge-page chunk, and the tensors
+        // outlive the arena. Without one they are ordinary memory.
+        const at::Tensor w4 = test_matrix(2048, 2048, 6);
+        const QuantizedMatrix plain = quantize_matrix(w4, WeightFormat::Q4);  // 2 MiB of nibbles, 256 KiB of scales
+        QVERIFY(quant::in_weight_memory(plain.data) && !quant::in_weight_memory(plain.scales));
+        std::optional<QuantizedMatrix> placed, placed_read;
+        {
+            const quant::WeightMemoryArena arena;
+            placed = quantize_matrix(w4, WeightFormat::Q4);
+            const quant::QuantCacheKey key4{dir + "/base.pth", dir + "/adapter.pth", WeightFormat::Q4};
+            QVERIFY(quant::write_quant_cache(key4, {{"m", &plain}}));
+            const auto read4 = quant::read_quant_cache(key4);
+            QVERIFY(read4 && read4->count("m") == 1);
+            placed_read = read4->at("m");
+        }
+        for (const QuantizedMatrix* m : {&*placed, &*placed_read}) {
+            QVERIFY(quant::in_weight_memory(m->data) && quant::in_weight_memory(m->scales));
+            QCOMPARE(static_cast<const char*>(m->scales.data_ptr()),
+                     static_cast<const char*>(m->data.data_ptr()) + m->data.nbytes());
+            QVERIFY(at::equal(m->data, plain.data) && at::equal(m->scales, plain.scales));  // readable after the arena
+            if (thp_available()) {
+                const auto eligible = thp_eligible(m->scales.data_ptr());
+                if (eligible) QVERIFY(*eligible);
+            }
+        }
     }
 
     // The first quantised load writes consolidated.00.<format>.safetensors next to the base

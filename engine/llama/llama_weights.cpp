@@ -318,6 +318,9 @@ LlamaWeights load_llama_weights(const std::string& llama_dir, const TensorStore&
     w.weight_format = format;
     const quant::QuantCacheKey cache_key{shards[0], adapter.source(), format};
     std::optional<std::map<std::string, quant::QuantizedMatrix>> cached;
+    // Every matrix made below (quantised, read from the cache file, converted to bf16) is
+    // placed in shared huge-page chunks, a matrix's scales right after its weights.
+    const quant::WeightMemoryArena arena;
     if (format != WeightFormat::Bf16 && quant_cache) {
         if (progress) progress("Opening " + fs::path(quant::quant_cache_path(cache_key)).filename().string(), 0.0);
         cached = quant::read_quant_cache(cache_key);

@@ -11,12 +11,45 @@
 // of the weights). Where the kernel gives no huge pages (THP off), it is ordinary memory.
 #include <ATen/core/Tensor.h>
 
+#include <cstddef>
+
 namespace ibllm::quant {
 
 // Below this a tensor is allocated normally: a huge page would be mostly empty.
 constexpr int64_t kWeightMemoryMinBytes = int64_t(2) << 20;
 
-// An uninitialised contiguous tensor, in huge-page memory when it is large.
+// While an arena lives on a thread, empty_weight_tensor and copy_to_weight_memory on that
+// thread place tensors of kArenaMinBytes or more one after another in shared huge-page
+// chunks (64-byte aligned), instead of each in a mapping of its own rounded up to 2 MiB. So
+// a quantised matrix's scales (a few hundred KiB, which alone would sit in 4 KiB pages, each a
+// TLB miss and a restart of the hardware prefetcher as the kernels stream them) share the
+// huge pages of the weights around them, and nothing is rounded up but a chunk's last huge
+// page (pages are resident only where written). Measured on the development machine, 1.3B
+// q4 decode (ibllm-cli, 128 tokens), interleaved runs: 33.7 / 35.4 / 34.3 tokens/s with the
+// arena, 32.4 / 32.5 / 33.9 without, and 33 MB less resident. The model loader holds one for
+// the whole load; a chunk is unmapped when the arena and every tensor placed in it are gone.
+constexpr int64_t kArenaMinBytes = int64_t(4) << 10;
+constexpr size_t kArenaChunkBytes = size_t(64) << 20;
+
+class WeightMemoryArena {
+public:
+    WeightMemoryArena();
+    ~WeightMemoryArena();
+    WeightMemoryArena(const WeightMemoryArena&) = delete;
+    WeightMemoryArena& operator=(const WeightMemoryArena&) = delete;
+
+    // `bytes` in the current chunk (a new one when it is full); *mapping receives the chunk for
+    // the tensor's reference (used by weight_memory.cpp).
+    void* place(int64_t bytes, void** mapping);
+
+private:
+    struct Chunk;
+    WeightMemoryArena* previous_;
+    Chunk* chunk_;
+};
+
+// An uninitialised contiguous tensor, in huge-page memory when it is large (or in the thread's
+// arena, see above).
 at::Tensor empty_weight_tensor(at::IntArrayRef sizes, at::ScalarType dtype);
 
 // A contiguous copy of `t` converted to `dtype`, in huge-page memory when it is large.
