@@ -9,21 +9,21 @@
 
 namespace ibllm::quant {
 
-namespace {
-
-constexpr size_t kHugePage = size_t(2) << 20;
-
 // One 2 MiB-aligned anonymous mapping advised for huge pages. `refs` counts the tensors placed
 // in it, plus one while an arena still places tensors there; the last to go unmaps it.
-struct Mapping {
+struct WeightMapping {
     void* base;
     size_t length;
     size_t used = 0;
     std::atomic<int> refs{0};
 };
 
+namespace {
+
+constexpr size_t kHugePage = size_t(2) << 20;
+
 void release(void* ctx) {
-    auto* m = static_cast<Mapping*>(ctx);
+    auto* m = static_cast<WeightMapping*>(ctx);
     if (m->refs.fetch_sub(1) == 1) {
         ::munmap(m->base, m->length);
         delete m;
@@ -33,7 +33,7 @@ void release(void* ctx) {
 // `bytes` of anonymous memory starting on a 2 MiB boundary (a huge page can only back an
 // aligned 2 MiB range), with the kernel asked to back it with huge pages. Pages become
 // resident (2 MiB at a time) only where written.
-Mapping* map_aligned(size_t bytes) {
+WeightMapping* map_aligned(size_t bytes) {
     const size_t length = (bytes + kHugePage - 1) / kHugePage * kHugePage;
     void* raw = ::mmap(nullptr, length + kHugePage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (raw == MAP_FAILED) throw std::bad_alloc();
@@ -45,7 +45,7 @@ Mapping* map_aligned(size_t bytes) {
     if (end > aligned + length) ::munmap(reinterpret_cast<void*>(aligned + length), end - (aligned + length));
     void* p = reinterpret_cast<void*>(aligned);
     ::madvise(p, length, MADV_HUGEPAGE);  // best effort: without THP it is ordinary memory
-    auto* m = new Mapping;
+    auto* m = new WeightMapping;
     m->base = p;
     m->length = length;
     return m;
@@ -60,7 +60,7 @@ int64_t bytes_of(at::IntArrayRef sizes, at::ScalarType dtype) {
 }
 
 // A tensor over `bytes` at `p` inside mapping `m`, holding one reference to it.
-at::Tensor tensor_in(Mapping* m, void* p, int64_t bytes, at::IntArrayRef sizes, at::ScalarType dtype) {
+at::Tensor tensor_in(WeightMapping* m, void* p, int64_t bytes, at::IntArrayRef sizes, at::ScalarType dtype) {
     m->refs.fetch_add(1);
     c10::DataPtr ptr(p, m, &release, c10::Device(c10::DeviceType::CPU));
     c10::Storage storage(c10::Storage::use_byte_size_t(), bytes, std::move(ptr), /*allocator=*/nullptr, /*resizable=*/false);
@@ -69,42 +69,30 @@ at::Tensor tensor_in(Mapping* m, void* p, int64_t bytes, at::IntArrayRef sizes, 
 
 }  // namespace
 
-struct WeightMemoryArena::Chunk {
-    Mapping* mapping = nullptr;
-};
-
-WeightMemoryArena::WeightMemoryArena() : previous_(current_arena), chunk_(new Chunk) { current_arena = this; }
+WeightMemoryArena::WeightMemoryArena() : previous_(current_arena) { current_arena = this; }
 
 WeightMemoryArena::~WeightMemoryArena() {
     current_arena = previous_;
-    if (chunk_->mapping) release(chunk_->mapping);  // the arena's own reference
-    delete chunk_;
-}
-
-void* WeightMemoryArena::place(int64_t bytes, void** mapping) {
-    const size_t need = (static_cast<size_t>(bytes) + 63) / 64 * 64;
-    Mapping* m = chunk_->mapping;
-    if (!m || m->used + need > m->length) {
-        Mapping* fresh = map_aligned(std::max(need, kArenaChunkBytes));
-        fresh->refs.fetch_add(1);  // the arena's reference while it places tensors there
-        if (m) release(m);
-        chunk_->mapping = m = fresh;
-    }
-    void* p = static_cast<char*>(m->base) + m->used;
-    m->used += need;
-    *mapping = m;
-    return p;
+    if (chunk_) release(chunk_);  // the arena's own reference
 }
 
 at::Tensor empty_weight_tensor(at::IntArrayRef sizes, at::ScalarType dtype) {
     const int64_t bytes = bytes_of(sizes, dtype);
-    if (current_arena && bytes >= kArenaMinBytes) {
-        void* m = nullptr;
-        void* p = current_arena->place(bytes, &m);
-        return tensor_in(static_cast<Mapping*>(m), p, bytes, sizes, dtype);
+    if (WeightMemoryArena* arena = current_arena; arena && bytes >= kArenaMinBytes) {
+        const size_t need = (static_cast<size_t>(bytes) + 63) / 64 * 64;
+        if (!arena->chunk_ || arena->chunk_->used + need > arena->chunk_->length) {
+            WeightMapping* fresh = map_aligned(std::max(need, kArenaChunkBytes));
+            fresh->refs.fetch_add(1);  // the arena's reference while it places tensors there
+            if (arena->chunk_) release(arena->chunk_);
+            arena->chunk_ = fresh;
+        }
+        WeightMapping* m = arena->chunk_;
+        void* p = static_cast<char*>(m->base) + m->used;
+        m->used += need;
+        return tensor_in(m, p, bytes, sizes, dtype);
     }
     if (bytes < kWeightMemoryMinBytes) return at::empty(sizes, dtype);
-    Mapping* m = map_aligned(static_cast<size_t>(bytes));
+    WeightMapping* m = map_aligned(static_cast<size_t>(bytes));
     return tensor_in(m, m->base, bytes, sizes, dtype);
 }
 

@@ -31,6 +31,8 @@ constexpr int64_t kWeightMemoryMinBytes = int64_t(2) << 20;
 constexpr int64_t kArenaMinBytes = int64_t(4) << 10;
 constexpr size_t kArenaChunkBytes = size_t(64) << 20;
 
+struct WeightMapping;  // one huge-page mapping (weight_memory.cpp)
+
 class WeightMemoryArena {
 public:
     WeightMemoryArena();
@@ -38,14 +40,10 @@ public:
     WeightMemoryArena(const WeightMemoryArena&) = delete;
     WeightMemoryArena& operator=(const WeightMemoryArena&) = delete;
 
-    // `bytes` in the current chunk (a new one when it is full); *mapping receives the chunk for
-    // the tensor's reference (used by weight_memory.cpp).
-    void* place(int64_t bytes, void** mapping);
-
 private:
-    struct Chunk;
-    WeightMemoryArena* previous_;
-    Chunk* chunk_;
+    friend at::Tensor empty_weight_tensor(at::IntArrayRef sizes, at::ScalarType dtype);
+    WeightMemoryArena* previous_;     // the arena this one hides on its thread, if any
+    WeightMapping* chunk_ = nullptr;  // where the next tensor goes
 };
 
 // An uninitialised contiguous tensor, in huge-page memory when it is large (or in the thread's
