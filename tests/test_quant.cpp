@@ -383,6 +383,11 @@ private Q_SLOTS:
         QVERIFY(strided.weight.stride(1) != 1);
         const at::Tensor x = test_activations(1, 96, 33);
         QVERIFY(at::allclose(strided(x), bf16_linear(x, w), 0.0, 0.5));
+        // The kernels add the bias themselves: one they cannot read as 40 floats is refused.
+        const Linear strided_bias{w, at::arange(80, at::kFloat).slice(0, 0, 80, 2), nullptr};
+        QVERIFY_EXCEPTION_THROWN(strided_bias(x), c10::Error);
+        const Linear short_bias{w, at::arange(39, at::kFloat), nullptr};
+        QVERIFY_EXCEPTION_THROWN(short_bias(x), c10::Error);
     }
 
     // Projections that share their input give, run as one group, the bits of running each

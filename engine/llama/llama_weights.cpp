@@ -55,6 +55,10 @@ void project(const at::Tensor& x, const Linear* const* layers, const at::Tensor*
                     " features, the matrix expects ", l.quantized ? l.quantized->cols : l.weight.size(-1));
         TORCH_CHECK(outs[i].scalar_type() == at::kFloat && outs[i].is_contiguous() && outs[i].numel() == M * output_features(l),
                     "project: an output has the wrong size");
+        // The kernels read the bias as N_i contiguous floats.
+        TORCH_CHECK(!l.bias.defined() || (l.bias.scalar_type() == at::kFloat && l.bias.is_contiguous() &&
+                                          l.bias.numel() == output_features(l)),
+                    "project: a bias must be ", output_features(l), " contiguous float32 values");
     }
     const at::Tensor xf = (x.scalar_type() == at::kFloat ? x : x.to(at::kFloat)).contiguous();
     const float* xp = xf.data_ptr<float>();

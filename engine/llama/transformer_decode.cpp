@@ -3,8 +3,8 @@
 // result and paying a dispatch; for one position that overhead is a sizeable part of a
 // token at the smaller shapes, so the step is written out here: the norms, RoPE, the cache
 // write and the attention of one query are loops (the vectorised ones in decode_ops.h), the
-// projections run in the matrix kernels, straight into the workspace. It computes what forward() computes (the parity
-// tests run both) in float32.
+// projections run in the matrix kernels, straight into the workspace. It computes what
+// forward() computes (the parity tests run both) in float32, reading the cache in its dtype.
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 
