@@ -210,6 +210,18 @@ std::vector<float> Engine::embed(const EncoderInput& input, std::string* note) {
     return to_vector(impl_->imagebind->embed(input, &impl_->cancel, note));
 }
 
+std::vector<float> Engine::embed_blank_image() {
+    if (!impl_->imagebind)
+        throw Error("The visual input of text-only training examples is ImageBind's embedding of a blank image; pass "
+                    "--imagebind, or give that embedding with --blank-embedding FILE.npy.");
+    at::NoGradGuard no_grad;
+    impl_->cancel.store(false);
+    // The reference feeds torch.zeros(3, 224, 224) straight to the encoder: zeros after the
+    // normalisation, not a black picture.
+    at::Tensor e = impl_->imagebind->forward(Modality::Image, at::zeros({1, 3, 224, 224}), &impl_->cancel).reshape({-1});
+    return to_vector(e / e.norm().clamp_min(1e-12));
+}
+
 std::vector<float> Engine::visual_query(const std::vector<Attachment>& attachments, const CacheSettings& cache) {
     if (!loaded()) throw Error("No model is loaded; load one first.");
     AdapterValues v = impl_->adapter_for(attachments, cache);

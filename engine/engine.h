@@ -146,6 +146,9 @@ public:
     // The L2-normalised ImageBind embedding of a decoded input. `note` receives what was done
     // to the input that the user should know (e.g. "centred and scaled; 8192 of 120000 points").
     std::vector<float> embed(const EncoderInput& input, std::string* note = nullptr);
+    // ImageBind's embedding of an all-zero (already normalised) image tensor: what the
+    // reference's training feeds for text-only examples. Needs load_imagebind().
+    std::vector<float> embed_blank_image();
 
     // Streams the answer through on_token (complete UTF-8 only) and returns its statistics.
     // Cancelled requests return early with stats.cancelled set; they are not errors.
@@ -164,6 +167,75 @@ private:
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };
+
+// ---- training (engine/train/): ImageBind-LLM's two tuning phases ---------------------
+
+struct TrainOptions {
+    std::string phase;      // "pretrain" (gates, bind network, prefix queries) or "finetune" (norms, biases, LoRA)
+    std::string llama_dir;  // params.json + consolidated.00.pth
+    std::string tokenizer;  // tokenizer.model
+    std::string adapter;    // the adapter to start from (finetune: required; pretrain: empty = new)
+    std::string data;       // .csv (pretrain), .json (finetune) or .yaml listing them under META
+    std::string out;        // folder for adapter.pth, checkpoints, log.jsonl and the embedding cache
+    int epochs = 1;
+    double warmup_epochs = 0;
+    double blr = 1e-3;       // lr = blr * batch_size * accum_iter / 256
+    double min_lr = 0;
+    double weight_decay = 0.05;
+    int batch_size = 4;
+    int accum_iter = 1;
+    int max_words = 0;       // 0: 96 for pretrain, 512 for finetune (the reference's defaults)
+    double clip_grad = 0;    // 0: no clipping (the reference's default)
+    uint64_t seed = 0;
+    bool shuffle = true;     // false: file order
+    bool augment = false;    // RandomResizedCrop(224, scale 0.9-1) of images, re-encoded every epoch
+    std::string blank_embedding;  // .npy: the visual input of text-only examples
+    Precision precision = Precision::Auto;
+    bool checkpointing = false;   // recompute each layer in the backward pass (less memory)
+    int threads = 0;
+    bool save_every_step = false, save_every_epoch = false;
+    std::string resume;      // a checkpoint-*.pth to continue from
+};
+
+struct TrainProgress {
+    int64_t step = 0, total_steps = 0;  // optimizer steps done / planned
+    int epoch = 0;
+    double loss = 0, lr = 0, grad_norm = 0, seconds = 0, tokens_per_s = 0, eta_s = 0;
+    int64_t tokens = 0;
+};
+
+// What the front end supplies: the ImageBind encoders live with the media decoders there.
+struct TrainHooks {
+    // The ImageBind embedding of a media file (any modality the app reads, from its
+    // extension). `augment_seed` set: an image is randomly resized-cropped first.
+    std::function<std::vector<float>(const std::string& path, std::optional<uint64_t> augment_seed)> embed;
+    // ImageBind's embedding of an all-zero image tensor, the visual input of text-only examples.
+    std::function<std::vector<float>()> blank_embedding;
+    std::string embedder_id;  // names the encoder and its preprocessing, for the embedding cache
+    std::function<void(const std::string& stage, int64_t done, int64_t total)> encoding;
+    std::function<void(const TrainProgress&)> progress;  // after every optimizer step
+    std::function<void(const std::string&)> note;        // one-line notes (skipped examples, resume)
+    const std::atomic<bool>* interrupt = nullptr;        // raised: save a checkpoint and stop
+};
+
+struct TrainSummary {
+    int64_t examples = 0, skipped = 0, steps = 0;
+    double last_loss = 0;
+    std::string adapter;     // OUT/adapter.pth when the run finished
+    std::string checkpoint;  // the last checkpoint written, if any
+    bool interrupted = false;
+};
+
+// Runs one phase as the reference's main_pretrain / main_finetune do (AdamW with betas
+// (0.9, 0.95), decay groups as add_weight_decay, per-iteration warmup + half-cosine,
+// gradient accumulation) and writes OUT/adapter.pth. Throws Error with one sentence naming
+// the file (and row) and the fix; a non-finite loss stops the run with the last good
+// state saved as a checkpoint.
+TrainSummary train_adapter(const TrainOptions& options, const TrainHooks& hooks);
+
+// torchvision's RandomResizedCrop(224, scale=(0.9, 1), ratio=(3/4, 4/3), bicubic) of an
+// image, seeded: the training augmentation. The result is 224 x 224.
+ImageInput random_resized_crop(const ImageInput& image, uint64_t seed);
 
 // ---- tools behind `ibllm-cli` -------------------------------------------------------
 

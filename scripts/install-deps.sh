@@ -15,6 +15,8 @@ PACKAGES=(
   libtorch-dev libopenblas0-pthread
   # tokens, visual cache, JSON
   libsentencepiece-dev sentencepiece libfaiss-dev nlohmann-json3-dev
+  # training data configs (the reference's META yaml files)
+  libyaml-cpp-dev
   # media: FFmpeg, PortAudio, PCL
   libavformat-dev libavcodec-dev libswscale-dev libswresample-dev libavutil-dev
   portaudio19-dev libasound2-dev libpcl-dev

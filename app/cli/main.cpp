@@ -27,7 +27,9 @@ const char* kUsage =
     "  ibllm-cli preprocess (--image|--audio|--video|--point FILE) [--reference] --out FILE.npy\n"
     "  ibllm-cli tokenize --tokenizer FILE [--bos] [--eos] TEXT\n"
     "  ibllm-cli inspect FILE\n"
-    "  ibllm-cli make-demo DIR\n";
+    "  ibllm-cli make-demo DIR\n"
+    "  ibllm-cli train pretrain|finetune --llama DIR --tokenizer FILE [--adapter FILE] --data FILE --out DIR ...\n"
+    "      (ibllm-cli train --help lists the phases and every option)\n";
 
 }  // namespace
 
@@ -45,7 +47,8 @@ int main(int argc, char** argv) {
         if (command == "make-demo") return run_make_demo(argc, argv);
         if (command == "embed") return run_embed(argc, argv);
         if (command == "preprocess") return run_preprocess(argc, argv);
-        std::cerr << "ibllm-cli: unknown command '" << command << "'; use ask, embed, preprocess, tokenize, inspect or make-demo.\n";
+        if (command == "train") return run_train(argc, argv);
+        std::cerr << "ibllm-cli: unknown command '" << command << "'; use ask, embed, preprocess, train, tokenize, inspect or make-demo.\n";
         return 2;
     } catch (const UsageError& e) {
         std::cerr << "ibllm-cli " << command << ": " << e.what() << "\n";

@@ -93,6 +93,24 @@ BindNetwork::BindNetwork(const TensorStore& adapter, at::ScalarType dtype) : dty
     }
 }
 
+std::vector<std::pair<std::string, at::Tensor*>> BindNetwork::named_tensors() {
+    std::vector<std::pair<std::string, at::Tensor*>> out = {{"image_bind_proj.weight", &proj_weight_},
+                                                            {"image_bind_proj.bias", &proj_bias_}};
+    for (int i = 0; i < 3; ++i) {
+        const std::string n = std::to_string(i + 1);
+        Block& b = blocks_[i];
+        out.emplace_back("image_bind_norm_" + n + ".weight", &b.norm_weight);
+        if (legacy_) out.emplace_back("image_bind_norm_" + n + ".bias", &b.norm_bias);
+        const std::pair<at::Tensor*, at::Tensor*> f[3] = {{&b.w1, &b.b1}, {&b.w2, &b.b2}, {&b.w3, &b.b3}};
+        for (int k = 0; k < 3; ++k) {
+            const std::string name = "image_bind_f" + std::to_string(k + 1) + "_" + n;
+            out.emplace_back(name + ".weight", f[k].first);
+            if (legacy_) out.emplace_back(name + ".bias", f[k].second);
+        }
+    }
+    return out;
+}
+
 at::Tensor BindNetwork::normalize(const Block& block, const at::Tensor& x) const {
     if (legacy_)
         return at::layer_norm(x, {dim_}, block.norm_weight, block.norm_bias, kLegacyLayerNormEps);
@@ -100,8 +118,7 @@ at::Tensor BindNetwork::normalize(const Block& block, const at::Tensor& x) const
 }
 
 at::Tensor BindNetwork::forward(const at::Tensor& fused) const {
-    if (!fused.defined() || fused.numel() != visual_dim_ ||
-        !(fused.dim() == 1 || (fused.dim() == 2 && fused.size(0) == 1)))
+    if (!fused.defined() || fused.numel() == 0 || fused.size(-1) != visual_dim_ || fused.dim() > 2)
         throw Error("The bind network expects one " + std::to_string(visual_dim_) +
                     "-d ImageBind feature but got shape " +
                     (fused.defined() ? c10::str(fused.sizes()) : std::string("(none)")) +
@@ -109,7 +126,7 @@ at::Tensor BindNetwork::forward(const at::Tensor& fused) const {
 
     // The residual stream stays float32 (one row, so it costs nothing); only the matmul
     // inputs are cast to the compute type. For float32 this is the reference computation.
-    const at::Tensor input = fused.reshape({1, visual_dim_}).to(dtype_);
+    const at::Tensor input = fused.reshape({-1, visual_dim_}).to(dtype_);
     at::Tensor x = at::linear(input, proj_weight_, proj_bias_).to(at::kFloat);
     for (const Block& block : blocks_) {
         const at::Tensor n = normalize(block, x).to(dtype_);

@@ -5,6 +5,9 @@
 
 #include <array>
 #include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
 
 namespace ibllm {
 
@@ -19,8 +22,15 @@ public:
     // layers; weights are converted once here. Throws ibllm::Error naming the file.
     BindNetwork(const TensorStore& adapter, at::ScalarType dtype);
 
-    // [1, visual_dim] (or [visual_dim]) fused feature -> [1, dim] float32 visual token.
+    // [1, visual_dim] (or [visual_dim]) fused feature -> [1, dim] float32 visual token; a
+    // batch [B, visual_dim] gives [B, dim] (training). ATen ops only, so autograd flows
+    // through trainable weights.
     at::Tensor forward(const at::Tensor& fused) const;
+
+    // Every weight with its checkpoint name, in the reference module's order
+    // (image_bind_proj.weight, .bias, image_bind_norm_1.weight, image_bind_f1_1.weight, ...).
+    // Training replaces them through these pointers with trainable float32 copies.
+    std::vector<std::pair<std::string, at::Tensor*>> named_tensors();
 
     int64_t visual_dim() const { return visual_dim_; }
     int64_t dim() const { return dim_; }

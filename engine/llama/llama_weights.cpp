@@ -119,6 +119,22 @@ at::Tensor Linear::operator()(const at::Tensor& x) const {
     return y;
 }
 
+at::Tensor Linear::train(const at::Tensor& x) const {
+    TORCH_CHECK(weight.defined(), "Linear::train needs an unquantised weight");
+    const at::Tensor xw = x.scalar_type() == weight.scalar_type() ? x : x.to(weight.scalar_type());
+    at::Tensor y = at::linear(xw, weight);
+    if (y.scalar_type() != at::kFloat) y = y.to(at::kFloat);
+    if (bias.defined()) y = y + bias;
+    if (lora_l1.defined()) {
+        // The LoRA branch computes in the weight's dtype too (bf16 training), from float32
+        // master factors; autograd casts the gradients back to float32.
+        const at::ScalarType dt = weight.scalar_type();
+        at::Tensor z = at::linear(at::linear(xw, lora_l1.to(dt)), lora_l2.to(dt));
+        y = y + (z.scalar_type() == at::kFloat ? z : z.to(at::kFloat));
+    }
+    return y;
+}
+
 void apply_projections_into(const at::Tensor& x, std::initializer_list<const Linear*> layers, std::initializer_list<at::Tensor> outs) {
     TORCH_CHECK(outs.size() == layers.size(), "apply_projections_into: one output per projection");
     project(x, layers.begin(), outs.begin(), static_cast<int>(layers.size()));
@@ -163,8 +179,8 @@ namespace {
 class WeightLoader {
 public:
     WeightLoader(const TensorStore& base, const TensorStore& adapter, at::ScalarType dtype, WeightFormat format,
-                 const std::map<std::string, quant::QuantizedMatrix>* cached)
-        : base_(base), adapter_(adapter), dtype_(dtype), format_(format), cached_(cached) {}
+                 const std::map<std::string, quant::QuantizedMatrix>* cached, bool training)
+        : base_(base), adapter_(adapter), dtype_(dtype), format_(format), cached_(cached), training_(training) {}
 
     // Every quantised matrix made or taken from the cache, by base name (for writing the cache).
     const std::vector<std::pair<std::string, std::shared_ptr<const quant::QuantizedMatrix>>>& quantized() const {
@@ -177,7 +193,14 @@ public:
     Linear linear(const std::string& base_name, const std::string& module, const std::string& proj,
                   int64_t out, int64_t in, bool has_bias, bool has_lora) {
         Linear l;
-        if (format_ != WeightFormat::Bf16 && (l.quantized = from_cache(base_name, out, in))) {
+        if (training_) {
+            // Training keeps LoRA apart: it is what is being trained.
+            l = plain(base_name, out, in);
+            if (has_lora) {
+                l.lora_l1 = lora_l1(module, proj, in);
+                l.lora_l2 = lora_l2(module, proj, out, in);
+            }
+        } else if (format_ != WeightFormat::Bf16 && (l.quantized = from_cache(base_name, out, in))) {
             // mapped from the cache file; the base weights are not touched
         } else if (format_ != WeightFormat::Bf16) {
             // Quantised from float32, after the merge, so LoRA is rounded once, with the base.
@@ -261,6 +284,7 @@ private:
     at::ScalarType dtype_;
     WeightFormat format_;
     const std::map<std::string, quant::QuantizedMatrix>* cached_;
+    bool training_ = false;
     std::vector<std::pair<std::string, std::shared_ptr<const quant::QuantizedMatrix>>> quantized_;
     size_t from_cache_ = 0;
 };
@@ -283,7 +307,7 @@ void check_adapter_matches(const TensorStore& adapter, const LlamaConfig& c, con
 
 LlamaWeights load_llama_weights(const std::string& llama_dir, const TensorStore& adapter, Precision precision,
                                 int64_t max_seq_len, int64_t vocab_size, const LoadProgress& progress,
-                                WeightFormat format, bool quant_cache) {
+                                WeightFormat format, bool quant_cache, bool training) {
     const std::string params_path = (fs::path(llama_dir) / "params.json").string();
     LlamaConfig c = LlamaConfig::from_params_json(params_path);
     check_adapter_matches(adapter, c, params_path);
@@ -320,6 +344,9 @@ LlamaWeights load_llama_weights(const std::string& llama_dir, const TensorStore&
     w.prefix_query = adapter.get("prefix_query.weight").to(at::kFloat);
     w.query_layer = w.prefix_query.size(0);
     w.weight_format = format;
+    if (training && format != WeightFormat::Bf16)
+        throw Error("Training needs the exact weights; quantised formats (int8, q4) are for answering only.");
+    if (training) quant_cache = false;
     const quant::QuantCacheKey cache_key{shards[0], adapter.source(), format};
     std::optional<std::map<std::string, quant::QuantizedMatrix>> cached;
     // Every matrix made below (quantised, read from the cache file, converted to bf16) is
@@ -329,7 +356,7 @@ LlamaWeights load_llama_weights(const std::string& llama_dir, const TensorStore&
         if (progress) progress("Opening " + fs::path(quant::quant_cache_path(cache_key)).filename().string(), 0.0);
         cached = quant::read_quant_cache(cache_key);
     }
-    WeightLoader L(base, adapter, w.compute_dtype, format, cached ? &*cached : nullptr);
+    WeightLoader L(base, adapter, w.compute_dtype, format, cached ? &*cached : nullptr, training);
     const int64_t D = c.dim, H = c.n_heads, F = c.ffn_hidden();
     if (base.get("layers.0.feed_forward.w1.weight").size(0) != F)
         throw Error(base.source() + ": the feed-forward size " + std::to_string(base.get("layers.0.feed_forward.w1.weight").size(0)) +
@@ -353,13 +380,15 @@ LlamaWeights load_llama_weights(const std::string& llama_dir, const TensorStore&
         lw.w1 = L.linear(b + "feed_forward.w1", a + "feed_forward.", "w1", F, D, bias, lora);
         lw.w2 = L.linear(b + "feed_forward.w2", a + "feed_forward.", "w2", D, F, bias, lora);
         lw.w3 = L.linear(b + "feed_forward.w3", a + "feed_forward.", "w3", F, D, bias, lora);
-        if (lora) {
+        if (lora && !training) {
             at::Tensor l1 = adapter.get(a + "attention.lora_wv_l1.weight");
             lw.wv_lora_l1 = L.lora_factor(a + "attention.lora_wv_l1.weight", l1.size(0), D);
             lw.wv_lora_l2 = L.lora_factor(a + "attention.lora_wv_l2.weight", D, l1.size(0));
         }
-        if (i >= c.n_layers - w.query_layer)
-            lw.gate_tanh = adapter.get(a + "attention.gate", {1, H, 1, 1}).to(at::kFloat).reshape({H}).tanh();
+        if (i >= c.n_layers - w.query_layer) {
+            lw.gate = adapter.get(a + "attention.gate", {1, H, 1, 1}).to(at::kFloat);
+            lw.gate_tanh = lw.gate.reshape({H}).tanh();
+        }
         w.layers.push_back(std::move(lw));
     }
     w.norm = L.norm("norm.weight", D);

@@ -28,7 +28,13 @@ struct Linear {
     at::Tensor weight;
     at::Tensor bias;  // undefined when the layer has none
     std::shared_ptr<const quant::QuantizedMatrix> quantized;
+    // Loaded for training only: the LoRA factors kept apart from `weight` (l1 [rank, in],
+    // l2 [out, rank], float32), because they are what is trained. Inference merges them.
+    at::Tensor lora_l1, lora_l2;
     at::Tensor operator()(const at::Tensor& x) const;
+    // The training form: W x + b + l2(l1(x)) with ATen ops only (autograd flows through
+    // every trainable part), the product in the weight's dtype, float32 out.
+    at::Tensor train(const at::Tensor& x) const;
 };
 
 // x through several projections that read the same input (q, k and v; w1 and w3). When they
@@ -46,6 +52,7 @@ struct LayerWeights {
     // The adapter value uses the BASE wv (no LoRA): keep wv's LoRA factors to take it back out.
     Linear wv_lora_l1, wv_lora_l2;  // undefined when the adapter has no LoRA
     at::Tensor gate_tanh;            // [n_heads] float32, tanh(gate), undefined for non-adapter layers
+    at::Tensor gate;                 // training only: the raw gate [1, n_heads, 1, 1] float32
 };
 
 struct LlamaWeights {
@@ -72,9 +79,13 @@ using LoadProgress = std::function<void(const std::string& stage, double fractio
 // With `quant_cache` the quantised matrices are read from, or else written to,
 // consolidated.00.<format>.safetensors next to the base checkpoint (engine/llama/quant/
 // quantized_cache.h); a stale or unwritable cache is ignored.
+//
+// `training` loads the same tensors for the differentiable forward (Transformer::
+// forward_train): LoRA stays unmerged (Linear::lora_l1/l2), the raw gates are kept
+// (LayerWeights::gate), and `format` must be Bf16. Frozen matrices stay in the compute dtype.
 LlamaWeights load_llama_weights(const std::string& llama_dir, const TensorStore& adapter, Precision precision,
                                 int64_t max_seq_len, int64_t vocab_size, const LoadProgress& progress,
-                                WeightFormat format = WeightFormat::Bf16, bool quant_cache = false);
+                                WeightFormat format = WeightFormat::Bf16, bool quant_cache = false, bool training = false);
 
 // The base checkpoint files of a LLaMA folder: consolidated.*.pth, sorted.
 std::vector<std::string> find_base_checkpoints(const std::string& llama_dir);

@@ -2,6 +2,8 @@
 
 #include <ATen/ATen.h>
 
+#include <vector>
+
 namespace ibllm {
 
 Rope::Rope(int64_t head_dim, int64_t positions) {
@@ -14,9 +16,13 @@ Rope::Rope(int64_t head_dim, int64_t positions) {
 }
 
 at::Tensor Rope::apply(const at::Tensor& x, int64_t start_pos) const {
-    const int64_t n = x.size(0);
+    TORCH_CHECK(x.dim() >= 3, "RoPE expects [..., seqlen, n_heads, head_dim]");
+    const int64_t n = x.size(-3);
     TORCH_CHECK(start_pos + n <= positions(), "position beyond the RoPE table");
-    at::Tensor xf = x.to(at::kFloat).reshape({n, x.size(1), x.size(2) / 2, 2});
+    std::vector<int64_t> pairs(x.sizes().begin(), x.sizes().end());
+    pairs.back() /= 2;
+    pairs.push_back(2);
+    at::Tensor xf = x.to(at::kFloat).reshape(pairs);
     at::Tensor re = xf.select(-1, 0), im = xf.select(-1, 1);
     at::Tensor c = cos_.narrow(0, start_pos, n).unsqueeze(1);  // [n, 1, hd/2]
     at::Tensor s = sin_.narrow(0, start_pos, n).unsqueeze(1);

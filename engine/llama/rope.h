@@ -13,7 +13,9 @@ public:
     // end of a long context.
     Rope(int64_t head_dim, int64_t positions);
 
-    // x: [seqlen, n_heads, head_dim], any float dtype; returns the rotated float32 tensor.
+    // x: [..., seqlen, n_heads, head_dim] (a batch in front for training), any float dtype;
+    // returns the rotated float32 tensor. Built from differentiable ops, so autograd flows
+    // through it.
     at::Tensor apply(const at::Tensor& x, int64_t start_pos) const;
     // The same rotation in place on one position's float32 heads ([n_heads * head_dim]).
     void rotate(float* x, int64_t n_heads, int64_t pos) const;

@@ -47,6 +47,19 @@ public:
     // overwritten by the next call (clone it to keep it).
     const at::Tensor& decode(int64_t token, int64_t pos, KvCache& cache, DecodeWorkspace& ws, const AdapterValues& adapter) const;
 
+    // The training forward, the reference's LLaMA_adapter.forward: `tokens` [B, T] int64 from
+    // position 0, `visual_query` [B, dim] float32 (the bind network's output; undefined: no
+    // injection); causal attention without a KV cache; in every adapter layer the visual
+    // value tanh(gate) * wv_base(visual_query + prefix_query[layer]) is added to the
+    // attention output of every position. Returns float32 logits [B, T, vocab]. Needs weights
+    // loaded for training (load_llama_weights(..., training)): LoRA unmerged, raw gates.
+    // With `checkpointing` each layer keeps only its input and recomputes the rest in the
+    // backward pass (about one more forward, for a fraction of the activation memory).
+    at::Tensor forward_train(const at::Tensor& tokens, const at::Tensor& visual_query, bool checkpointing = false) const;
+    // One layer of forward_train: h [B, T, dim] float32, `adapter` [B, 1, dim] or undefined,
+    // `mask` [T, T] additive causal mask.
+    at::Tensor train_layer(int64_t layer, const at::Tensor& h, const at::Tensor& adapter, const at::Tensor& mask) const;
+
 private:
     at::Tensor attention(int64_t layer, const at::Tensor& x, int64_t start_pos, KvCache& cache, const at::Tensor& mask,
                          const at::Tensor& injected) const;

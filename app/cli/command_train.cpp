@@ -1,0 +1,163 @@
+// `ibllm-cli train`: ImageBind-LLM's tuning phases from the command line. The engine runs
+// the loop; this file gives it the ImageBind encoders (through the app's media decoding),
+// draws the progress bar and turns Ctrl-C into a clean, resumable stop.
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+
+#include "app/attachment_decoder.h"
+#include "app/cli/arguments.h"
+#include "app/cli/commands.h"
+#include "engine/engine.h"
+
+namespace fs = std::filesystem;
+
+namespace ibllm::cli {
+
+namespace {
+
+const char* kTrainUsage =
+    "usage: ibllm-cli train PHASE [options]\n"
+    "phases:\n"
+    "  pretrain   image-caption pairs (url<TAB>caption CSV): trains the gates, the bind network and the prefix queries\n"
+    "  finetune   instructions (LLaVA / Alpaca JSON): trains every LLaMA norm, bias and LoRA tensor\n"
+    "options:\n"
+    "  --llama DIR --tokenizer FILE [--adapter FILE]\n"
+    "  [--imagebind FILE [--imagebind-config FILE]] --data FILE(.csv|.json|.yaml) --out DIR\n"
+    "  [--epochs 1] [--warmup-epochs 0] [--blr 1e-3] [--min-lr 0] [--weight-decay 0.05]\n"
+    "  [--batch-size 4] [--accum-iter 1] [--max-words 96 (pretrain) | 512 (finetune)] [--clip-grad X]\n"
+    "  [--seed 0] [--no-shuffle] [--augment] [--blank-embedding FILE.npy] [--precision fp32|bf16]\n"
+    "  [--checkpointing] [--threads N] [--save-every-step] [--save-every-epoch] [--resume FILE]\n"
+    "writes OUT/adapter.pth (the release's adapter format), OUT/log.jsonl and, on request, checkpoints.\n";
+
+std::atomic<bool> g_interrupt{false};
+
+extern "C" void on_sigint(int) { g_interrupt.store(true); }
+
+std::string clock_text(double seconds) {
+    const long s = static_cast<long>(seconds + 0.5);
+    char buf[32];
+    if (s >= 3600)
+        std::snprintf(buf, sizeof buf, "%ld:%02ld:%02ld", s / 3600, (s / 60) % 60, s % 60);
+    else
+        std::snprintf(buf, sizeof buf, "%ld:%02ld", s / 60, s % 60);
+    return buf;
+}
+
+// The encoder's identity for the embedding cache: a changed checkpoint or config file
+// (size or time) gives other keys.
+std::string file_identity(const std::string& path) {
+    if (path.empty()) return "-";
+    std::error_code ec;
+    const auto size = fs::file_size(path, ec);
+    const auto time = fs::last_write_time(path, ec).time_since_epoch().count();
+    return fs::absolute(path, ec).string() + ":" + std::to_string(size) + ":" + std::to_string(time);
+}
+
+}  // namespace
+
+int run_train(int argc, char** argv) {
+    if (argc < 3 || std::string(argv[2]) == "--help" || std::string(argv[2]) == "-h") {
+        std::cout << kTrainUsage;
+        return argc < 3 ? 2 : 0;
+    }
+    TrainOptions o;
+    o.phase = argv[2];
+    if (o.phase != "pretrain" && o.phase != "finetune")
+        throw UsageError("unknown phase '" + o.phase + "'; use pretrain or finetune (ibllm-cli train --help lists them).");
+    const std::set<std::string> valued = {"llama", "tokenizer", "adapter", "imagebind", "imagebind-config", "data", "out",
+                                          "epochs", "warmup-epochs", "blr", "min-lr", "weight-decay", "batch-size", "accum-iter",
+                                          "max-words", "clip-grad", "seed", "blank-embedding", "precision", "threads", "resume"};
+    const std::set<std::string> flags = {"no-shuffle", "augment", "checkpointing", "save-every-step", "save-every-epoch"};
+    Arguments args(argc, argv, 3, valued, flags);
+    if (!args.positionals().empty()) throw UsageError("train takes no positional arguments (got '" + args.positionals()[0] + "').");
+    o.llama_dir = args.require("llama");
+    o.tokenizer = args.require("tokenizer");
+    o.adapter = args.get("adapter");
+    o.data = args.require("data");
+    o.out = args.require("out");
+    o.epochs = static_cast<int>(args.get_int("epochs", 1));
+    o.warmup_epochs = args.get_double("warmup-epochs", 0);
+    o.blr = args.get_double("blr", 1e-3);
+    o.min_lr = args.get_double("min-lr", 0);
+    o.weight_decay = args.get_double("weight-decay", 0.05);
+    o.batch_size = static_cast<int>(args.get_int("batch-size", 4));
+    o.accum_iter = static_cast<int>(args.get_int("accum-iter", 1));
+    o.max_words = static_cast<int>(args.get_int("max-words", 0));
+    o.clip_grad = args.get_double("clip-grad", 0);
+    o.seed = static_cast<uint64_t>(args.get_int("seed", 0));
+    o.shuffle = !args.has("no-shuffle");
+    o.augment = args.has("augment");
+    o.blank_embedding = args.get("blank-embedding");
+    o.precision = parse_precision(args.get("precision", "auto"));
+    o.checkpointing = args.has("checkpointing");
+    o.threads = static_cast<int>(args.get_int("threads", 0));
+    o.save_every_step = args.has("save-every-step");
+    o.save_every_epoch = args.has("save-every-epoch");
+    o.resume = args.get("resume");
+
+    Engine engine;
+    TrainHooks hooks;
+    const std::string imagebind = args.get("imagebind");
+    if (!imagebind.empty()) {
+        // ImageBind is frozen: its encoders run in float32, as `embed` does.
+        engine.load_imagebind(imagebind, args.get("imagebind-config"), Precision::Fp32);
+        hooks.embed = [&engine](const std::string& path, std::optional<uint64_t> augment_seed) {
+            const std::optional<Modality> m = app::guess_modality(path);
+            if (!m)
+                throw Error(path + " is not a file type the app reads (image, audio, video, point cloud); convert it, or give "
+                            "its ImageBind embedding as a .npy.");
+            if (augment_seed && *m == Modality::Image) {
+                EncoderInput in = app::decode_attachment(*m, path);
+                in.image = random_resized_crop(in.image, *augment_seed);
+                return engine.embed(in);
+            }
+            return app::encode_attachment(engine, *m, path);
+        };
+        hooks.blank_embedding = [&engine] { return engine.embed_blank_image(); };
+        hooks.embedder_id = file_identity(imagebind) + "|" + file_identity(args.get("imagebind-config"));
+    }
+    const bool tty = isatty(STDERR_FILENO);
+    hooks.note = [](const std::string& s) { std::cerr << s << "\n"; };
+    hooks.encoding = [tty](const std::string& stage, int64_t done, int64_t total) {
+        if (tty) std::fprintf(stderr, "\r%s: %lld/%lld", stage.c_str(), static_cast<long long>(done), static_cast<long long>(total));
+        if (tty && done == total) std::fprintf(stderr, "\n");
+    };
+    hooks.progress = [tty](const TrainProgress& p) {
+        const int width = 24;
+        const int filled = p.total_steps > 0 ? static_cast<int>(width * p.step / p.total_steps) : width;
+        std::string bar(filled, '=');
+        bar.resize(width, ' ');
+        char line[256];
+        std::snprintf(line, sizeof line, "step %lld/%lld [%s] epoch %d  loss %.4f  lr %.3g  %.0f tokens/s  ETA %s",
+                      static_cast<long long>(p.step), static_cast<long long>(p.total_steps), bar.c_str(), p.epoch + 1, p.loss,
+                      p.lr, p.tokens_per_s, clock_text(p.eta_s).c_str());
+        // A terminal gets one updating line; a log gets about twenty lines per run.
+        const int64_t every = std::max<int64_t>(1, p.total_steps / 20);
+        if (tty)
+            std::fprintf(stderr, "\r%s\x1b[K%s", line, p.step == p.total_steps ? "\n" : "");
+        else if (p.step % every == 0 || p.step == p.total_steps || p.step == 1)
+            std::fprintf(stderr, "%s\n", line);
+    };
+    hooks.interrupt = &g_interrupt;
+    struct sigaction sa = {};
+    sa.sa_handler = on_sigint;
+    sa.sa_flags = SA_RESETHAND;  // a second Ctrl-C stops at once
+    sigaction(SIGINT, &sa, nullptr);
+
+    const TrainSummary s = train_adapter(o, hooks);
+    if (s.interrupted) {
+        std::cerr << "\nInterrupted after step " << s.steps << "; saved " << s.checkpoint << ". Continue with the same command and "
+                  << "--resume " << s.checkpoint << ".\n";
+        return 130;
+    }
+    std::printf("Wrote %s (%lld steps, last loss %.4f)\n", s.adapter.c_str(), static_cast<long long>(s.steps), s.last_loss);
+    return 0;
+}
+
+}  // namespace ibllm::cli

@@ -1,0 +1,414 @@
+// train_adapter(): the training loop, written once for both phases. A phase is a data set
+// (captions or instructions), a trainable set, the loss, AdamW and the schedule; this file
+// adds what every run needs: batches, accumulation, logging, checkpoints, resume, Ctrl-C.
+#include <ATen/ATen.h>
+#include <ATen/CPUGeneratorImpl.h>
+#include <ATen/Parallel.h>
+#include <c10/util/string_utils.h>
+#include <torch/optim/adamw.h>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <numeric>
+#include <sstream>
+#include <thread>
+
+#include "engine/engine.h"
+#include "engine/checkpoint/pth_writer.h"
+#include "engine/llama/llama_config.h"
+#include "engine/llama/tokenizer.h"
+#include "engine/train/embedding_store.h"
+#include "engine/train/lr_schedule.h"
+#include "engine/train/training_checkpoint.h"
+#include "engine/train/training_data.h"
+#include "engine/train/training_model.h"
+
+namespace fs = std::filesystem;
+
+namespace ibllm {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::string param_key(const at::Tensor& p) { return c10::guts::to_string(p.unsafeGetTensorImpl()); }
+
+void check_options(const TrainOptions& o) {
+    auto require = [](bool ok, const std::string& what) {
+        if (!ok) throw Error(what);
+    };
+    require(!o.llama_dir.empty(), "No LLaMA folder was given; pass --llama DIR (params.json and consolidated.00.pth).");
+    require(!o.tokenizer.empty(), "No tokenizer was given; pass --tokenizer tokenizer.model.");
+    require(!o.data.empty(), "No training data was given; pass --data FILE (.csv, .json or .yaml).");
+    require(!o.out.empty(), "No output folder was given; pass --out DIR.");
+    require(o.epochs >= 1, "--epochs must be at least 1.");
+    require(o.batch_size >= 1, "--batch-size must be at least 1.");
+    require(o.accum_iter >= 1, "--accum-iter must be at least 1.");
+    require(o.max_words == 0 || (o.max_words >= 2 && o.max_words <= kMaxContext),
+            "--max-words must be between 2 and " + std::to_string(kMaxContext) + ".");
+    require(std::isfinite(o.blr) && o.blr >= 0, "--blr must be a non-negative number.");
+    require(std::isfinite(o.min_lr) && o.min_lr >= 0, "--min-lr must be a non-negative number.");
+    require(std::isfinite(o.weight_decay) && o.weight_decay >= 0, "--weight-decay must be a non-negative number.");
+    require(std::isfinite(o.warmup_epochs) && o.warmup_epochs >= 0, "--warmup-epochs must be a non-negative number.");
+    require(std::isfinite(o.clip_grad) && o.clip_grad >= 0, "--clip-grad must be a positive number.");
+}
+
+// What a resumed run must share with the run that wrote the checkpoint.
+nlohmann::json settings_of(const TrainOptions& o, TrainingPhase phase, int64_t max_words, size_t examples) {
+    return {{"phase", to_string(phase)},      {"batch_size", o.batch_size},     {"accum_iter", o.accum_iter},
+            {"epochs", o.epochs},             {"warmup_epochs", o.warmup_epochs}, {"blr", o.blr},
+            {"min_lr", o.min_lr},             {"weight_decay", o.weight_decay}, {"max_words", max_words},
+            {"seed", o.seed},                 {"shuffle", o.shuffle},           {"augment", o.augment},
+            {"clip_grad", o.clip_grad},       {"precision", to_string(o.precision)}, {"examples", examples}};
+}
+
+void check_resume_settings(const std::string& path, const std::string& stored, const nlohmann::json& now) {
+    nlohmann::json then;
+    try {
+        then = nlohmann::json::parse(stored);
+    } catch (const nlohmann::json::exception&) {
+        throw Error(path + " has unreadable settings; it is damaged.");
+    }
+    for (const auto& [key, value] : now.items()) {
+        if (then.contains(key) && then[key] == value) continue;
+        throw Error(path + " was written by a run with " + key + " " + (then.contains(key) ? then[key].dump() : "unset") +
+                    ", but this run has " + value.dump() + "; resume with the settings (and data) of the original run.");
+    }
+}
+
+uint64_t mix(uint64_t a, uint64_t b, uint64_t c) {
+    uint64_t h = a * 0x9E3779B97F4A7C15ull ^ (b + 0x632BE59BD9B4E019ull) * 0xBF58476D1CE4E5B9ull;
+    h ^= (c + 0x94D049BB133111EBull) * 0xD6E8FEB86659FD93ull;
+    return h ^ (h >> 31);
+}
+
+std::string log_line(const TrainProgress& p) {
+    nlohmann::json j = {{"step", p.step},   {"epoch", p.epoch},         {"lr", p.lr},         {"loss", p.loss},
+                        {"grad_norm", p.grad_norm}, {"seconds", p.seconds}, {"tokens", p.tokens}};
+    return j.dump() + "\n";
+}
+
+// On a fresh start the log is emptied; on resume it keeps the steps up to the checkpoint.
+void prepare_log(const std::string& path, int64_t keep_steps) {
+    std::vector<std::string> kept;
+    if (keep_steps > 0) {
+        std::ifstream in(path);
+        std::string line;
+        while (std::getline(in, line)) {
+            try {
+                const nlohmann::json j = nlohmann::json::parse(line);
+                if (j.value("step", int64_t{0}) <= keep_steps) kept.push_back(line + "\n");
+            } catch (const nlohmann::json::exception&) {
+                // a line cut short by a crash
+            }
+        }
+    }
+    std::ofstream out(path, std::ios::trunc);
+    if (!out) throw Error("Could not write " + path + "; check that the folder is writable.");
+    for (const std::string& l : kept) out << l;
+}
+
+void append_log(const std::string& path, const std::string& line) {
+    std::ofstream out(path, std::ios::app);
+    out << line;
+    out.flush();
+    if (!out) throw Error("Could not write " + path + " (is the disk full?); free some space and resume from the last checkpoint.");
+}
+
+struct Batch {
+    at::Tensor tokens, labels, embeddings;
+    int64_t tokens_count = 0;
+    std::string where;
+};
+
+}  // namespace
+
+TrainSummary train_adapter(const TrainOptions& o, const TrainHooks& hooks) {
+    check_options(o);
+    const TrainingPhase phase = parse_training_phase(o.phase);
+    const int64_t max_words = o.max_words > 0 ? o.max_words : (phase == TrainingPhase::Pretrain ? 96 : 512);
+    at::set_num_threads(o.threads > 0 ? o.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+    std::error_code ec;
+    fs::create_directories(o.out, ec);
+    if (!fs::is_directory(o.out, ec)) throw Error("Could not create the output folder " + o.out + "; check the path and permissions.");
+    auto out_path = [&](const std::string& name) { return (fs::path(o.out) / name).string(); };
+    auto note = [&](const std::string& s) {
+        if (hooks.note) hooks.note(s);
+    };
+
+    // ---- data ----
+    const Tokenizer tokenizer(o.tokenizer);
+    std::vector<TrainingExample> examples = read_training_data(o.data, phase);
+    std::vector<TrainingExample> kept;
+    std::vector<TokenizedExample> tokens;
+    TrainSummary summary;
+    summary.examples = static_cast<int64_t>(examples.size());
+    for (TrainingExample& e : examples) {
+        TokenizedExample t = tokenize_example(e, tokenizer, max_words);
+        if (t.label_count == 0) {
+            if (summary.skipped++ == 0) note(e.where + ": its prompt fills --max-words " + std::to_string(max_words) + " tokens, so no answer token is left to learn; skipped.");
+            continue;
+        }
+        kept.push_back(std::move(e));
+        tokens.push_back(std::move(t));
+    }
+    if (summary.skipped > 1)
+        note(std::to_string(summary.skipped) + " examples were skipped because their prompt fills --max-words " +
+             std::to_string(max_words) + "; raise --max-words to keep them.");
+    const int64_t N = static_cast<int64_t>(kept.size());
+    if (N == 0)
+        throw Error("No example of " + o.data + " has an answer token within --max-words " + std::to_string(max_words) +
+                    "; raise --max-words.");
+    const int64_t per_epoch = N / o.batch_size;  // the reference drops the last partial batch
+    const int64_t steps_per_epoch = per_epoch / o.accum_iter;
+    if (steps_per_epoch == 0)
+        throw Error(o.data + " has " + std::to_string(N) + " usable examples, fewer than one optimizer step needs (--batch-size " +
+                    std::to_string(o.batch_size) + " x --accum-iter " + std::to_string(o.accum_iter) +
+                    "); add examples or lower them.");
+
+    // ---- embeddings (ImageBind is frozen: each file once, cached) ----
+    EmbeddingStore store(hooks, out_path("embeddings"), o.blank_embedding);
+    std::vector<at::Tensor> embeddings(N);
+    for (int64_t i = 0; i < N; ++i) {
+        if (o.augment && !kept[i].media.empty() && !EmbeddingStore::is_precomputed(kept[i].media) && i > 0) continue;
+        embeddings[i] = store.get(kept[i]);
+        if (hooks.encoding) hooks.encoding("Encoding the training files", i + 1, N);
+    }
+    if (store.encoded() > 0) note("Encoded " + std::to_string(store.encoded()) + " files with ImageBind (cached in " + out_path("embeddings") + ").");
+    const int64_t visual_dim = embeddings[0].numel();
+
+    // ---- model ----
+    std::optional<TrainingCheckpoint> resumed;
+    if (!o.resume.empty()) {
+        if (!fs::is_regular_file(o.resume, ec))
+            throw Error("The checkpoint " + o.resume + " does not exist; pass a checkpoint-*.pth of an earlier run to --resume.");
+        resumed = read_training_checkpoint(o.resume);
+        check_resume_settings(o.resume, resumed->settings, settings_of(o, phase, max_words, kept.size()));
+    }
+    TrainingModelOptions mo;
+    mo.llama_dir = o.llama_dir;
+    // A checkpoint holds the whole adapter of its step, so it is the start point on resume.
+    mo.adapter = resumed ? o.resume : o.adapter;
+    mo.phase = phase;
+    mo.precision = o.precision;
+    mo.vocab_size = tokenizer.n_words();
+    mo.visual_dim = visual_dim;
+    mo.seed = o.seed;
+    mo.max_seq_len = max_words;
+    TrainingModel model(mo);
+    for (int64_t i = 0; i < N; ++i)
+        if (embeddings[i].defined() && embeddings[i].numel() != model.visual_dim())
+            throw Error(kept[i].where + ": its embedding has " + std::to_string(embeddings[i].numel()) + " values but the adapter's "
+                        "bind network takes " + std::to_string(model.visual_dim()) + "; use the ImageBind model the adapter was trained with.");
+
+    // ---- optimizer: AdamW(betas 0.9/0.95, eps 1e-8) with add_weight_decay's two groups ----
+    const std::vector<NamedParameter> trainable = model.trainable();
+    std::vector<at::Tensor> no_decay, decay, all_params;
+    for (const NamedParameter& p : trainable) {
+        (gets_weight_decay(p.name, p.tensor.dim()) ? decay : no_decay).push_back(p.tensor);
+        all_params.push_back(p.tensor);
+    }
+    LrSchedule schedule;
+    schedule.lr = o.blr * o.batch_size * o.accum_iter / 256.0;
+    schedule.min_lr = o.min_lr;
+    schedule.warmup_epochs = o.warmup_epochs;
+    schedule.epochs = o.epochs;
+    auto group_options = [&](double wd) {
+        return std::make_unique<torch::optim::AdamWOptions>(
+            torch::optim::AdamWOptions(schedule.lr).betas({0.9, 0.95}).eps(1e-8).weight_decay(wd));
+    };
+    std::vector<torch::optim::OptimizerParamGroup> groups;
+    if (!no_decay.empty()) groups.emplace_back(no_decay, group_options(0.0));
+    if (!decay.empty()) groups.emplace_back(decay, group_options(o.weight_decay));
+    torch::optim::AdamW optimizer(groups, torch::optim::AdamWOptions(schedule.lr).betas({0.9, 0.95}).eps(1e-8));
+
+    TrainingPosition position;
+    if (resumed) {
+        position = resumed->position;
+        for (const NamedParameter& p : trainable) {
+            const auto it = resumed->moments.find(p.name);
+            if (it == resumed->moments.end()) continue;
+            auto state = std::make_unique<torch::optim::AdamWParamState>();
+            state->step(it->second.step);
+            state->exp_avg(it->second.exp_avg.to(at::kFloat));
+            state->exp_avg_sq(it->second.exp_avg_sq.to(at::kFloat));
+            optimizer.state()[param_key(p.tensor)] = std::move(state);
+        }
+        if (resumed->rng_state.defined()) {
+            at::Generator gen = at::detail::getDefaultCPUGenerator();
+            gen.set_state(resumed->rng_state);
+        }
+        note("Resuming " + o.resume + " after step " + std::to_string(position.step) + ".");
+    }
+    const std::string settings = settings_of(o, phase, max_words, kept.size()).dump();
+    nlohmann::json info = {{"phase", to_string(phase)},    {"trained_by", "ibllm-cli train"}, {"data", o.data},
+                           {"epochs", o.epochs},           {"batch_size", o.batch_size},      {"accum_iter", o.accum_iter},
+                           {"blr", o.blr},                 {"max_words", max_words},          {"precision", to_string(o.precision)},
+                           {"llama", model.config().size_name()}};
+    auto config_value = [&]() {
+        Value c = Value::make_dict();
+        for (const auto& [k, v] : info.items()) {
+            if (v.is_string()) c.set(k, Value::string(v.get<std::string>()));
+            else if (v.is_number_integer()) c.set(k, Value::integer(v.get<int64_t>()));
+            else if (v.is_number()) c.set(k, Value::real(v.get<double>()));
+        }
+        c.set("steps", Value::integer(position.step));
+        return c;
+    };
+    auto moments = [&]() {
+        std::map<std::string, AdamMoments> m;
+        for (const NamedParameter& p : trainable) {
+            const auto it = optimizer.state().find(param_key(p.tensor));
+            if (it == optimizer.state().end()) continue;
+            const auto& s = static_cast<const torch::optim::AdamWParamState&>(*it->second);
+            m[p.name] = AdamMoments{s.step(), s.exp_avg(), s.exp_avg_sq()};
+        }
+        return m;
+    };
+    auto save_checkpoint = [&](const std::string& name, const TrainingPosition& at_position) {
+        TrainingPosition saved = at_position;
+        write_training_checkpoint(out_path(name), model, config_value(), moments(), saved, settings);
+        summary.checkpoint = out_path(name);
+    };
+
+    // ---- the loop ----
+    const std::string log_path = out_path("log.jsonl");
+    prepare_log(log_path, resumed ? position.step : 0);
+    const int64_t total_steps = steps_per_epoch * o.epochs;
+    const int64_t start_iteration = position.iteration;
+    const int64_t start_step = position.step;
+    const auto run_start = Clock::now();
+    const int64_t T_max = max_words;
+    auto make_batch = [&](const std::vector<int64_t>& rows, int epoch) {
+        Batch b;
+        int64_t T = 2;
+        for (int64_t r : rows) T = std::max(T, tokens[r].length);
+        T = std::min(T, T_max);
+        // Cut after the batch's last real token: with causal attention and label 0 ignored,
+        // the padding beyond it changes neither the loss nor any gradient.
+        b.tokens = at::zeros({static_cast<int64_t>(rows.size()), T}, at::kLong);
+        b.labels = at::zeros({static_cast<int64_t>(rows.size()), T}, at::kLong);
+        std::vector<at::Tensor> emb;
+        for (size_t k = 0; k < rows.size(); ++k) {
+            const TokenizedExample& t = tokens[rows[k]];
+            std::copy_n(t.tokens.data(), T, b.tokens[k].data_ptr<int64_t>());
+            std::copy_n(t.labels.data(), T, b.labels[k].data_ptr<int64_t>());
+            b.tokens_count += t.length;
+            at::Tensor e = embeddings[rows[k]];
+            if (o.augment && !kept[rows[k]].media.empty() && !EmbeddingStore::is_precomputed(kept[rows[k]].media))
+                e = store.get(kept[rows[k]], mix(o.seed, static_cast<uint64_t>(epoch), static_cast<uint64_t>(rows[k])));
+            emb.push_back(e);
+            b.where += (k ? "; " : "") + kept[rows[k]].where;
+        }
+        b.embeddings = at::stack(emb);
+        return b;
+    };
+
+    TrainingPosition last_step_position = position;
+    double last_loss = 0;
+    for (int epoch = 0; epoch < o.epochs; ++epoch) {
+        if ((epoch + 1) * per_epoch <= start_iteration) continue;
+        std::vector<int64_t> order(N);
+        if (o.shuffle) {
+            // The reference's sampler: torch.randperm(N, generator seeded with seed + epoch).
+            at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(o.seed + epoch);
+            const at::Tensor perm = at::randperm(N, gen, at::kLong);
+            std::copy_n(perm.data_ptr<int64_t>(), N, order.begin());
+        } else {
+            std::iota(order.begin(), order.end(), 0);
+        }
+        optimizer.zero_grad();
+        double step_loss = 0, step_seconds = 0;
+        int64_t step_tokens = 0;
+        for (int64_t it = 0; it < per_epoch; ++it) {
+            const int64_t iteration = epoch * per_epoch + it;
+            if (iteration < start_iteration) continue;
+            const auto t0 = Clock::now();
+            if (it % o.accum_iter == 0) {
+                const double lr = schedule.at(static_cast<double>(it) / per_epoch + epoch);
+                for (auto& g : optimizer.param_groups()) static_cast<torch::optim::AdamWOptions&>(g.options()).lr(lr);
+                step_loss = 0, step_seconds = 0, step_tokens = 0;
+            }
+            const std::vector<int64_t> rows(order.begin() + it * o.batch_size, order.begin() + (it + 1) * o.batch_size);
+            const Batch b = make_batch(rows, epoch);
+            const at::Tensor loss = model.loss(b.tokens, b.labels, b.embeddings, o.checkpointing);
+            const double value = loss.item<double>();
+            if (!std::isfinite(value)) {
+                const std::string name = "checkpoint-step" + std::to_string(last_step_position.step) + ".pth";
+                save_checkpoint(name, last_step_position);
+                throw Error("The loss became " + std::string(std::isnan(value) ? "NaN" : "infinite") + " in step " +
+                            std::to_string(last_step_position.step + 1) + " (" + b.where + "), so training stopped; nothing of "
+                            "that step was applied and the last good state is in " + out_path(name) +
+                            ": lower --blr or set --clip-grad, then --resume it.");
+            }
+            (loss / static_cast<double>(o.accum_iter)).backward();
+            step_loss += value / o.accum_iter;
+            step_tokens += b.tokens_count;
+            step_seconds += std::chrono::duration<double>(Clock::now() - t0).count();
+            const bool step_done = (it + 1) % o.accum_iter == 0;
+            if (step_done) {
+                const auto t1 = Clock::now();
+                std::vector<at::Tensor> norms;
+                for (const at::Tensor& p : all_params)
+                    if (p.grad().defined()) norms.push_back(p.grad().detach().norm());
+                double grad_norm = norms.empty() ? 0.0 : at::stack(norms).norm().item<double>();
+                if (o.clip_grad > 0) {
+                    // clip_grad_norm_: scale every gradient by max_norm / (norm + 1e-6) when that is below 1.
+                    const double coef = o.clip_grad / (grad_norm + 1e-6);
+                    if (coef < 1.0)
+                        for (const at::Tensor& p : all_params)
+                            if (p.grad().defined()) p.grad().mul_(coef);
+                }
+                optimizer.step();
+                optimizer.zero_grad();
+                ++position.step;
+                position.iteration = iteration + 1;
+                last_step_position = position;
+                step_seconds += std::chrono::duration<double>(Clock::now() - t1).count();
+                last_loss = step_loss;
+                TrainProgress p;
+                p.step = position.step;
+                p.total_steps = total_steps;
+                p.epoch = epoch;
+                p.loss = step_loss;
+                p.lr = static_cast<torch::optim::AdamWOptions&>(optimizer.param_groups()[0].options()).lr();
+                p.grad_norm = grad_norm;
+                p.seconds = step_seconds;
+                p.tokens = step_tokens;
+                p.tokens_per_s = step_seconds > 0 ? step_tokens / step_seconds : 0;
+                const double elapsed = std::chrono::duration<double>(Clock::now() - run_start).count();
+                const int64_t done_here = position.step - start_step;
+                p.eta_s = done_here > 0 ? elapsed / done_here * (total_steps - position.step) : 0;
+                append_log(log_path, log_line(p));
+                if (hooks.progress) hooks.progress(p);
+                if (o.save_every_step) save_checkpoint("checkpoint-step" + std::to_string(position.step) + ".pth", position);
+            }
+            if (hooks.interrupt && hooks.interrupt->load()) {
+                const std::string name = "checkpoint-step" + std::to_string(last_step_position.step) + ".pth";
+                if (!(o.save_every_step && step_done)) save_checkpoint(name, last_step_position);
+                summary.interrupted = true;
+                summary.steps = last_step_position.step;
+                summary.last_loss = last_loss;
+                summary.checkpoint = out_path(name);
+                return summary;
+            }
+        }
+        if (o.save_every_epoch) {
+            TrainingPosition end = position;
+            end.iteration = (epoch + 1) * per_epoch;
+            position.iteration = end.iteration;
+            last_step_position = position;
+            save_checkpoint("checkpoint-epoch" + std::to_string(epoch + 1) + ".pth", end);
+        }
+    }
+    summary.steps = position.step;
+    summary.last_loss = last_loss;
+    summary.adapter = out_path("adapter.pth");
+    write_pth(summary.adapter, model.adapter_checkpoint(config_value()));
+    return summary;
+}
+
+}  // namespace ibllm

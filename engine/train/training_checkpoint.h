@@ -1,0 +1,44 @@
+#pragma once
+// A resumable training checkpoint: the adapter as adapter.pth holds it ('model', 'config',
+// so a checkpoint also loads as an adapter), plus AdamW's moments and step count per
+// trainable tensor, the position in the run, the random generator's state and the settings
+// that must not change on resume. Written atomically (a temporary file renamed over the
+// name), so an interrupted save never replaces a good checkpoint with a broken one.
+#include <ATen/core/Tensor.h>
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+#include "engine/checkpoint/pickle_value.h"
+
+namespace ibllm {
+
+class TrainingModel;
+
+struct AdamMoments {
+    int64_t step = 0;
+    at::Tensor exp_avg, exp_avg_sq;
+};
+
+struct TrainingPosition {
+    int64_t step = 0;       // optimizer steps done
+    int64_t iteration = 0;  // micro-batches done, over all epochs
+};
+
+struct TrainingCheckpoint {
+    TrainingPosition position;
+    std::map<std::string, AdamMoments> moments;  // by parameter name
+    std::map<std::string, at::Tensor> model;     // every saved adapter tensor, by name
+    std::string settings;                        // JSON of the settings a resume must share
+    at::Tensor rng_state;                        // the default CPU generator's state
+};
+
+void write_training_checkpoint(const std::string& path, const TrainingModel& model, const Value& config,
+                               const std::map<std::string, AdamMoments>& moments, const TrainingPosition& position,
+                               const std::string& settings);
+
+// Throws ibllm::Error naming the file when it is not a training checkpoint of this program.
+TrainingCheckpoint read_training_checkpoint(const std::string& path);
+
+}  // namespace ibllm
