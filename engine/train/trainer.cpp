@@ -25,6 +25,7 @@
 #include "engine/train/training_checkpoint.h"
 #include "engine/train/training_data.h"
 #include "engine/train/training_model.h"
+#include "engine/train/trainer.h"
 
 namespace fs = std::filesystem;
 
@@ -56,13 +57,16 @@ void check_options(const TrainOptions& o) {
     require(std::isfinite(o.clip_grad) && o.clip_grad >= 0, "--clip-grad must be a positive number.");
 }
 
+// (precision.cpp lives in the engine library, which links this one, not the reverse.)
+const char* precision_name(Precision p) { return p == Precision::Fp32 ? "fp32" : p == Precision::Bf16 ? "bf16" : "auto"; }
+
 // What a resumed run must share with the run that wrote the checkpoint.
 nlohmann::json settings_of(const TrainOptions& o, TrainingPhase phase, int64_t max_words, size_t examples) {
     return {{"phase", to_string(phase)},      {"batch_size", o.batch_size},     {"accum_iter", o.accum_iter},
             {"epochs", o.epochs},             {"warmup_epochs", o.warmup_epochs}, {"blr", o.blr},
             {"min_lr", o.min_lr},             {"weight_decay", o.weight_decay}, {"max_words", max_words},
             {"seed", o.seed},                 {"shuffle", o.shuffle},           {"augment", o.augment},
-            {"clip_grad", o.clip_grad},       {"precision", to_string(o.precision)}, {"examples", examples}};
+            {"clip_grad", o.clip_grad},       {"precision", precision_name(o.precision)}, {"examples", examples}};
 }
 
 void check_resume_settings(const std::string& path, const std::string& stored, const nlohmann::json& now) {
@@ -126,7 +130,9 @@ struct Batch {
 
 }  // namespace
 
-TrainSummary train_adapter(const TrainOptions& o, const TrainHooks& hooks) {
+TrainSummary train_adapter(const TrainOptions& options, const TrainHooks& hooks) { return run_training(options, hooks, nullptr); }
+
+TrainSummary run_training(const TrainOptions& o, const TrainHooks& hooks, const TrainingObserver* observer) {
     check_options(o);
     const TrainingPhase phase = parse_training_phase(o.phase);
     const int64_t max_words = o.max_words > 0 ? o.max_words : (phase == TrainingPhase::Pretrain ? 96 : 512);
@@ -146,22 +152,24 @@ TrainSummary train_adapter(const TrainOptions& o, const TrainHooks& hooks) {
     std::vector<TokenizedExample> tokens;
     TrainSummary summary;
     summary.examples = static_cast<int64_t>(examples.size());
+    std::string first_skipped;
     for (TrainingExample& e : examples) {
         TokenizedExample t = tokenize_example(e, tokenizer, max_words);
         if (t.label_count == 0) {
-            if (summary.skipped++ == 0) note(e.where + ": its prompt fills --max-words " + std::to_string(max_words) + " tokens, so no answer token is left to learn; skipped.");
+            if (summary.skipped++ == 0) first_skipped = e.where;
             continue;
         }
         kept.push_back(std::move(e));
         tokens.push_back(std::move(t));
     }
-    if (summary.skipped > 1)
-        note(std::to_string(summary.skipped) + " examples were skipped because their prompt fills --max-words " +
-             std::to_string(max_words) + "; raise --max-words to keep them.");
     const int64_t N = static_cast<int64_t>(kept.size());
     if (N == 0)
         throw Error("No example of " + o.data + " has an answer token within --max-words " + std::to_string(max_words) +
                     "; raise --max-words.");
+    if (summary.skipped > 0)
+        note(std::to_string(summary.skipped) + (summary.skipped == 1 ? " example was" : " examples were") + " skipped (the first: " +
+             first_skipped + ") because the prompt fills --max-words " + std::to_string(max_words) +
+             " tokens and leaves no answer token to learn; raise --max-words to keep them.");
     const int64_t per_epoch = N / o.batch_size;  // the reference drops the last partial batch
     const int64_t steps_per_epoch = per_epoch / o.accum_iter;
     if (steps_per_epoch == 0)
@@ -246,7 +254,7 @@ TrainSummary train_adapter(const TrainOptions& o, const TrainHooks& hooks) {
     const std::string settings = settings_of(o, phase, max_words, kept.size()).dump();
     nlohmann::json info = {{"phase", to_string(phase)},    {"trained_by", "ibllm-cli train"}, {"data", o.data},
                            {"epochs", o.epochs},           {"batch_size", o.batch_size},      {"accum_iter", o.accum_iter},
-                           {"blr", o.blr},                 {"max_words", max_words},          {"precision", to_string(o.precision)},
+                           {"blr", o.blr},                 {"max_words", max_words},          {"precision", precision_name(o.precision)},
                            {"llama", model.config().size_name()}};
     auto config_value = [&]() {
         Value c = Value::make_dict();
@@ -355,6 +363,7 @@ TrainSummary train_adapter(const TrainOptions& o, const TrainHooks& hooks) {
                 for (const at::Tensor& p : all_params)
                     if (p.grad().defined()) norms.push_back(p.grad().detach().norm());
                 double grad_norm = norms.empty() ? 0.0 : at::stack(norms).norm().item<double>();
+                if (observer && observer->before_update) observer->before_update(position.step, model);
                 if (o.clip_grad > 0) {
                     // clip_grad_norm_: scale every gradient by max_norm / (norm + 1e-6) when that is below 1.
                     const double coef = o.clip_grad / (grad_norm + 1e-6);
@@ -363,6 +372,7 @@ TrainSummary train_adapter(const TrainOptions& o, const TrainHooks& hooks) {
                             if (p.grad().defined()) p.grad().mul_(coef);
                 }
                 optimizer.step();
+                if (observer && observer->after_update) observer->after_update(position.step, model);
                 optimizer.zero_grad();
                 ++position.step;
                 position.iteration = iteration + 1;
