@@ -21,6 +21,7 @@
 #include "engine/checkpoint/tensor_store.h"
 #include "engine/llama/llama_weights.h"
 #include "engine/llama/prompt.h"
+#include "engine/llama/quant/kernel_isa.h"
 #include "engine/llama/tokenizer.h"
 #include "engine/llama/transformer.h"
 #include "engine/train/trainer.h"
@@ -513,9 +514,21 @@ private Q_SLOTS:
         QVERIFY2(batch2_gap > 1e-4, qPrintable(QString("batch-2 gradient within %1 of the accumulated one").arg(batch2_gap)));
     }
 
+    // Both bf16 paths, whatever this CPU has: products in bf16 (CPUs with bf16 instructions)
+    // and in float32 from the bf16 weights (the others).
+    void bf16FollowsFp32_data() {
+        QTest::addColumn<bool>("native");
+        QTest::newRow("bf16 products") << true;
+        QTest::newRow("float32 products of bf16 weights") << false;
+    }
     void bf16FollowsFp32() {
+        QFETCH(bool, native);
+        quant::force_native_bf16_matmul(native);
+        struct Restore {
+            ~Restore() { quant::force_native_bf16_matmul(std::nullopt); }
+        } restore;
         for (const std::string phase : {"pretrain", "finetune"}) {
-            TrainOptions o = options(phase, phase + "_bf16");
+            TrainOptions o = options(phase, phase + "_bf16" + (native ? "n" : "f"));
             o.precision = Precision::Bf16;
             std::vector<double> losses;
             TrainHooks hooks;

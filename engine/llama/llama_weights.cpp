@@ -1,6 +1,7 @@
 #include "engine/llama/llama_weights.h"
 
 #include <ATen/ATen.h>
+#include <torch/csrc/autograd/custom_function.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -10,6 +11,7 @@
 #include "engine/checkpoint/tensor_store.h"
 #include "engine/error.h"
 #include "engine/llama/quant/bf16_linear.h"
+#include "engine/llama/quant/kernel_isa.h"
 #include "engine/llama/quant/quantized_cache.h"
 #include "engine/llama/quant/quantized_linear.h"
 #include "engine/llama/quant/weight_memory.h"
@@ -119,17 +121,41 @@ at::Tensor Linear::operator()(const at::Tensor& x) const {
     return y;
 }
 
+namespace {
+
+// y = x W^T in float32 from a frozen bf16 W, for CPUs without bf16 matrix instructions: the
+// product runs at float32 speed, and the backward pass keeps the compact weight (not an
+// upcast copy, which would double the model's memory) and upcasts it again.
+struct FrozenBf16Linear : torch::autograd::Function<FrozenBf16Linear> {
+    static torch::autograd::variable_list forward(torch::autograd::AutogradContext* ctx, const at::Tensor& x, const at::Tensor& w) {
+        ctx->save_for_backward({w});
+        return {at::linear(x, w.to(at::kFloat))};
+    }
+    static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx, torch::autograd::variable_list grad) {
+        const at::Tensor w = ctx->get_saved_variables()[0];
+        return {at::matmul(grad[0], w.to(at::kFloat)), at::Tensor()};
+    }
+};
+
+}  // namespace
+
+at::Tensor frozen_product(const at::Tensor& x, const at::Tensor& weight) {
+    if (weight.scalar_type() == at::kBFloat16 && !quant::has_native_bf16_matmul())
+        return FrozenBf16Linear::apply(x.to(at::kFloat), weight)[0];
+    const at::Tensor y = at::linear(x.scalar_type() == weight.scalar_type() ? x : x.to(weight.scalar_type()), weight);
+    return y.scalar_type() == at::kFloat ? y : y.to(at::kFloat);
+}
+
 at::Tensor Linear::train(const at::Tensor& x) const {
     TORCH_CHECK(weight.defined(), "Linear::train needs an unquantised weight");
-    const at::Tensor xw = x.scalar_type() == weight.scalar_type() ? x : x.to(weight.scalar_type());
-    at::Tensor y = at::linear(xw, weight);
-    if (y.scalar_type() != at::kFloat) y = y.to(at::kFloat);
+    at::Tensor y = frozen_product(x, weight);
     if (bias.defined()) y = y + bias;
     if (lora_l1.defined()) {
-        // The LoRA branch computes in the weight's dtype too (bf16 training), from float32
-        // master factors; autograd casts the gradients back to float32.
-        const at::ScalarType dt = weight.scalar_type();
-        at::Tensor z = at::linear(at::linear(xw, lora_l1.to(dt)), lora_l2.to(dt));
+        // The LoRA branch runs in the product's dtype (bf16 where the CPU multiplies bf16),
+        // from float32 master factors; autograd casts the gradients back to float32.
+        const bool bf16 = weight.scalar_type() == at::kBFloat16 && quant::has_native_bf16_matmul();
+        at::Tensor z = bf16 ? at::linear(at::linear(x.to(at::kBFloat16), lora_l1.to(at::kBFloat16)), lora_l2.to(at::kBFloat16))
+                            : at::linear(at::linear(x.to(at::kFloat), lora_l1), lora_l2);
         y = y + (z.scalar_type() == at::kFloat ? z : z.to(at::kFloat));
     }
     return y;

@@ -45,6 +45,10 @@ std::vector<at::Tensor> apply_projections(const at::Tensor& x, std::initializer_
 // allocated on the kernels' paths (the decode step).
 void apply_projections_into(const at::Tensor& x, std::initializer_list<const Linear*> layers, std::initializer_list<at::Tensor> outs);
 
+// x W^T as float32 for a frozen weight in any dtype, differentiable in x (training): in the
+// weight's dtype where the CPU multiplies it natively, else in float32 from the stored bits.
+at::Tensor frozen_product(const at::Tensor& x, const at::Tensor& weight);
+
 struct LayerWeights {
     at::Tensor attention_norm, ffn_norm;  // float32
     // LoRA is merged into these at load (W + l2 l1): one product per projection at run time.

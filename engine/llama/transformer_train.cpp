@@ -66,7 +66,7 @@ at::Tensor Transformer::train_layer(int64_t layer, const at::Tensor& h, const at
     if (adapter.defined() && l.gate.defined()) {
         // The visual value: BASE wv (no LoRA, no bias), no RoPE, one vector per head added to
         // every position after the softmax, scaled by tanh(gate).
-        at::Tensor av = at::linear(adapter.to(l.wv.weight.scalar_type()), l.wv.weight).to(at::kFloat);
+        at::Tensor av = frozen_product(adapter, l.wv.weight);
         av = av.view({B, 1, H, hd}).transpose(1, 2);  // [B, H, 1, hd]
         out = out + l.gate.tanh() * av;
     }

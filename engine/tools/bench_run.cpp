@@ -61,10 +61,10 @@ std::vector<std::string> split(const std::string& s) {
 
 int default_threads() { return static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }
 
-// Runs `self measure-format ...` and returns what it wrote; a crash or a kill is reported
-// in the object instead of ending the run.
-nlohmann::json run_child(const std::string& self, std::vector<std::string> args, const std::string& out_path,
-                         const std::string& format) {
+}  // namespace
+
+nlohmann::json run_bench_child(const std::string& self, std::vector<std::string> args, const std::string& out_path,
+                               const std::string& format, const std::string& key) {
     std::error_code ec;
     fs::remove(out_path, ec);
     args.push_back("--launched-ns");
@@ -76,7 +76,7 @@ nlohmann::json run_child(const std::string& self, std::vector<std::string> args,
     argv.push_back(nullptr);
     std::fflush(nullptr);
     const pid_t pid = fork();
-    if (pid < 0) return {{"format", format}, {"error", "could not start a process for it"}};
+    if (pid < 0) return {{key, format}, {"error", "could not start a process for it"}};
     if (pid == 0) {
         execv(self.c_str(), argv.data());
         std::perror("ibllm-bench: execv");
@@ -93,13 +93,11 @@ nlohmann::json run_child(const std::string& self, std::vector<std::string> args,
         }
     }
     if (WIFSIGNALED(status))
-        return {{"format", format},
+        return {{key, format},
                 {"error", "its process was killed by signal " + std::to_string(WTERMSIG(status)) +
                               (WTERMSIG(status) == SIGKILL ? " (out of memory?)" : "")}};
-    return {{"format", format}, {"error", "its process failed (exit status " + std::to_string(WEXITSTATUS(status)) + "; see above)"}};
+    return {{key, format}, {"error", "its process failed (exit status " + std::to_string(WEXITSTATUS(status)) + "; see above)"}};
 }
-
-}  // namespace
 
 int run_format_process(const Options& o) {
     FormatRunSettings s;
@@ -183,7 +181,7 @@ int run_benchmark(const Options& o, const std::string& self) {
         args.insert(args.end(), {"--time-encoders", encode_s.is_null() && with_imagebind ? "1" : "0"});
         if (!with_imagebind) args.push_back("--no-encoders");
         if (flag(o, "no-agreement")) args.push_back("--no-agreement");
-        nlohmann::json r = run_child(self, args, (fs::path(files.run_dir) / (f + ".json")).string(), f);
+        nlohmann::json r = run_bench_child(self, args, (fs::path(files.run_dir) / (f + ".json")).string(), f);
         if (r.contains("encode_s") && r["encode_s"].is_object() && encode_s.is_null()) {
             encode_s = r["encode_s"];
             encode_first = r.value("encode_first_call_s", nlohmann::json());

@@ -7,6 +7,8 @@
 //   ibllm-bench encoders [--precision fp32|bf16|both] [--modalities image,audio,...]
 //                        [--threads N] [--repeat N]
 //   ibllm-bench kernels [--scale 7b|1.3b|tiny] [--formats bf16,int8,q4] [--threads N] [--repeat N]
+//   ibllm-bench train [--scale 7b|1.3b|tiny] [--phases pretrain,finetune] [--batches 1,4] [--max-words 512]
+//                     [--steps 2] [--checkpointing both|on|off] [--precision bf16|fp32] [--reference-python]
 #include <ATen/Parallel.h>
 
 #include <cstdio>
@@ -21,6 +23,7 @@
 #include "engine/tools/bench_encoders.h"
 #include "engine/tools/bench_kernels.h"
 #include "engine/tools/bench_run.h"
+#include "engine/tools/bench_train.h"
 
 namespace {
 
@@ -31,6 +34,10 @@ constexpr const char* kUsage =
     "       ibllm-bench encoders [--precision fp32|bf16|both] [--modalities image,audio,video,point,text,depth,thermal,imu]\n"
     "                            [--threads N] [--repeat N]\n"
     "       ibllm-bench kernels [--scale 7b|1.3b|tiny] [--formats bf16,int8,q4] [--threads N] [--repeat N]\n"
+    "       ibllm-bench train [--scale 7b|1.3b|tiny] [--phases pretrain,finetune] [--batches 1,4] [--max-words 512]\n"
+    "                         [--steps 2] [--checkpointing both|on|off] [--precision bf16|fp32] [--reference-python]\n"
+    "                         [--reference-precision bf16|fp32] [--json-file PATH]\n"
+    "                         (--steps 0: one step, timed with its first-call set-up)\n"
     "\n"
     "The first run writes random-weight checkpoints at the real shapes into ~/.cache/imagebind-llm-bench\n"
     "(7b: about 21 GB with ImageBind-huge; 1.3b: about 8 GB); later runs reuse them.\n";
@@ -62,7 +69,8 @@ bool parse(int argc, char** argv, int first, std::map<std::string, std::string>&
 int main(int argc, char** argv) {
     std::string command = argc > 1 && std::strncmp(argv[1], "--", 2) != 0 ? argv[1] : "run";
     const int first = command == "run" && !(argc > 1 && std::strcmp(argv[1], "run") == 0) ? 1 : 2;
-    if (command != "run" && command != "encoders" && command != "kernels" && command != "measure-format") {
+    if (command != "run" && command != "encoders" && command != "kernels" && command != "measure-format" && command != "train" &&
+        command != "train-step") {
         std::fprintf(stderr, "ibllm-bench: unknown command '%s'\n%s", command.c_str(), kUsage);
         return 2;
     }
@@ -79,8 +87,10 @@ int main(int argc, char** argv) {
             return command == "encoders" ? ibllm::bench::run_encoders(opts) : ibllm::bench::run_kernels(opts);
         }
         if (command == "measure-format") return ibllm::bench::run_format_process(opts);
+        if (command == "train-step") return ibllm::bench::run_train_step_process(opts);
         std::error_code ec;
         const std::string self = std::filesystem::read_symlink("/proc/self/exe", ec).string();
+        if (command == "train") return ibllm::bench::run_train_benchmark(opts, ec ? std::string(argv[0]) : self);
         return ibllm::bench::run_benchmark(opts, ec ? std::string(argv[0]) : self);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "ibllm-bench: %s\n", e.what());

@@ -10,6 +10,7 @@
 #include "engine/error.h"
 #include "engine/llama/llama_config.h"
 #include "engine/llama/llama_weights.h"
+#include "engine/llama/quant/kernel_isa.h"
 #include "engine/llama/transformer.h"
 #include "engine/train/adapter_init.h"
 
@@ -75,8 +76,9 @@ TrainingModel::TrainingModel(const TrainingModelOptions& o) : phase_(o.phase) {
     LlamaWeights w = load_llama_weights(o.llama_dir, adapter, o.precision, o.max_seq_len, o.vocab_size, {}, WeightFormat::Bf16,
                                         false, /*training=*/true);
     // Trained in float32 (the reference's set_default_trainability casts the trainable set
-    // to float); a frozen bind network computes in the model's dtype.
-    bind_ = std::make_unique<BindNetwork>(adapter, o.phase == TrainingPhase::Pretrain ? at::kFloat : w.compute_dtype);
+    // to float); a frozen bind network computes in bf16 only where the CPU multiplies bf16.
+    const bool bf16_bind = o.phase == TrainingPhase::Finetune && w.compute_dtype == at::kBFloat16 && quant::has_native_bf16_matmul();
+    bind_ = std::make_unique<BindNetwork>(adapter, bf16_bind ? at::kBFloat16 : at::kFloat);
     if (bind_->dim() != w.config.dim)
         throw Error(o.adapter + " has a bind network for dim " + std::to_string(bind_->dim()) + " but the LLaMA has dim " +
                     std::to_string(w.config.dim) + "; use the matching adapter.");

@@ -55,6 +55,21 @@ std::string to_string(KernelIsa isa) {
     return "scalar";
 }
 
+namespace {
+std::atomic<int> g_forced_native_bf16{-1};  // -1: not forced
+}
+
+bool has_native_bf16_matmul() {
+    if (const int forced = g_forced_native_bf16.load(); forced >= 0) return forced == 1;
+    static const bool native = [] {
+        if (const char* env = std::getenv("IBLLM_NATIVE_BF16")) return std::string(env) == "1";
+        return static_cast<bool>(__builtin_cpu_supports("avx512bf16"));
+    }();
+    return native;
+}
+
+void force_native_bf16_matmul(std::optional<bool> native) { g_forced_native_bf16.store(native ? (*native ? 1 : 0) : -1); }
+
 std::vector<KernelIsa> supported_kernel_isas() {
     std::vector<KernelIsa> out{KernelIsa::Scalar};
     if (cpu_has_avx2()) out.push_back(KernelIsa::Avx2);

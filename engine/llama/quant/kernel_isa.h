@@ -23,6 +23,15 @@ KernelIsa best_kernel_isa();
 // IBLLM_QUANT_ISA (scalar, avx2, avx512; for comparing on one machine), else the best.
 KernelIsa active_kernel_isa();
 
+// Whether the CPU multiplies bf16 matrices in hardware (AVX-512 BF16; every AMX CPU has it
+// too). Without it oneDNN's bf16 products run a slow generic path (about 1 GFLOP/s on a
+// Zen 2 core, against 50 GFLOP/s for float32), so large bf16 products are better done in
+// float32 from the bf16 weights. IBLLM_NATIVE_BF16=0/1 overrides the answer.
+bool has_native_bf16_matmul();
+// Makes has_native_bf16_matmul() answer `native` (std::nullopt: the CPU's answer again), so
+// that tests cover both training paths on any machine.
+void force_native_bf16_matmul(std::optional<bool> native);
+
 // Forces an instruction set (std::nullopt: back to automatic). Throws Error when the CPU
 // cannot run it. Not meant to be called while a kernel runs on another thread.
 void force_kernel_isa(std::optional<KernelIsa> isa);
