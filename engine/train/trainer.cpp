@@ -376,6 +376,7 @@ TrainSummary run_training(const TrainOptions& o, const TrainHooks& hooks, const 
                 optimizer.zero_grad();
                 ++position.step;
                 position.iteration = iteration + 1;
+                position.epoch = position.iteration / per_epoch;
                 last_step_position = position;
                 step_seconds += std::chrono::duration<double>(Clock::now() - t1).count();
                 last_loss = step_loss;
@@ -409,7 +410,9 @@ TrainSummary run_training(const TrainOptions& o, const TrainHooks& hooks, const 
         if (o.save_every_epoch) {
             TrainingPosition end = position;
             end.iteration = (epoch + 1) * per_epoch;
+            end.epoch = epoch + 1;
             position.iteration = end.iteration;
+            position.epoch = end.epoch;
             last_step_position = position;
             save_checkpoint("checkpoint-epoch" + std::to_string(epoch + 1) + ".pth", end);
         }

@@ -27,6 +27,7 @@ void write_training_checkpoint(const std::string& path, const TrainingModel& mod
     root.set("optimizer", optimizer);
     root.set("step", Value::integer(position.step));
     root.set("iteration", Value::integer(position.iteration));
+    root.set("epoch", Value::integer(position.epoch));
     root.set("rng_state", Value::from_tensor(at::detail::getDefaultCPUGenerator().get_state()));
     root.set("settings", Value::string(settings));
     write_pth(path, root);
@@ -44,6 +45,7 @@ TrainingCheckpoint read_training_checkpoint(const std::string& path) {
     TrainingCheckpoint c;
     c.position.step = root.find("step")->as_int();
     c.position.iteration = root.find("iteration")->as_int();
+    if (const Value* epoch = root.find("epoch")) c.position.epoch = epoch->as_int();
     c.settings = settings->as_string();
     // Tensors of read_pth point into the file's mapping, which goes away with `file`.
     for (const auto& [k, v] : model->dict) c.model[k.as_string()] = v.as_tensor().clone();

@@ -24,6 +24,7 @@ struct AdamMoments {
 struct TrainingPosition {
     int64_t step = 0;       // optimizer steps done
     int64_t iteration = 0;  // micro-batches done, over all epochs
+    int64_t epoch = 0;      // the epoch the next micro-batch belongs to
 };
 
 struct TrainingCheckpoint {
