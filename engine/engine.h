@@ -195,6 +195,14 @@ struct TrainOptions {
     int threads = 0;
     bool save_every_step = false, save_every_epoch = false;
     std::string resume;      // a checkpoint-*.pth to continue from
+    // Data parallel over processes (torch's c10d, Gloo), as torchrun launches them: each rank
+    // trains on its shard, gradients are averaged after every backward pass.
+    int rank = 0, world_size = 1;
+    int local_world_size = 1;  // workers on this machine: they share its cores
+    std::string master_addr = "127.0.0.1";
+    int master_port = 29500;
+    std::string backend = "gloo";
+    int timeout_s = 300;       // a collective waiting longer means a peer is gone
 };
 
 struct TrainProgress {

@@ -17,6 +17,8 @@ PACKAGES=(
   libsentencepiece-dev sentencepiece libfaiss-dev nlohmann-json3-dev
   # training data configs (the reference's META yaml files)
   libyaml-cpp-dev
+  # data-parallel training: the Gloo headers c10d's ProcessGroupGloo.hpp includes
+  libgloo-dev
   # media: FFmpeg, PortAudio, PCL
   libavformat-dev libavcodec-dev libswscale-dev libswresample-dev libavutil-dev
   portaudio19-dev libasound2-dev libpcl-dev

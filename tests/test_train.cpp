@@ -190,8 +190,9 @@ class TestTrain : public QObject {
     }
 
     // Runs the phase in process and compares every step with the goldens.
-    void check_phase_parity(const std::string& phase) {
-        const TrainOptions o = options(phase, phase + "_parity");
+    void check_phase_parity(const std::string& phase, bool checkpointing = false) {
+        TrainOptions o = options(phase, phase + (checkpointing ? "_parity_ckpt" : "_parity"));
+        o.checkpointing = checkpointing;
         const nlohmann::json& steps = phase_json(phase)["steps"];
         const double param_tol = phase == "pretrain" ? 5e-4 : 1e-5;
         double worst_grad = -1, worst_param = -1;
@@ -402,6 +403,11 @@ private Q_SLOTS:
 
     void pretrainMatchesTheReferenceStepByStep() { check_phase_parity("pretrain"); }
     void finetuneMatchesTheReferenceStepByStep() { check_phase_parity("finetune"); }
+    // Activation checkpointing recomputes each layer in the backward pass: the same steps.
+    void checkpointingGivesTheSameSteps() {
+        check_phase_parity("pretrain", true);
+        check_phase_parity("finetune", true);
+    }
 
     // The CLI on the same files: its log and its adapter.pth are the goldens' last step.
     void cliTrainsBothPhases() {
@@ -439,8 +445,9 @@ private Q_SLOTS:
         std::atomic<bool> stop{false};
         TrainHooks hooks;
         hooks.interrupt = &stop;
+        // A stop asked for during a step (here: while step 2 runs) ends the run after that step.
         hooks.progress = [&](const TrainProgress& p) {
-            if (p.step == 2) stop = true;
+            if (p.step == 1) stop = true;
         };
         const TrainSummary first = run_training(part, hooks, nullptr);
         QVERIFY(first.interrupted);

@@ -1,7 +1,15 @@
 // `ibllm-cli train`: ImageBind-LLM's tuning phases from the command line. The engine runs
 // the loop; this file gives it the ImageBind encoders (through the app's media decoding),
 // draws the progress bar and turns Ctrl-C into a clean, resumable stop.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <vector>
 
 #include <atomic>
 #include <chrono>
@@ -33,6 +41,10 @@ const char* kTrainUsage =
     "  [--batch-size 4] [--accum-iter 1] [--max-words 96 (pretrain) | 512 (finetune)] [--clip-grad X]\n"
     "  [--seed 0] [--no-shuffle] [--augment] [--blank-embedding FILE.npy] [--precision fp32|bf16]\n"
     "  [--checkpointing] [--threads N] [--save-every-step] [--save-every-epoch] [--resume FILE]\n"
+    "data parallel (torch's c10d with Gloo; the variables RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR, MASTER_PORT\n"
+    "as torchrun sets them, or):\n"
+    "  [--nproc N] (start N local workers) [--rank R --world-size W] [--master-addr 127.0.0.1] [--master-port 29500]\n"
+    "  [--backend gloo] [--timeout 300]\n"
     "writes OUT/adapter.pth (the release's adapter format), OUT/log.jsonl and, on request, checkpoints.\n";
 
 std::atomic<bool> g_interrupt{false};
@@ -59,6 +71,80 @@ std::string file_identity(const std::string& path) {
     return fs::absolute(path, ec).string() + ":" + std::to_string(size) + ":" + std::to_string(time);
 }
 
+// A free TCP port on loopback for the rendezvous of local workers.
+int free_port() {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a = {};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    int port = 29500;
+    if (fd >= 0 && ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0)
+        port = ntohs(a.sin_port);
+    if (fd >= 0) ::close(fd);
+    return port;
+}
+
+std::vector<pid_t> g_workers;
+extern "C" void forward_signal(int sig) {
+    for (pid_t p : g_workers) ::kill(p, sig);
+}
+
+// `--nproc N`, as `torchrun --nproc_per_node N`: N copies of this command, each with RANK,
+// WORLD_SIZE, LOCAL_RANK, LOCAL_WORLD_SIZE, MASTER_ADDR and MASTER_PORT set; Ctrl-C is passed
+// on to them. The exit code is the first failing worker's (rank 0's on success).
+int launch_local_workers(int argc, char** argv, int n) {
+    std::vector<std::string> args;
+    for (int i = 0; i < argc; ++i) {
+        const std::string a = argv[i];
+        if (a == "--nproc") {
+            ++i;
+            continue;
+        }
+        args.push_back(a);
+    }
+    const std::string self = fs::read_symlink("/proc/self/exe").string();
+    const std::string port = std::to_string(free_port());
+    struct sigaction sa = {};
+    sa.sa_handler = forward_signal;
+    sigaction(SIGINT, &sa, nullptr);
+    sigaction(SIGTERM, &sa, nullptr);
+    for (int r = 0; r < n; ++r) {
+        const pid_t pid = ::fork();
+        if (pid < 0) throw Error("Could not start training worker " + std::to_string(r) + "; the system is out of processes.");
+        if (pid == 0) {
+            // Its own process group: a terminal's Ctrl-C reaches the launcher alone, which
+            // passes it on once (a worker's second Ctrl-C would stop it at once).
+            ::setpgid(0, 0);
+            ::setenv("RANK", std::to_string(r).c_str(), 1);
+            ::setenv("LOCAL_RANK", std::to_string(r).c_str(), 1);
+            ::setenv("WORLD_SIZE", std::to_string(n).c_str(), 1);
+            ::setenv("LOCAL_WORLD_SIZE", std::to_string(n).c_str(), 1);
+            ::setenv("MASTER_ADDR", "127.0.0.1", 1);
+            ::setenv("MASTER_PORT", port.c_str(), 1);
+            std::vector<char*> cargs;
+            for (std::string& a : args) cargs.push_back(a.data());
+            cargs.push_back(nullptr);
+            ::execv(self.c_str(), cargs.data());
+            std::perror("ibllm-cli: execv");
+            ::_exit(127);
+        }
+        g_workers.push_back(pid);
+    }
+    int result = 0;
+    for (size_t done = 0; done < g_workers.size(); ++done) {
+        int status = 0;
+        pid_t pid;
+        while ((pid = ::wait(&status)) < 0 && errno == EINTR) {
+        }
+        const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        if (code != 0 && result == 0) result = code;
+        if (pid == g_workers[0] && code == 0 && result == 0) result = 0;
+    }
+    return result;
+}
+
 }  // namespace
 
 int run_train(int argc, char** argv) {
@@ -72,7 +158,8 @@ int run_train(int argc, char** argv) {
         throw UsageError("unknown phase '" + o.phase + "'; use pretrain or finetune (ibllm-cli train --help lists them).");
     const std::set<std::string> valued = {"llama", "tokenizer", "adapter", "imagebind", "imagebind-config", "data", "out",
                                           "epochs", "warmup-epochs", "blr", "min-lr", "weight-decay", "batch-size", "accum-iter",
-                                          "max-words", "clip-grad", "seed", "blank-embedding", "precision", "threads", "resume"};
+                                          "max-words", "clip-grad", "seed", "blank-embedding", "precision", "threads", "resume",
+                                          "nproc", "rank", "world-size", "master-addr", "master-port", "backend", "timeout"};
     const std::set<std::string> flags = {"no-shuffle", "augment", "checkpointing", "save-every-step", "save-every-epoch"};
     Arguments args(argc, argv, 3, valued, flags);
     if (!args.positionals().empty()) throw UsageError("train takes no positional arguments (got '" + args.positionals()[0] + "').");
@@ -100,6 +187,26 @@ int run_train(int argc, char** argv) {
     o.save_every_step = args.has("save-every-step");
     o.save_every_epoch = args.has("save-every-epoch");
     o.resume = args.get("resume");
+    // torchrun's variables first, the flags over them.
+    auto env_int = [](const char* name, int fallback) {
+        const char* v = std::getenv(name);
+        return v && *v ? std::atoi(v) : fallback;
+    };
+    o.rank = static_cast<int>(args.get_int("rank", env_int("RANK", 0)));
+    o.world_size = static_cast<int>(args.get_int("world-size", env_int("WORLD_SIZE", 1)));
+    o.local_world_size = env_int("LOCAL_WORLD_SIZE", 1);
+    o.master_addr = args.get("master-addr", std::getenv("MASTER_ADDR") ? std::getenv("MASTER_ADDR") : "127.0.0.1");
+    o.master_port = static_cast<int>(args.get_int("master-port", env_int("MASTER_PORT", 29500)));
+    o.backend = args.get("backend", "gloo");
+    o.timeout_s = static_cast<int>(args.get_int("timeout", 300));
+    if (o.timeout_s < 1) throw UsageError("--timeout must be at least 1 second.");
+    if (args.has("nproc")) {
+        const int n = static_cast<int>(args.get_int("nproc", 1));
+        if (n < 1 || n > 64) throw UsageError("--nproc must be between 1 and 64.");
+        if (args.has("rank") || args.has("world-size") || std::getenv("RANK"))
+            throw UsageError("--nproc starts the workers itself; leave out --rank, --world-size and RANK.");
+        return launch_local_workers(argc, argv, n);
+    }
 
     Engine engine;
     TrainHooks hooks;
@@ -122,8 +229,10 @@ int run_train(int argc, char** argv) {
         hooks.blank_embedding = [&engine] { return engine.embed_blank_image(); };
         hooks.embedder_id = file_identity(imagebind) + "|" + file_identity(args.get("imagebind-config"));
     }
-    const bool tty = isatty(STDERR_FILENO);
-    hooks.note = [](const std::string& s) { std::cerr << s << "\n"; };
+    const bool tty = isatty(STDERR_FILENO) && o.rank == 0;
+    hooks.note = [&o](const std::string& s) {
+        if (o.rank == 0) std::cerr << s << "\n";
+    };
     hooks.encoding = [tty](const std::string& stage, int64_t done, int64_t total) {
         if (tty) std::fprintf(stderr, "\r%s: %lld/%lld", stage.c_str(), static_cast<long long>(done), static_cast<long long>(total));
         if (tty && done == total) std::fprintf(stderr, "\n");
@@ -151,6 +260,7 @@ int run_train(int argc, char** argv) {
     sigaction(SIGINT, &sa, nullptr);
 
     const TrainSummary s = train_adapter(o, hooks);
+    if (o.rank != 0) return s.interrupted ? 130 : 0;  // rank 0 reports for the run
     if (s.interrupted) {
         std::cerr << "\nInterrupted after step " << s.steps << "; saved " << s.checkpoint << ". Continue with the same command and "
                   << "--resume " << s.checkpoint << ".\n";

@@ -86,6 +86,10 @@ at::Tensor Transformer::forward_train(const at::Tensor& tokens, const at::Tensor
     at::Tensor h = at::embedding(w_.tok_embeddings, tokens).to(at::kFloat);
     const at::Tensor mask = at::full({T, T}, -std::numeric_limits<float>::infinity(), at::kFloat).triu(1);
     const at::Tensor visual = visual_query.defined() ? visual_query.unsqueeze(1) : at::Tensor();  // [B, 1, dim]
+    // A checkpointed layer is a node of the graph only if one of its inputs needs a gradient;
+    // the trainable tensors inside it are not inputs. Fine-tuning freezes everything before the
+    // first layer, so its input is made to need one (as torch.utils.checkpoint asks of callers).
+    if (checkpointing && at::GradMode::is_enabled() && !h.requires_grad()) h = h.detach().requires_grad_(true);
     for (int64_t i = 0; i < c.n_layers; ++i) {
         const int64_t row = i - (c.n_layers - w_.query_layer);
         at::Tensor adapter;

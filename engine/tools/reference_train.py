@@ -206,7 +206,7 @@ def main():
     feats = torch.randn(a.batch, a.visual_dim)
     times = []
     warmup = 1 if a.steps > 0 else 0  # the first step is not timed (first-call set-up), unless it is the only one
-    for step in range(a.steps + warmup):
+    for step in range(max(a.steps, 1) + warmup):
         t = time.perf_counter()
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=a.precision == "bf16"):
             loss = model(tokens, labels, feats)

@@ -20,6 +20,7 @@
 #include "engine/checkpoint/pth_writer.h"
 #include "engine/llama/llama_config.h"
 #include "engine/llama/tokenizer.h"
+#include "engine/train/data_parallel.h"
 #include "engine/train/embedding_store.h"
 #include "engine/train/lr_schedule.h"
 #include "engine/train/training_checkpoint.h"
@@ -66,7 +67,8 @@ nlohmann::json settings_of(const TrainOptions& o, TrainingPhase phase, int64_t m
             {"epochs", o.epochs},             {"warmup_epochs", o.warmup_epochs}, {"blr", o.blr},
             {"min_lr", o.min_lr},             {"weight_decay", o.weight_decay}, {"max_words", max_words},
             {"seed", o.seed},                 {"shuffle", o.shuffle},           {"augment", o.augment},
-            {"clip_grad", o.clip_grad},       {"precision", precision_name(o.precision)}, {"examples", examples}};
+            {"clip_grad", o.clip_grad},       {"precision", precision_name(o.precision)}, {"examples", examples},
+            {"world_size", o.world_size}};
 }
 
 void check_resume_settings(const std::string& path, const std::string& stored, const nlohmann::json& now) {
@@ -136,7 +138,9 @@ TrainSummary run_training(const TrainOptions& o, const TrainHooks& hooks, const 
     check_options(o);
     const TrainingPhase phase = parse_training_phase(o.phase);
     const int64_t max_words = o.max_words > 0 ? o.max_words : (phase == TrainingPhase::Pretrain ? 96 : 512);
-    at::set_num_threads(o.threads > 0 ? o.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+    // Each local worker takes its share of the cores, as torchrun's workers do.
+    const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    at::set_num_threads(o.threads > 0 ? o.threads : std::max(1, cores / std::max(1, o.local_world_size)));
     std::error_code ec;
     fs::create_directories(o.out, ec);
     if (!fs::is_directory(o.out, ec)) throw Error("Could not create the output folder " + o.out + "; check the path and permissions.");
@@ -170,15 +174,21 @@ TrainSummary run_training(const TrainOptions& o, const TrainHooks& hooks, const 
         note(std::to_string(summary.skipped) + (summary.skipped == 1 ? " example was" : " examples were") + " skipped (the first: " +
              first_skipped + ") because the prompt fills --max-words " + std::to_string(max_words) +
              " tokens and leaves no answer token to learn; raise --max-words to keep them.");
-    const int64_t per_epoch = N / o.batch_size;  // the reference drops the last partial batch
+    DataParallel dp(o);
+    const bool writer = dp.rank() == 0;  // rank 0 alone writes the log, checkpoints and adapter
+    // Each rank's shard holds ceil(N / world) examples (the sampler pads); the reference's
+    // loader then drops the last partial batch.
+    const int64_t shard = (N + dp.world_size() - 1) / dp.world_size();
+    const int64_t per_epoch = shard / o.batch_size;
     const int64_t steps_per_epoch = per_epoch / o.accum_iter;
     if (steps_per_epoch == 0)
         throw Error(o.data + " has " + std::to_string(N) + " usable examples, fewer than one optimizer step needs (--batch-size " +
                     std::to_string(o.batch_size) + " x --accum-iter " + std::to_string(o.accum_iter) +
+                    (dp.enabled() ? " x " + std::to_string(dp.world_size()) + " processes" : std::string()) +
                     "); add examples or lower them.");
 
     // ---- embeddings (ImageBind is frozen: each file once, cached) ----
-    EmbeddingStore store(hooks, out_path("embeddings"), o.blank_embedding);
+    EmbeddingStore store(hooks, writer ? out_path("embeddings") : std::string(), o.blank_embedding);
     std::vector<at::Tensor> embeddings(N);
     for (int64_t i = 0; i < N; ++i) {
         if (o.augment && !kept[i].media.empty() && !EmbeddingStore::is_precomputed(kept[i].media) && i > 0) continue;
@@ -220,7 +230,8 @@ TrainSummary run_training(const TrainOptions& o, const TrainHooks& hooks, const 
         all_params.push_back(p.tensor);
     }
     LrSchedule schedule;
-    schedule.lr = o.blr * o.batch_size * o.accum_iter / 256.0;
+    // eff_batch_size = batch_size * accum_iter * world_size, as main_finetune.py computes it.
+    schedule.lr = o.blr * o.batch_size * o.accum_iter * dp.world_size() / 256.0;
     schedule.min_lr = o.min_lr;
     schedule.warmup_epochs = o.warmup_epochs;
     schedule.epochs = o.epochs;
@@ -252,6 +263,15 @@ TrainSummary run_training(const TrainOptions& o, const TrainHooks& hooks, const 
         note("Resuming " + o.resume + " after step " + std::to_string(position.step) + ".");
     }
     const std::string settings = settings_of(o, phase, max_words, kept.size()).dump();
+    {
+        // What every rank must share: the settings, the examples and the model's files.
+        std::string fp = settings + "|world " + std::to_string(dp.world_size()) + "|resume " + std::to_string(position.step);
+        for (size_t i = 0; i < kept.size(); ++i) fp += "|" + kept[i].media + "\x1f" + kept[i].instruction + "\x1f" + kept[i].input + "\x1f" + kept[i].answer;
+        for (const NamedParameter& p : model.parameters()) fp += "|" + p.name + ":" + std::to_string(p.tensor.numel());
+        uint64_t h = 1469598103934665603ull;
+        for (unsigned char ch : fp) h = (h ^ ch) * 1099511628211ull;
+        dp.check_agreement(std::to_string(h));
+    }
     nlohmann::json info = {{"phase", to_string(phase)},    {"trained_by", "ibllm-cli train"}, {"data", o.data},
                            {"epochs", o.epochs},           {"batch_size", o.batch_size},      {"accum_iter", o.accum_iter},
                            {"blr", o.blr},                 {"max_words", max_words},          {"precision", precision_name(o.precision)},
@@ -277,6 +297,7 @@ TrainSummary run_training(const TrainOptions& o, const TrainHooks& hooks, const 
         return m;
     };
     auto save_checkpoint = [&](const std::string& name, const TrainingPosition& at_position) {
+        if (!writer) return;
         TrainingPosition saved = at_position;
         write_training_checkpoint(out_path(name), model, config_value(), moments(), saved, settings);
         summary.checkpoint = out_path(name);
@@ -284,7 +305,7 @@ TrainSummary run_training(const TrainOptions& o, const TrainHooks& hooks, const 
 
     // ---- the loop ----
     const std::string log_path = out_path("log.jsonl");
-    prepare_log(log_path, resumed ? position.step : 0);
+    if (writer) prepare_log(log_path, resumed ? position.step : 0);
     const int64_t total_steps = steps_per_epoch * o.epochs;
     const int64_t start_iteration = position.iteration;
     const int64_t start_step = position.step;
@@ -317,20 +338,22 @@ TrainSummary run_training(const TrainOptions& o, const TrainHooks& hooks, const 
 
     TrainingPosition last_step_position = position;
     double last_loss = 0;
+    auto stop_here = [&](const std::string& name) {
+        summary.interrupted = true;
+        summary.steps = last_step_position.step;
+        summary.last_loss = last_loss;
+        summary.checkpoint = out_path(name);
+        return summary;
+    };
     for (int epoch = 0; epoch < o.epochs; ++epoch) {
         if ((epoch + 1) * per_epoch <= start_iteration) continue;
-        std::vector<int64_t> order(N);
-        if (o.shuffle) {
-            // The reference's sampler: torch.randperm(N, generator seeded with seed + epoch).
-            at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(o.seed + epoch);
-            const at::Tensor perm = at::randperm(N, gen, at::kLong);
-            std::copy_n(perm.data_ptr<int64_t>(), N, order.begin());
-        } else {
-            std::iota(order.begin(), order.end(), 0);
-        }
+        // The reference's DistributedSampler: torch.randperm(N) seeded with seed + epoch (or
+        // file order), padded to the world size, every world_size-th example from the rank.
+        const std::vector<int64_t> order = shard_indices(N, dp.world_size(), dp.rank(), o.shuffle, o.seed, epoch);
         optimizer.zero_grad();
         double step_loss = 0, step_seconds = 0;
         int64_t step_tokens = 0;
+        std::string bad_loss_where;
         for (int64_t it = 0; it < per_epoch; ++it) {
             const int64_t iteration = epoch * per_epoch + it;
             if (iteration < start_iteration) continue;
@@ -339,73 +362,84 @@ TrainSummary run_training(const TrainOptions& o, const TrainHooks& hooks, const 
                 const double lr = schedule.at(static_cast<double>(it) / per_epoch + epoch);
                 for (auto& g : optimizer.param_groups()) static_cast<torch::optim::AdamWOptions&>(g.options()).lr(lr);
                 step_loss = 0, step_seconds = 0, step_tokens = 0;
+                bad_loss_where.clear();
             }
             const std::vector<int64_t> rows(order.begin() + it * o.batch_size, order.begin() + (it + 1) * o.batch_size);
             const Batch b = make_batch(rows, epoch);
             const at::Tensor loss = model.loss(b.tokens, b.labels, b.embeddings, o.checkpointing);
             const double value = loss.item<double>();
-            if (!std::isfinite(value)) {
-                const std::string name = "checkpoint-step" + std::to_string(last_step_position.step) + ".pth";
-                save_checkpoint(name, last_step_position);
-                throw Error("The loss became " + std::string(std::isnan(value) ? "NaN" : "infinite") + " in step " +
-                            std::to_string(last_step_position.step + 1) + " (" + b.where + "), so training stopped; nothing of "
-                            "that step was applied and the last good state is in " + out_path(name) +
-                            ": lower --blr or set --clip-grad, then --resume it.");
-            }
-            (loss / static_cast<double>(o.accum_iter)).backward();
+            // A non-finite loss is not back-propagated; the step stops below, on every rank.
+            if (!std::isfinite(value) && bad_loss_where.empty()) bad_loss_where = b.where + (std::isnan(value) ? " NaN" : " inf");
+            if (std::isfinite(value)) (loss / static_cast<double>(o.accum_iter)).backward();
             step_loss += value / o.accum_iter;
             step_tokens += b.tokens_count;
             step_seconds += std::chrono::duration<double>(Clock::now() - t0).count();
-            const bool step_done = (it + 1) % o.accum_iter == 0;
-            if (step_done) {
-                const auto t1 = Clock::now();
-                std::vector<at::Tensor> norms;
-                for (const at::Tensor& p : all_params)
-                    if (p.grad().defined()) norms.push_back(p.grad().detach().norm());
-                double grad_norm = norms.empty() ? 0.0 : at::stack(norms).norm().item<double>();
-                if (observer && observer->before_update) observer->before_update(position.step, model);
-                if (o.clip_grad > 0) {
-                    // clip_grad_norm_: scale every gradient by max_norm / (norm + 1e-6) when that is below 1.
-                    const double coef = o.clip_grad / (grad_norm + 1e-6);
-                    if (coef < 1.0)
-                        for (const at::Tensor& p : all_params)
-                            if (p.grad().defined()) p.grad().mul_(coef);
-                }
-                optimizer.step();
-                if (observer && observer->after_update) observer->after_update(position.step, model);
-                optimizer.zero_grad();
-                ++position.step;
-                position.iteration = iteration + 1;
-                position.epoch = position.iteration / per_epoch;
-                last_step_position = position;
-                step_seconds += std::chrono::duration<double>(Clock::now() - t1).count();
-                last_loss = step_loss;
-                TrainProgress p;
-                p.step = position.step;
-                p.total_steps = total_steps;
-                p.epoch = epoch;
-                p.loss = step_loss;
-                p.lr = static_cast<torch::optim::AdamWOptions&>(optimizer.param_groups()[0].options()).lr();
-                p.grad_norm = grad_norm;
-                p.seconds = step_seconds;
-                p.tokens = step_tokens;
-                p.tokens_per_s = step_seconds > 0 ? step_tokens / step_seconds : 0;
-                const double elapsed = std::chrono::duration<double>(Clock::now() - run_start).count();
-                const int64_t done_here = position.step - start_step;
-                p.eta_s = done_here > 0 ? elapsed / done_here * (total_steps - position.step) : 0;
-                append_log(log_path, log_line(p));
-                if (hooks.progress) hooks.progress(p);
-                if (o.save_every_step) save_checkpoint("checkpoint-step" + std::to_string(position.step) + ".pth", position);
+            if ((it + 1) % o.accum_iter != 0) continue;
+
+            // ---- one optimizer step ----
+            const auto t1 = Clock::now();
+            const std::string last_good = "checkpoint-step" + std::to_string(last_step_position.step) + ".pth";
+            double mean_loss = step_loss;
+            bool stop = false, bad = false;
+            try {
+                dp.average_gradients(all_params, iteration);
+                const std::vector<double> r = dp.reduce({step_loss, hooks.interrupt && hooks.interrupt->load() ? 1.0 : 0.0,
+                                                         bad_loss_where.empty() ? 0.0 : 1.0},
+                                                        iteration);
+                mean_loss = r[0] / dp.world_size();
+                stop = r[1] > 0, bad = r[2] > 0;
+            } catch (const Error&) {
+                save_checkpoint(last_good, last_step_position);  // the parameters are still those of the last step
+                throw;
             }
-            if (hooks.interrupt && hooks.interrupt->load()) {
-                const std::string name = "checkpoint-step" + std::to_string(last_step_position.step) + ".pth";
-                if (!(o.save_every_step && step_done)) save_checkpoint(name, last_step_position);
-                summary.interrupted = true;
-                summary.steps = last_step_position.step;
-                summary.last_loss = last_loss;
-                summary.checkpoint = out_path(name);
-                return summary;
+            if (bad) {
+                save_checkpoint(last_good, last_step_position);
+                const bool here = !bad_loss_where.empty();
+                throw Error("The loss became " + std::string(here && bad_loss_where.find(" NaN") != std::string::npos ? "NaN" : "non-finite") +
+                            " in step " + std::to_string(last_step_position.step + 1) + " (" +
+                            (here ? bad_loss_where.substr(0, bad_loss_where.rfind(' ')) : std::string("on another rank")) +
+                            "), so training stopped; nothing of that step was applied and the last good state is in " +
+                            out_path(last_good) + ": lower --blr or set --clip-grad, then --resume it.");
             }
+            std::vector<at::Tensor> norms;
+            for (const at::Tensor& p : all_params)
+                if (p.grad().defined()) norms.push_back(p.grad().detach().norm());
+            const double grad_norm = norms.empty() ? 0.0 : at::stack(norms).norm().item<double>();
+            if (observer && observer->before_update) observer->before_update(position.step, model);
+            if (o.clip_grad > 0) {
+                // clip_grad_norm_: scale every gradient by max_norm / (norm + 1e-6) when that is below 1.
+                const double coef = o.clip_grad / (grad_norm + 1e-6);
+                if (coef < 1.0)
+                    for (const at::Tensor& p : all_params)
+                        if (p.grad().defined()) p.grad().mul_(coef);
+            }
+            optimizer.step();
+            if (observer && observer->after_update) observer->after_update(position.step, model);
+            optimizer.zero_grad();
+            ++position.step;
+            position.iteration = iteration + 1;
+            position.epoch = position.iteration / per_epoch;
+            last_step_position = position;
+            step_seconds += std::chrono::duration<double>(Clock::now() - t1).count();
+            last_loss = mean_loss;
+            TrainProgress p;
+            p.step = position.step;
+            p.total_steps = total_steps;
+            p.epoch = epoch;
+            p.loss = mean_loss;
+            p.lr = static_cast<torch::optim::AdamWOptions&>(optimizer.param_groups()[0].options()).lr();
+            p.grad_norm = grad_norm;
+            p.seconds = step_seconds;
+            p.tokens = step_tokens * dp.world_size();
+            p.tokens_per_s = step_seconds > 0 ? p.tokens / step_seconds : 0;
+            const double elapsed = std::chrono::duration<double>(Clock::now() - run_start).count();
+            const int64_t done_here = position.step - start_step;
+            p.eta_s = done_here > 0 ? elapsed / done_here * (total_steps - position.step) : 0;
+            if (writer) append_log(log_path, log_line(p));
+            if (hooks.progress && writer) hooks.progress(p);
+            const std::string name = "checkpoint-step" + std::to_string(position.step) + ".pth";
+            if (o.save_every_step || stop) save_checkpoint(name, position);
+            if (stop) return stop_here(name);
         }
         if (o.save_every_epoch) {
             TrainingPosition end = position;
@@ -420,7 +454,7 @@ TrainSummary run_training(const TrainOptions& o, const TrainHooks& hooks, const 
     summary.steps = position.step;
     summary.last_loss = last_loss;
     summary.adapter = out_path("adapter.pth");
-    write_pth(summary.adapter, model.adapter_checkpoint(config_value()));
+    if (writer) write_pth(summary.adapter, model.adapter_checkpoint(config_value()));
     return summary;
 }
 

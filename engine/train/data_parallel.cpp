@@ -1,0 +1,184 @@
+#include "engine/train/data_parallel.h"
+
+#include <ATen/ATen.h>
+#include <ATen/CPUGeneratorImpl.h>
+#include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
+#include <torch/csrc/distributed/c10d/TCPStore.hpp>
+
+#include <algorithm>
+#include <numeric>
+
+#include "engine/engine.h"
+#include "engine/error.h"
+
+namespace ibllm {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+bool is_loopback(const std::string& address) {
+    return address == "127.0.0.1" || address == "localhost" || address == "::1" || address.rfind("127.", 0) == 0;
+}
+
+std::string key_for(int rank) { return "ibllm/done/" + std::to_string(rank); }
+
+constexpr int64_t kBucketBytes = 25 << 20;  // DDP's default bucket size
+
+}  // namespace
+
+std::vector<int64_t> shard_indices(int64_t n, int world_size, int rank, bool shuffle, uint64_t seed, int epoch) {
+    std::vector<int64_t> order(n);
+    if (shuffle) {
+        at::Generator gen = at::make_generator<at::CPUGeneratorImpl>(seed + static_cast<uint64_t>(epoch));
+        const at::Tensor perm = at::randperm(n, gen, at::kLong);
+        std::copy_n(perm.data_ptr<int64_t>(), n, order.begin());
+    } else {
+        std::iota(order.begin(), order.end(), 0);
+    }
+    // Padding to a multiple of the world size by repeating the start (drop_last=False).
+    const int64_t per_rank = (n + world_size - 1) / world_size;
+    const int64_t total = per_rank * world_size;
+    for (int64_t i = n; i < total; ++i) order.push_back(order[(i - n) % n]);
+    std::vector<int64_t> mine;
+    for (int64_t i = rank; i < total; i += world_size) mine.push_back(order[i]);
+    return mine;
+}
+
+DataParallel::DataParallel(const TrainOptions& o)
+    : rank_(o.rank), world_(o.world_size), address_(o.master_addr + ":" + std::to_string(o.master_port)),
+      timeout_(std::chrono::milliseconds(static_cast<int64_t>(o.timeout_s) * 1000)) {
+    if (world_ < 1 || rank_ < 0 || rank_ >= world_)
+        throw Error("RANK " + std::to_string(rank_) + " does not fit WORLD_SIZE " + std::to_string(world_) +
+                    "; ranks run from 0 to WORLD_SIZE - 1.");
+    if (world_ == 1) return;
+    if (o.backend == "nccl")
+        throw Error("This build has no NCCL (Debian's libtorch is CPU-only); use --backend gloo.");
+    if (o.backend != "gloo") throw Error("Unknown --backend '" + o.backend + "'; use gloo.");
+    if (o.master_port < 1 || o.master_port > 65535) throw Error("MASTER_PORT must be between 1 and 65535.");
+    c10d::TCPStoreOptions so;
+    so.port = static_cast<uint16_t>(o.master_port);
+    so.isServer = rank_ == 0;
+    so.numWorkers = static_cast<size_t>(world_);
+    so.waitWorkers = true;
+    so.timeout = timeout_;
+    try {
+        store_ = c10::make_intrusive<c10d::TCPStore>(o.master_addr, so);
+    } catch (const std::exception& e) {
+        if (rank_ == 0)
+            throw Error("Rank 0 waited " + std::to_string(o.timeout_s) + " s at " + address_ + " for " + std::to_string(world_) +
+                        " processes, but not all arrived (" + e.what() + "); start every rank, or use --nproc.");
+        throw Error("Rank " + std::to_string(rank_) + " could not reach rank 0 at " + address_ + " within " +
+                    std::to_string(o.timeout_s) + " s (" + e.what() + "); start rank 0, or check MASTER_ADDR and MASTER_PORT.");
+    }
+    auto options = c10d::ProcessGroupGloo::Options::create(timeout_);
+    // The transport binds to the rendezvous address's side: loopback for a local run. On a
+    // machine with several interfaces GLOO_SOCKET_IFNAME picks one, as in PyTorch.
+    if (const char* ifname = std::getenv("GLOO_SOCKET_IFNAME"); ifname && *ifname)
+        options->devices.push_back(c10d::ProcessGroupGloo::createDeviceForInterface(ifname));
+    else if (is_loopback(o.master_addr))
+        options->devices.push_back(c10d::ProcessGroupGloo::createDeviceForHostname("127.0.0.1"));
+    else
+        options->devices.push_back(c10d::ProcessGroupGloo::createDefaultDevice());
+    options->threads = 2;
+    try {
+        group_ = c10::make_intrusive<c10d::ProcessGroupGloo>(store_, rank_, world_, options);
+    } catch (const std::exception& e) {
+        throw Error("Rank " + std::to_string(rank_) + " could not connect to the other ranks through " + address_ + " (" + e.what() +
+                    "); check that every rank can reach the others.");
+    }
+    mark(-1);
+}
+
+DataParallel::~DataParallel() = default;
+
+void DataParallel::mark(int64_t iteration) {
+    const std::string v = std::to_string(iteration);
+    store_->set(key_for(rank_), std::vector<uint8_t>(v.begin(), v.end()));
+}
+
+void DataParallel::peer_failed(const std::string& what, int64_t iteration) {
+    // Which rank fell behind: the one whose last finished micro-batch is the oldest.
+    std::string behind;
+    try {
+        for (int r = 0; r < world_; ++r) {
+            if (r == rank_) continue;
+            const std::vector<uint8_t> v = store_->get(key_for(r));
+            const int64_t done = std::stoll(std::string(v.begin(), v.end()));
+            if (done < iteration) behind += (behind.empty() ? "" : ", ") + std::to_string(r);
+        }
+    } catch (const std::exception&) {
+        behind = "0 (which holds the rendezvous store)";
+    }
+    throw Error((behind.empty() ? std::string("Another rank") : "Rank " + behind) + " stopped answering during " + what + " (rank " +
+                std::to_string(rank_) + " waited up to " + std::to_string(timeout_.count() / 1000) +
+                " s), so training stopped on every rank; resume from the last checkpoint with --resume.");
+}
+
+void DataParallel::check_agreement(const std::string& fingerprint) {
+    if (!enabled()) return;
+    try {
+        store_->set("ibllm/fingerprint/" + std::to_string(rank_), std::vector<uint8_t>(fingerprint.begin(), fingerprint.end()));
+        std::vector<std::string> keys;
+        for (int r = 0; r < world_; ++r) keys.push_back("ibllm/fingerprint/" + std::to_string(r));
+        store_->wait(keys, timeout_);
+        for (int r = 0; r < world_; ++r) {
+            const std::vector<uint8_t> v = store_->get(keys[r]);
+            if (std::string(v.begin(), v.end()) == fingerprint) continue;
+            throw Error("Rank " + std::to_string(r) + " was started with other settings, data or model files than rank " +
+                        std::to_string(rank_) + " (or another world size); start every rank with the same command.");
+        }
+    } catch (const Error&) {
+        throw;
+    } catch (const std::exception& e) {
+        throw Error(std::string("The ranks could not compare their settings through the store (") + e.what() +
+                    "); check that every rank is running.");
+    }
+}
+
+void DataParallel::average_gradients(const std::vector<at::Tensor>& params, int64_t iteration) {
+    if (!enabled()) return;
+    const auto t0 = Clock::now();
+    mark(iteration);
+    std::vector<at::Tensor> grads;
+    for (const at::Tensor& p : params) {
+        if (!p.grad().defined()) p.mutable_grad() = at::zeros_like(p);
+        grads.push_back(p.grad());
+    }
+    size_t start = 0;
+    while (start < grads.size()) {
+        size_t end = start;
+        int64_t bytes = 0;
+        while (end < grads.size() && (end == start || bytes + grads[end].numel() * 4 <= kBucketBytes)) bytes += grads[end++].numel() * 4;
+        std::vector<at::Tensor> flat;
+        for (size_t i = start; i < end; ++i) flat.push_back(grads[i].reshape({-1}));
+        std::vector<at::Tensor> bucket = {at::cat(flat)};
+        try {
+            group_->allreduce(bucket)->wait(timeout_);
+        } catch (const std::exception&) {
+            peer_failed("the gradient all-reduce", iteration);
+        }
+        bucket[0].div_(world_);
+        int64_t offset = 0;
+        for (size_t i = start; i < end; ++i) {
+            const int64_t n = grads[i].numel();
+            grads[i].copy_(bucket[0].narrow(0, offset, n).view(grads[i].sizes()));
+            offset += n;
+        }
+        start = end;
+    }
+    allreduce_s_ += std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+std::vector<double> DataParallel::reduce(const std::vector<double>& values, int64_t iteration) {
+    if (!enabled()) return values;
+    std::vector<at::Tensor> t = {at::tensor(values, at::kDouble)};
+    try {
+        group_->allreduce(t)->wait(timeout_);
+    } catch (const std::exception&) {
+        peer_failed("the loss all-reduce", iteration);
+    }
+    return std::vector<double>(t[0].data_ptr<double>(), t[0].data_ptr<double>() + t[0].numel());
+}
+
+}  // namespace ibllm
