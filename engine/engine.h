@@ -245,6 +245,41 @@ TrainSummary train_adapter(const TrainOptions& options, const TrainHooks& hooks)
 // image, seeded: the training augmentation. The result is 224 x 224.
 ImageInput random_resized_crop(const ImageInput& image, uint64_t seed);
 
+// ---- the solids world (engine/world/): coloured solids seen, heard, scanned and measured --
+
+// One file's content of the solids world (shared/solids-world.md), in plain buffers; the front
+// end writes them in `format`. Everything is drawn from the spec's degrees of freedom, seeded.
+struct WorldItem {
+    int shape = 0, colour = 0;         // indices into world_shape_name / world_colour_name
+    std::string format;                // png or jpg (image), png (depth, 16-bit), wav, ply / pcd / xyz / npy
+    int width = 0, height = 0;         // image and depth
+    std::vector<uint8_t> rgb;          // image: h x w x 3
+    std::vector<uint16_t> depth_mm;    // depth: h x w millimetres, 0 = no reading
+    int sample_rate = 0, channels = 0; // sound
+    std::vector<float> samples;        // sound: interleaved, -1..1
+    std::vector<float> xyz;            // point cloud: N x 3
+    int jpeg_quality = 90;
+};
+
+constexpr int kWorldShapes = 6, kWorldColours = 6;
+std::string world_shape_name(int shape, bool chinese = false);    // cube, sphere, cone, cylinder, torus, pyramid
+std::string world_colour_name(int colour, bool chinese = false);  // red, orange, yellow, green, blue, purple
+// "image", "audio", "point", "depth"
+std::vector<std::string> world_modalities();
+
+// The index-th file of a modality: its class (balanced over the 36 shape-colour pairs, in a
+// seeded order) and its content. `width`/`height` > 0 fix the image size (224x224 to 640x480).
+// Throws Error for an unknown modality or a size outside the spec.
+WorldItem make_world_item(const std::string& modality, int64_t index, uint64_t seed, int width = 0, int height = 0);
+
+// Training texts: a caption (several templates) and the spec's questions with their answers.
+std::string world_caption(int shape, int colour, bool chinese, uint64_t variant);
+struct WorldQuestion {
+    std::string question, answer;
+    bool chinese = false;
+};
+std::vector<WorldQuestion> world_questions(int shape, int colour);
+
 // ---- tools behind `ibllm-cli` -------------------------------------------------------
 
 struct CheckpointEntry {

@@ -10,5 +10,6 @@ int run_make_demo(int argc, char** argv);
 int run_embed(int argc, char** argv);
 int run_preprocess(int argc, char** argv);
 int run_train(int argc, char** argv);
+int run_world(int argc, char** argv);
 
 }  // namespace ibllm::cli

@@ -31,7 +31,8 @@ const char* kUsage =
     "  ibllm-cli inspect FILE\n"
     "  ibllm-cli make-demo DIR\n"
     "  ibllm-cli train pretrain|finetune --llama DIR --tokenizer FILE [--adapter FILE] --data FILE --out DIR ...\n"
-    "      (ibllm-cli train --help lists the phases and every option)\n";
+    "      (ibllm-cli train --help lists the phases and every option)\n"
+    "  ibllm-cli world make --out DIR --count N --seed S [--modalities image,audio,point,depth] [--split NAME]\n";
 
 // Training's float32 products run on OpenBLAS's own threads, next to torch's OpenMP threads,
 // which by default spin for a while after each parallel region: on 2 cores they took a third of
@@ -62,7 +63,8 @@ int main(int argc, char** argv) {
         if (command == "embed") return run_embed(argc, argv);
         if (command == "preprocess") return run_preprocess(argc, argv);
         if (command == "train") return run_train(argc, argv);
-        std::cerr << "ibllm-cli: unknown command '" << command << "'; use ask, embed, preprocess, train, tokenize, inspect or make-demo.\n";
+        if (command == "world") return run_world(argc, argv);
+        std::cerr << "ibllm-cli: unknown command '" << command << "'; use ask, embed, preprocess, train, world, tokenize, inspect or make-demo.\n";
         return 2;
     } catch (const UsageError& e) {
         std::cerr << "ibllm-cli " << command << ": " << e.what() << "\n";

@@ -56,6 +56,10 @@ public:
     // With `checkpointing` each layer keeps only its input and recomputes the rest in the
     // backward pass (about one more forward, for a fraction of the activation memory).
     at::Tensor forward_train(const at::Tensor& tokens, const at::Tensor& visual_query, bool checkpointing = false) const;
+    // forward_train up to the final norm: the hidden states [B, T, dim] the output layer reads.
+    at::Tensor forward_train_hidden(const at::Tensor& tokens, const at::Tensor& visual_query, bool checkpointing = false) const;
+    // The output layer on hidden states (any leading shape).
+    at::Tensor output_logits(const at::Tensor& hidden) const { return w_.output.train(hidden); }
     // One layer of forward_train: h [B, T, dim] float32, `adapter` [B, 1, dim] or undefined,
     // `mask` [T, T] additive causal mask.
     at::Tensor train_layer(int64_t layer, const at::Tensor& h, const at::Tensor& adapter, const at::Tensor& mask) const;

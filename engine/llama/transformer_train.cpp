@@ -77,6 +77,10 @@ at::Tensor Transformer::train_layer(int64_t layer, const at::Tensor& h, const at
 }
 
 at::Tensor Transformer::forward_train(const at::Tensor& tokens, const at::Tensor& visual_query, bool checkpointing) const {
+    return output_logits(forward_train_hidden(tokens, visual_query, checkpointing));
+}
+
+at::Tensor Transformer::forward_train_hidden(const at::Tensor& tokens, const at::Tensor& visual_query, bool checkpointing) const {
     const LlamaConfig& c = w_.config;
     TORCH_CHECK(tokens.dim() == 2 && tokens.scalar_type() == at::kLong, "forward_train: tokens must be [B, T] int64");
     const int64_t B = tokens.size(0), T = tokens.size(1);
@@ -99,7 +103,7 @@ at::Tensor Transformer::forward_train(const at::Tensor& tokens, const at::Tensor
         else
             h = train_layer(i, h, adapter, mask);
     }
-    return w_.output.train(rms_norm(h, w_.norm));
+    return rms_norm(h, w_.norm);
 }
 
 }  // namespace ibllm

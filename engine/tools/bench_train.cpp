@@ -20,6 +20,8 @@
 #include "engine/tools/bench_checkpoints.h"
 #include "engine/tools/bench_run.h"
 #include "engine/tools/bench_system.h"
+#include "engine/engine.h"
+#include "engine/train/data_parallel.h"
 #include "engine/train/training_model.h"
 
 namespace fs = std::filesystem;
@@ -103,6 +105,12 @@ int run_train_step_process(const Options& o) {
     mo.visual_dim = scale.visual_dim;
     mo.max_seq_len = max_words;
     const TrainingModel model(mo);
+    // --nproc: this process is one rank of a data-parallel run (RANK etc. set by the parent).
+    TrainOptions dist;
+    dist.rank = std::getenv("RANK") ? std::atoi(std::getenv("RANK")) : 0;
+    dist.world_size = std::getenv("WORLD_SIZE") ? std::atoi(std::getenv("WORLD_SIZE")) : 1;
+    dist.master_port = std::getenv("MASTER_PORT") ? std::atoi(std::getenv("MASTER_PORT")) : 29500;
+    DataParallel dp(dist);
     const double load_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     std::vector<at::Tensor> decay, no_decay;
     int64_t trained = 0;
@@ -134,6 +142,7 @@ int run_train_step_process(const Options& o) {
         const at::Tensor loss = model.loss(tokens, labels, feats, checkpointing);
         const double f = since(t);
         loss.backward();
+        dp.average_gradients(model.trainable_tensors(), s);
         const double b = since(t) - f;
         optimizer.step();
         optimizer.zero_grad();
@@ -150,7 +159,9 @@ int run_train_step_process(const Options& o) {
                         {"checkpointing", checkpointing}, {"precision", precision}, {"step_s", best},
                         {"tokens_per_s", batch * max_words / best}, {"peak_rss_gib", peak_rss_gib()},
                         {"load_s", load_s},      {"trained_params", trained},
-                        {"forward_s", forward_s}, {"backward_s", backward_s}, {"adamw_s", update_s}};
+                        {"forward_s", forward_s}, {"backward_s", backward_s}, {"adamw_s", update_s},
+                        {"world_size", dp.world_size()}, {"allreduce_s", dp.allreduce_seconds() / (std::max(steps, 1) + warmup)}};
+    if (dp.world_size() > 1) r["tokens_per_s"] = dp.world_size() * batch * max_words / best;
     const std::string out = get(o, "out", "");
     if (out.empty()) {
         std::printf("%s\n", r.dump(2).c_str());
@@ -168,13 +179,14 @@ int run_train_benchmark(const Options& o, const std::string& self) {
     const int threads = threads_of(o), max_words = get_int(o, "max-words", 512), steps = get_int(o, "steps", 2);
     const std::vector<std::string> phases = split(get(o, "phases", "pretrain,finetune"));
     const std::vector<std::string> batches = split(get(o, "batches", "1,4"));
+    const std::vector<std::string> nprocs = split(get(o, "nproc", "1"));
     const std::string cache = get(o, "cache-dir", default_cache_root());
     const BenchModelFiles files = ensure_bench_checkpoints(scale, cache, false, get(o, "tokenizer", ""));
     std::printf("ibllm-bench train: scale %s (dim %lld, %lld layers), %d threads, max-words %d, %s, load average %.2f\n",
                 scale.name.c_str(), static_cast<long long>(scale.dim), static_cast<long long>(scale.layers), threads, max_words,
                 cpu_model().c_str(), load_average_1m());
-    std::printf("%-9s %5s %5s %10s %12s %10s %12s %12s %8s\n", "phase", "batch", "ckpt", "step s", "tokens/s", "peak GiB",
-                "ref step s", "ref GiB", "ratio");
+    std::printf("%-9s %5s %5s %5s %10s %12s %10s %10s %12s %12s %8s\n", "phase", "batch", "ckpt", "procs", "step s", "tokens/s",
+                "peak GiB", "reduce s", "ref step s", "ref GiB", "ratio");
     nlohmann::json all = nlohmann::json::array();
     for (const std::string& phase : phases) {
         for (const std::string& b : batches) {
@@ -182,38 +194,65 @@ int run_train_benchmark(const Options& o, const std::string& self) {
             for (const bool ckpt : {false, true}) {
                 if (ckpt && get(o, "checkpointing", "both") == "off") continue;
                 if (!ckpt && get(o, "checkpointing", "both") == "on") continue;
-                const std::string label = phase + "-b" + b + (ckpt ? "-ckpt" : "");
-                nlohmann::json r = run_bench_child(
-                    self,
-                    {"train-step", "--scale", scale.name, "--phase", phase, "--batch", b, "--max-words", std::to_string(max_words),
-                     "--steps", std::to_string(steps), "--checkpointing", ckpt ? "1" : "0", "--threads", std::to_string(threads),
-                     "--cache-dir", cache, "--precision", get(o, "precision", "bf16"), "--out",
-                     (fs::path(files.run_dir) / (label + ".json")).string()},
-                    (fs::path(files.run_dir) / (label + ".json")).string(), label, "config");
-                nlohmann::json ref;
-                if (!ckpt && o.count("reference-python"))
-                    ref = run_reference_step(scale, phase, batch, max_words, steps, threads,
-                                             get(o, "reference-precision", get(o, "precision", "bf16")));
-                r["reference"] = ref;
-                const bool ok = !r.contains("error");
-                const bool ref_ok = ref.contains("step_s");
-                std::printf("%-9s %5d %5s %10s %12s %10s %12s %12s %8s\n", phase.c_str(), batch, ckpt ? "on" : "off",
-                            ok ? std::to_string(r["step_s"].get<double>()).substr(0, 6).c_str() : "failed",
-                            ok ? std::to_string(static_cast<int>(r["tokens_per_s"].get<double>())).c_str() : "-",
-                            ok ? std::to_string(r["peak_rss_gib"].get<double>()).substr(0, 5).c_str() : "-",
-                            ref_ok ? std::to_string(ref["step_s"].get<double>()).substr(0, 6).c_str() : "-",
-                            ref_ok ? std::to_string(ref["peak_rss_gib"].get<double>()).substr(0, 5).c_str() : "-",
-                            ok && ref_ok ? (std::to_string(ref["step_s"].get<double>() / r["step_s"].get<double>()).substr(0, 4) + "x").c_str()
-                                         : "-");
-                std::fflush(stdout);
-                if (ref.contains("skipped")) std::printf("  reference skipped: %s\n", ref["skipped"].get<std::string>().c_str());
-                if (!ok) std::printf("  %s\n", r["error"].get<std::string>().c_str());
-                all.push_back(r);
+                for (const std::string& np : nprocs) {
+                    const int n = std::stoi(np);
+                    const std::string label = phase + "-b" + b + (ckpt ? "-ckpt" : "") + "-n" + np;
+                    const std::string out = (fs::path(files.run_dir) / (label + ".json")).string();
+                    std::vector<std::string> args = {"train-step", "--scale", scale.name, "--phase", phase, "--batch", b,
+                                                     "--max-words", std::to_string(max_words), "--steps", std::to_string(steps),
+                                                     "--checkpointing", ckpt ? "1" : "0", "--threads",
+                                                     std::to_string(std::max(1, threads / n)), "--cache-dir", cache, "--precision",
+                                                     get(o, "precision", "bf16"), "--out", out};
+                    nlohmann::json r;
+                    if (n == 1) {
+                        r = run_bench_child(self, args, out, label, "config");
+                    } else {
+                        // Ranks 1..n-1 write their results elsewhere; rank 0's are reported.
+                        const std::string port = std::to_string(29500 + (std::rand() % 2000));
+                        ::setenv("WORLD_SIZE", np.c_str(), 1);
+                        ::setenv("MASTER_ADDR", "127.0.0.1", 1);
+                        ::setenv("MASTER_PORT", port.c_str(), 1);
+                        std::vector<std::thread> others;
+                        for (int rank = 1; rank < n; ++rank) {
+                            ::setenv("RANK", std::to_string(rank).c_str(), 1);
+                            std::vector<std::string> a = args;
+                            a.back() = out + ".rank" + std::to_string(rank);
+                            others.emplace_back([=] { run_bench_child(self, a, a.back(), label, "config"); });
+                            std::this_thread::sleep_for(std::chrono::milliseconds(200));  // let the fork take RANK
+                        }
+                        ::setenv("RANK", "0", 1);
+                        r = run_bench_child(self, args, out, label, "config");
+                        for (auto& t : others) t.join();
+                        ::unsetenv("RANK");
+                        ::unsetenv("WORLD_SIZE");
+                    }
+                    nlohmann::json ref;
+                    if (!ckpt && n == 1 && o.count("reference-python"))
+                        ref = run_reference_step(scale, phase, batch, max_words, steps, threads,
+                                                 get(o, "reference-precision", get(o, "precision", "bf16")));
+                    r["reference"] = ref;
+                    const bool ok = !r.contains("error");
+                    const bool ref_ok = ref.contains("step_s");
+                    std::printf("%-9s %5d %5s %5d %10s %12s %10s %10s %12s %12s %8s\n", phase.c_str(), batch, ckpt ? "on" : "off", n,
+                                ok ? std::to_string(r["step_s"].get<double>()).substr(0, 6).c_str() : "failed",
+                                ok ? std::to_string(static_cast<int>(r["tokens_per_s"].get<double>())).c_str() : "-",
+                                ok ? std::to_string(r["peak_rss_gib"].get<double>()).substr(0, 5).c_str() : "-",
+                                ok ? std::to_string(r.value("allreduce_s", 0.0)).substr(0, 5).c_str() : "-",
+                                ref_ok ? std::to_string(ref["step_s"].get<double>()).substr(0, 6).c_str() : "-",
+                                ref_ok ? std::to_string(ref["peak_rss_gib"].get<double>()).substr(0, 5).c_str() : "-",
+                                ok && ref_ok ? (std::to_string(ref["step_s"].get<double>() / r["step_s"].get<double>()).substr(0, 4) + "x").c_str()
+                                             : "-");
+                    std::fflush(stdout);
+                    if (ref.contains("skipped")) std::printf("  reference skipped: %s\n", ref["skipped"].get<std::string>().c_str());
+                    if (!ok) std::printf("  %s\n", r["error"].get<std::string>().c_str());
+                    all.push_back(r);
+                }
             }
         }
     }
     if (o.count("json-file")) std::ofstream(get(o, "json-file", "")) << all.dump(2);
-    std::printf("ratio: the reference step's time over ours (above 1: ours is faster).\n");
+    std::printf("ratio: the reference step's time over ours (above 1: ours is faster). tokens/s counts every process's tokens;\n"
+                "reduce s: all-reduce seconds per step on rank 0 (data parallel, --nproc).\n");
     return 0;
 }
 

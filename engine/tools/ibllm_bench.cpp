@@ -36,7 +36,7 @@ constexpr const char* kUsage =
     "       ibllm-bench kernels [--scale 7b|1.3b|tiny] [--formats bf16,int8,q4] [--threads N] [--repeat N]\n"
     "       ibllm-bench train [--scale 7b|1.3b|tiny] [--phases pretrain,finetune] [--batches 1,4] [--max-words 512]\n"
     "                         [--steps 2] [--checkpointing both|on|off] [--precision bf16|fp32] [--reference-python]\n"
-    "                         [--reference-precision bf16|fp32] [--json-file PATH]\n"
+    "                         [--reference-precision bf16|fp32] [--nproc 1,2] [--json-file PATH]\n"
     "                         (--steps 0: one step, timed with its first-call set-up)\n"
     "\n"
     "The first run writes random-weight checkpoints at the real shapes into ~/.cache/imagebind-llm-bench\n"

@@ -136,6 +136,13 @@ std::vector<NamedParameter> TrainingModel::trainable() const {
     return out;
 }
 
+std::vector<at::Tensor> TrainingModel::trainable_tensors() const {
+    std::vector<at::Tensor> out;
+    for (const NamedParameter& p : params_)
+        if (p.trainable) out.push_back(p.tensor);
+    return out;
+}
+
 at::Tensor TrainingModel::visual_query(const at::Tensor& embeddings) const {
     TORCH_CHECK(embeddings.dim() == 2 && embeddings.size(1) == bind_->visual_dim(), "visual_query: embeddings must be [B, ",
                 bind_->visual_dim(), "]");
@@ -152,12 +159,23 @@ at::Tensor TrainingModel::logits(const at::Tensor& tokens, const at::Tensor& emb
 
 at::Tensor TrainingModel::loss(const at::Tensor& tokens, const at::Tensor& labels, const at::Tensor& embeddings,
                                bool checkpointing) const {
-    const at::Tensor out = logits(tokens, embeddings, checkpointing);
-    const int64_t T = out.size(1), V = out.size(2);
-    const at::Tensor shifted = out.narrow(1, 0, T - 1);
-    const at::Tensor targets = labels.narrow(1, 1, T - 1);
-    if (targets.sum().item<int64_t>() == 0) return shifted.mean() * 0;
-    return at::cross_entropy_loss(shifted.reshape({-1, V}), targets.reshape({-1}), {}, at::Reduction::Mean, /*ignore_index=*/0);
+    const at::Tensor hidden = transformer_->forward_train_hidden(tokens, visual_query(embeddings), checkpointing);
+    const int64_t T = hidden.size(1);
+    const at::Tensor targets = labels.narrow(1, 1, T - 1).reshape({-1});
+    const at::Tensor counted = targets.nonzero().reshape({-1});
+    if (counted.numel() == 0) return output_mean_times_zero(hidden);
+    // The output layer only where a label counts: the prompt's and the padding's logits never
+    // reach the loss (label 0 is ignored), and the vocabulary-wide product is the largest of a
+    // token. The mean over the counted tokens is the reference's loss.
+    const at::Tensor rows = hidden.narrow(1, 0, T - 1).reshape({-1, hidden.size(2)}).index_select(0, counted);
+    return at::cross_entropy_loss(transformer_->output_logits(rows), targets.index_select(0, counted), {}, at::Reduction::Mean,
+                                  /*ignore_index=*/0);
+}
+
+// The reference's `output.mean() * 0` when no label counts: zero, but a graph node, so that
+// backward() still runs (and gives zero gradients).
+at::Tensor TrainingModel::output_mean_times_zero(const at::Tensor& hidden) const {
+    return transformer_->output_logits(hidden.narrow(1, 0, hidden.size(1) - 1)).mean() * 0;
 }
 
 Value TrainingModel::adapter_checkpoint(const Value& config) const {

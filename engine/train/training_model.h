@@ -56,6 +56,7 @@ public:
     const std::vector<NamedParameter>& parameters() const { return params_; }
     // The trainable ones, in the same order (get_trainable_params).
     std::vector<NamedParameter> trainable() const;
+    std::vector<at::Tensor> trainable_tensors() const;
 
     // forward_visual({'Image': [x, 1]}) of the reference: each raw ImageBind embedding
     // [B, visual_dim] L2-normalised, times 1 / (1 + 1e-6), through the bind network: [B, dim].
@@ -72,6 +73,8 @@ public:
     Value adapter_checkpoint(const Value& config) const;
 
 private:
+    at::Tensor output_mean_times_zero(const at::Tensor& hidden) const;
+
     TrainingPhase phase_;
     std::unique_ptr<Transformer> transformer_;
     std::unique_ptr<BindNetwork> bind_;
