@@ -280,6 +280,13 @@ struct WorldQuestion {
 };
 std::vector<WorldQuestion> world_questions(int shape, int colour);
 
+// `ibllm-cli train tokenizer`: a SentencePiece model (sentencepiece's own trainer; BPE with
+// LLaMA's settings, byte fallback on) trained on the world's English and Chinese text: the
+// captions and instructions of the world folders' pretrain.csv / finetune.json, and every
+// caption and question the spec's templates make. Every Chinese character of the spec gets a
+// piece. Writes OUT/tokenizer.model; throws Error naming the folder or file at fault.
+void train_world_tokenizer(const std::vector<std::string>& world_dirs, const std::string& out_dir, int vocab_size);
+
 // ---- tools behind `ibllm-cli` -------------------------------------------------------
 
 struct CheckpointEntry {

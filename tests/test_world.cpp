@@ -14,6 +14,7 @@
 
 #include "app/wav_file.h"
 #include "engine/engine.h"
+#include "engine/llama/tokenizer.h"
 #include "engine/train/training_data.h"
 #include "engine/world/solid_points.h"
 #include "engine/world/solids_vocabulary.h"
@@ -236,6 +237,32 @@ private Q_SLOTS:
                                                          e.instruction.find("。") != std::string::npos;
         QVERIFY(chinese);
         for (const auto& e : fs::directory_iterator(root / "images")) QVERIFY(e.path().extension() != ".tmp");
+    }
+
+    // `train tokenizer`: every Chinese character of the spec is a piece, the world's sentences
+    // round-trip, and the file is a LLaMA-style tokenizer the product loads.
+    void tokenizerCoversTheWorld() {
+        const QString world = dir_.path() + "/tokworld", out = dir_.path() + "/tok";
+        QCOMPARE(run_cli({"world", "make", "--out", world, "--count", "36", "--seed", "3", "--modalities", "image"}).code, 0);
+        const Run r = run_cli({"train", "tokenizer", "--data", world, "--out", out, "--vocab-size", "400"});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        const Tokenizer tok((out + "/tokenizer.model").toStdString());
+        QCOMPARE(tok.n_words(), 400);
+        QCOMPARE(tok.bos_id(), 1);
+        QCOMPARE(tok.eos_id(), 2);
+        for (int s = 0; s < kWorldShapes; ++s)
+            for (int c = 0; c < kWorldColours; ++c)
+                for (const WorldQuestion& q : world_questions(s, c))
+                    for (const std::string& text : {q.question, q.answer}) {
+                        const std::vector<int> ids = tok.encode(text, false, false);
+                        QCOMPARE(tok.decode(ids), text);
+                        if (q.chinese)
+                            for (int id : ids) QVERIFY2(!tok.is_byte(id), (text + ": a byte piece").c_str());
+                    }
+        // Text from elsewhere still encodes, through byte pieces.
+        const std::string other = "一只猫 🐈";
+        QCOMPARE(tok.decode(tok.encode(other, false, false)), other);
+        QCOMPARE(run_cli({"train", "tokenizer", "--data", dir_.path() + "/nothing", "--out", out}).code, 2);
     }
 
     void impossibleRequestsAreRefused() {

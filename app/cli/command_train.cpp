@@ -17,6 +17,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <sstream>
 
 #include "app/attachment_decoder.h"
 #include "app/cli/arguments.h"
@@ -34,6 +35,7 @@ const char* kTrainUsage =
     "phases:\n"
     "  pretrain   image-caption pairs (url<TAB>caption CSV): trains the gates, the bind network and the prefix queries\n"
     "  finetune   instructions (LLaVA / Alpaca JSON): trains every LLaMA norm, bias and LoRA tensor\n"
+    "  tokenizer  the solids world's SentencePiece model: --data WORLD_DIR[,WORLD_DIR...] --out DIR [--vocab-size 400]\n"
     "options:\n"
     "  --llama DIR --tokenizer FILE [--adapter FILE]\n"
     "  [--imagebind FILE [--imagebind-config FILE]] --data FILE(.csv|.json|.yaml) --out DIR\n"
@@ -145,6 +147,22 @@ int launch_local_workers(int argc, char** argv, int n) {
     return result;
 }
 
+// `train tokenizer`: the solids world's SentencePiece model from world folders.
+int run_train_tokenizer(int argc, char** argv) {
+    Arguments args(argc, argv, 3, {"data", "out", "vocab-size"}, {});
+    std::vector<std::string> dirs;
+    std::stringstream in(args.require("data"));
+    std::string dir;
+    while (std::getline(in, dir, ','))
+        if (!dir.empty()) dirs.push_back(dir);
+    const std::string out = args.require("out");
+    const int vocab = static_cast<int>(args.get_int("vocab-size", 400));
+    if (vocab < 300 || vocab > 32000) throw UsageError("--vocab-size must be between 300 (the 259 byte and control pieces and more) and 32000.");
+    train_world_tokenizer(dirs, out, vocab);
+    std::printf("Wrote %s/tokenizer.model (%d pieces)\n", out.c_str(), vocab);
+    return 0;
+}
+
 }  // namespace
 
 int run_train(int argc, char** argv) {
@@ -154,8 +172,9 @@ int run_train(int argc, char** argv) {
     }
     TrainOptions o;
     o.phase = argv[2];
+    if (o.phase == "tokenizer") return run_train_tokenizer(argc, argv);
     if (o.phase != "pretrain" && o.phase != "finetune")
-        throw UsageError("unknown phase '" + o.phase + "'; use pretrain or finetune (ibllm-cli train --help lists them).");
+        throw UsageError("unknown phase '" + o.phase + "'; use pretrain, finetune or tokenizer (ibllm-cli train --help lists them).");
     const std::set<std::string> valued = {"llama", "tokenizer", "adapter", "imagebind", "imagebind-config", "data", "out",
                                           "epochs", "warmup-epochs", "blr", "min-lr", "weight-decay", "batch-size", "accum-iter",
                                           "max-words", "clip-grad", "seed", "blank-embedding", "precision", "threads", "resume",

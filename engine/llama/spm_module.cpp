@@ -161,8 +161,9 @@ IBLLM_SPM_API int ibllm_spm_is_unknown(const void* handle, int id) {
 // and writes `<model_prefix>.model` (no .vocab side file: the trainer hands the model
 // back in memory). Returns 0, or -1 with a
 // message in err_buf.
+// `required_chars` (UTF-8, may be empty) become pieces whatever their count in the corpus.
 IBLLM_SPM_API int ibllm_spm_train(const char* corpus_path, const char* model_prefix,
-                                  int vocab_size, char* err_buf, int err_cap) {
+                                  int vocab_size, const char* required_chars, char* err_buf, int err_cap) {
     if (corpus_path == nullptr || model_prefix == nullptr || vocab_size <= 0) {
         write_error("invalid arguments", err_buf, err_cap);
         return -1;
@@ -173,7 +174,7 @@ IBLLM_SPM_API int ibllm_spm_train(const char* corpus_path, const char* model_pre
         // prefix, whitespace kept as it is, <unk>=0 <s>=1 </s>=2 and no pad piece.
         // Single-threaded with a fixed seed and no sentence sampling, so the same corpus
         // always gives the same file.
-        const std::unordered_map<std::string, std::string> args = {
+        std::unordered_map<std::string, std::string> args = {
             {"input", corpus_path},
             {"vocab_size", std::to_string(vocab_size)},
             {"model_type", "bpe"},
@@ -194,6 +195,10 @@ IBLLM_SPM_API int ibllm_spm_train(const char* corpus_path, const char* model_pre
             {"max_sentence_length", "16384"},
             {"minloglevel", "2"},
         };
+        if (required_chars && *required_chars) {
+            args["required_chars"] = required_chars;
+            args["character_coverage"] = "1.0";
+        }
         sentencepiece::SetRandomGeneratorSeed(1);
         std::string serialized;
         const auto status = sentencepiece::SentencePieceTrainer::Train(args, nullptr, &serialized);

@@ -37,7 +37,7 @@ struct SpmModule {
     int (*is_byte)(const void*, int) = nullptr;
     int (*is_control)(const void*, int) = nullptr;
     int (*is_unknown)(const void*, int) = nullptr;
-    int (*train)(const char*, const char*, int, char*, int) = nullptr;
+    int (*train)(const char*, const char*, int, const char*, char*, int) = nullptr;
 };
 
 fs::path executable_dir() {
@@ -212,13 +212,13 @@ int Tokenizer::byte_value(int id) const {
 }
 
 void Tokenizer::train(const std::string& corpus_path, const std::string& model_prefix,
-                      int vocab_size) {
+                      int vocab_size, const std::string& required_chars) {
     std::error_code ec;
     if (!fs::is_regular_file(corpus_path, ec))
         throw Error("The tokenizer training text " + corpus_path +
                     " was not found; choose an existing UTF-8 text file.");
     char err[1024] = {0};
-    if (module().train(corpus_path.c_str(), model_prefix.c_str(), vocab_size, err, sizeof(err)) != 0)
+    if (module().train(corpus_path.c_str(), model_prefix.c_str(), vocab_size, required_chars.c_str(), err, sizeof(err)) != 0)
         throw Error("Training a tokenizer on " + corpus_path + " failed (" + err +
                     "); use a larger text or a smaller vocabulary.");
 }

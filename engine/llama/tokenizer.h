@@ -46,8 +46,9 @@ public:
     // prefix, identity normalisation) on a UTF-8 text file, one sentence per line, and
     // writes `<model_prefix>.model`. Deterministic: the same corpus gives the same file.
     // Throws ibllm::Error on failure (e.g. a vocabulary too large for the corpus).
+    // `required_chars` (UTF-8) each get a piece of their own, however rare in the corpus.
     static void train(const std::string& corpus_path, const std::string& model_prefix,
-                      int vocab_size);
+                      int vocab_size, const std::string& required_chars = "");
 
     const std::string& path() const { return path_; }
 

@@ -22,6 +22,15 @@ bool is_loopback(const std::string& address) {
 }
 
 std::string key_for(int rank) { return "ibllm/done/" + std::to_string(rank); }
+std::string alive_key(int rank) { return "ibllm/alive/" + std::to_string(rank); }
+
+int64_t now_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+std::string text(int64_t v) { return std::to_string(v); }
+std::vector<uint8_t> bytes(const std::string& s) { return std::vector<uint8_t>(s.begin(), s.end()); }
+int64_t number(const std::vector<uint8_t>& v) { return std::stoll(std::string(v.begin(), v.end())); }
 
 constexpr int64_t kBucketBytes = 25 << 20;  // DDP's default bucket size
 
@@ -88,29 +97,57 @@ DataParallel::DataParallel(const TrainOptions& o)
                     "); check that every rank can reach the others.");
     }
     mark(-1);
+    start_heartbeat(o.master_addr, o.master_port);
 }
 
-DataParallel::~DataParallel() = default;
-
-void DataParallel::mark(int64_t iteration) {
-    const std::string v = std::to_string(iteration);
-    store_->set(key_for(rank_), std::vector<uint8_t>(v.begin(), v.end()));
+void DataParallel::start_heartbeat(const std::string& host, int port) {
+    c10d::TCPStoreOptions so;
+    so.port = static_cast<uint16_t>(port);
+    so.isServer = false;
+    so.timeout = timeout_;
+    auto store = c10::make_intrusive<c10d::TCPStore>(host, so);
+    store->set(alive_key(rank_), bytes(text(now_ms())));
+    heartbeat_ = std::thread([this, store] {
+        while (!stop_heartbeat_.load()) {
+            for (int i = 0; i < 5 && !stop_heartbeat_.load(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+            try {
+                store->set(alive_key(rank_), bytes(text(now_ms())));
+            } catch (const std::exception&) {
+                return;  // the store (rank 0) is gone; the collectives will say so
+            }
+        }
+    });
 }
+
+DataParallel::~DataParallel() {
+    stop_heartbeat_.store(true);
+    if (heartbeat_.joinable()) heartbeat_.join();
+}
+
+void DataParallel::mark(int64_t iteration) { store_->set(key_for(rank_), bytes(text(iteration))); }
 
 void DataParallel::peer_failed(const std::string& what, int64_t iteration) {
-    // Which rank fell behind: the one whose last finished micro-batch is the oldest.
-    std::string behind;
+    // Which rank: the one whose heartbeat stopped (given two seconds to show), else the one
+    // whose last finished micro-batch is the oldest.
+    std::string named;
     try {
+        // Every process on one machine shares the steady clock; across machines only the
+        // change of a heartbeat counts, so compare each rank's value with itself.
+        std::vector<int64_t> first(world_, 0);
+        for (int r = 0; r < world_; ++r)
+            if (r != rank_) first[r] = number(store_->get(alive_key(r)));
+        std::this_thread::sleep_for(std::chrono::milliseconds(2000));
         for (int r = 0; r < world_; ++r) {
             if (r == rank_) continue;
-            const std::vector<uint8_t> v = store_->get(key_for(r));
-            const int64_t done = std::stoll(std::string(v.begin(), v.end()));
-            if (done < iteration) behind += (behind.empty() ? "" : ", ") + std::to_string(r);
+            if (number(store_->get(alive_key(r))) == first[r]) named += (named.empty() ? "" : ", ") + std::to_string(r);
         }
+        if (named.empty())
+            for (int r = 0; r < world_; ++r)
+                if (r != rank_ && number(store_->get(key_for(r))) < iteration) named += (named.empty() ? "" : ", ") + std::to_string(r);
     } catch (const std::exception&) {
-        behind = "0 (which holds the rendezvous store)";
+        named = "0 (which holds the rendezvous store)";
     }
-    throw Error((behind.empty() ? std::string("Another rank") : "Rank " + behind) + " stopped answering during " + what + " (rank " +
+    throw Error((named.empty() ? std::string("Another rank") : "Rank " + named) + " stopped answering during " + what + " (rank " +
                 std::to_string(rank_) + " waited up to " + std::to_string(timeout_.count() / 1000) +
                 " s), so training stopped on every rank; resume from the last checkpoint with --resume.");
 }

@@ -4,13 +4,16 @@
 // LOCAL_RANK, MASTER_ADDR, MASTER_PORT). With one process every call is a no-op.
 //
 // Faults: a collective that fails (a peer closed its connection) or waits longer than the
-// timeout (a peer hangs) becomes an ibllm::Error naming the rank that fell behind; every rank
-// records, in the store, the last micro-batch it finished before each all-reduce.
+// timeout (a peer hangs) becomes an ibllm::Error naming the rank at fault: the one whose
+// heartbeat in the store stopped, else the one that fell behind (every rank records the last
+// micro-batch it finished before each all-reduce).
 #include <ATen/core/Tensor.h>
 #include <c10/util/intrusive_ptr.h>
 
+#include <atomic>
 #include <chrono>
 #include <memory>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -61,6 +64,7 @@ public:
 private:
     [[noreturn]] void peer_failed(const std::string& what, int64_t iteration);
     void mark(int64_t iteration);
+    void start_heartbeat(const std::string& host, int port);
 
     int rank_ = 0, world_ = 1;
     std::string address_;
@@ -68,6 +72,10 @@ private:
     c10::intrusive_ptr<c10d::Store> store_;
     c10::intrusive_ptr<c10d::ProcessGroupGloo> group_;
     double allreduce_s_ = 0;
+    // Every rank writes the time into the store once a second from a thread of its own (on its
+    // own connection): a rank whose time stops is the one that died or was stopped.
+    std::thread heartbeat_;
+    std::atomic<bool> stop_heartbeat_{false};
 };
 
 }  // namespace ibllm
