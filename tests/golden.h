@@ -26,6 +26,13 @@ inline double max_abs_diff(const at::Tensor& a, const at::Tensor& b) {
     return (a.to(at::kDouble) - b.to(at::kDouble).reshape(a.sizes())).abs().max().item<double>();
 }
 
+// max(|actual - expected| - (atol + rtol |expected|)) over the elements: at most 0 when every
+// element is within the tolerance (the fixture READMEs' atol + rtol form).
+inline double tolerance_excess(const at::Tensor& actual, const at::Tensor& expected, double atol, double rtol) {
+    const at::Tensor a = actual.to(at::kDouble), e = expected.to(at::kDouble).reshape(a.sizes());
+    return ((a - e).abs() - (atol + rtol * e.abs())).max().item<double>();
+}
+
 inline std::vector<int64_t> to_ids(const nlohmann::json& j) { return j.get<std::vector<int64_t>>(); }
 
 }  // namespace ibllm::test

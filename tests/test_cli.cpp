@@ -8,6 +8,7 @@
 
 #include <fstream>
 
+#include "cli_run.h"
 #include "golden.h"
 
 using namespace ibllm;
@@ -15,25 +16,8 @@ using namespace ibllm::test;
 
 namespace {
 
-struct Run {
-    int code = -1;
-    QString out, err;
-};
-
-Run run_cli(const QStringList& args, int timeout_ms = 300000) {
-    QProcess p;
-    p.start(QString(IBLLM_BIN_DIR) + "/ibllm-cli", args);
-    Run r;
-    if (!p.waitForFinished(timeout_ms)) {
-        p.kill();
-        r.err = "timed out";
-        return r;
-    }
-    r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-    r.out = QString::fromUtf8(p.readAllStandardOutput());
-    r.err = QString::fromUtf8(p.readAllStandardError());
-    return r;
-}
+using Run = ibllm::test::CliRun;
+using ibllm::test::run_cli;
 
 // A .npy written byte by byte here, independently of the engine's own writer.
 void write_npy_f32(const QString& path, const at::Tensor& t) {

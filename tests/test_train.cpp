@@ -27,6 +27,7 @@
 #include "engine/train/trainer.h"
 #include "engine/train/training_data.h"
 #include "engine/train/training_model.h"
+#include "cli_run.h"
 #include "golden.h"
 
 using namespace ibllm;
@@ -35,33 +36,11 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct Run {
-    int code = -1;
-    QString out, err;
-};
-
-Run run_cli(const QStringList& args, int timeout_ms = 300000) {
-    QProcess p;
-    p.start(QString(IBLLM_BIN_DIR) + "/ibllm-cli", args);
-    Run r;
-    if (!p.waitForFinished(timeout_ms)) {
-        p.kill();
-        r.err = "timed out";
-        return r;
-    }
-    r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-    r.out = QString::fromUtf8(p.readAllStandardOutput());
-    r.err = QString::fromUtf8(p.readAllStandardError());
-    return r;
-}
+using Run = ibllm::test::CliRun;
+using ibllm::test::run_cli;
 
 std::string training_file(const std::string& name) { return data_path("llama_adapter/training/" + name); }
 
-// max(|a - e| - (atol + rtol |e|)): at most 0 when every element is within tolerance.
-double excess(const at::Tensor& actual, const at::Tensor& expected, double atol, double rtol) {
-    const at::Tensor a = actual.to(at::kDouble), e = expected.to(at::kDouble).reshape(a.sizes());
-    return ((a - e).abs() - (atol + rtol * e.abs())).max().item<double>();
-}
 
 std::vector<double> read_log_losses(const std::string& path) {
     std::vector<double> out;
@@ -207,7 +186,7 @@ class TestTrain : public QObject {
                 const std::string key = phase + ".step" + std::to_string(s) + ".grad." + p.name;
                 if (!golden_->contains(key)) continue;
                 QVERIFY2(p.tensor.grad().defined(), p.name.c_str());
-                const double e = excess(p.tensor.grad(), golden(key), 1e-6, 1e-4);
+                const double e = tolerance_excess(p.tensor.grad(), golden(key), 1e-6, 1e-4);
                 if (e > worst_grad) worst_grad = e, worst_grad_name = key;
                 ++grad_checks;
                 if (zero.count(p.name)) {  // the zero-initialised gating: exactly zero, not small
@@ -220,7 +199,7 @@ class TestTrain : public QObject {
             for (const NamedParameter& p : m.trainable()) {
                 const std::string key = phase + ".step" + std::to_string(s) + ".param." + p.name;
                 if (!golden_->contains(key)) continue;
-                const double e = excess(p.tensor, golden(key), param_tol, 0);
+                const double e = tolerance_excess(p.tensor, golden(key), param_tol, 0);
                 if (e > worst_param) worst_param = e, worst_param_name = key;
                 ++param_checks;
             }
@@ -424,7 +403,7 @@ private Q_SLOTS:
             const int64_t last = static_cast<int64_t>(steps.size()) - 1;
             const TensorStore adapter = TensorStore::from_pth(o.out + "/adapter.pth", "model");
             for (const std::string& name : phase_json(phase)["trainable"].get<std::vector<std::string>>())
-                QVERIFY2(excess(adapter.get(name), golden(phase + ".step" + std::to_string(last) + ".param." + name),
+                QVERIFY2(tolerance_excess(adapter.get(name), golden(phase + ".step" + std::to_string(last) + ".param." + name),
                                 phase == "pretrain" ? 5e-4 : 1e-5, 0) <= 0, name.c_str());
             // A fine-tuned adapter carries what inference needs, the frozen parts included.
             if (phase == "finetune")
@@ -513,7 +492,7 @@ private Q_SLOTS:
         const auto g0 = grads_of({0}), g1 = grads_of({1}), g01 = grads_of({0, 1});
         double worst = -1, batch2_gap = 0;
         for (const auto& [name, g] : accumulated) {
-            worst = std::max(worst, excess(g, (g0.at(name) + g1.at(name)) / 2, 1e-6, 1e-4));
+            worst = std::max(worst, tolerance_excess(g, (g0.at(name) + g1.at(name)) / 2, 1e-6, 1e-4));
             batch2_gap = std::max(batch2_gap, max_abs_diff(g, g01.at(name)));
         }
         QVERIFY2(worst <= 0, qPrintable(QString("accumulated gradient off by %1").arg(worst)));

@@ -43,10 +43,6 @@ int free_port() {
     return ntohs(a.sin_port);
 }
 
-double excess(const at::Tensor& actual, const at::Tensor& expected, double atol, double rtol) {
-    const at::Tensor a = actual.to(at::kDouble), e = expected.to(at::kDouble).reshape(a.sizes());
-    return ((a - e).abs() - (atol + rtol * e.abs())).max().item<double>();
-}
 
 std::vector<double> log_losses(const std::string& path) {
     std::vector<double> out;
@@ -245,8 +241,8 @@ private Q_SLOTS:
             QVERIFY2(std::abs(ranks[0].losses[s] - single.losses[s]) <= 1e-5,
                      qPrintable(QString("step %1: %2 vs %3").arg(s).arg(ranks[0].losses[s]).arg(single.losses[s])));
             for (const auto& [name, g] : single.grads[s]) {
-                worst_grad = std::max(worst_grad, excess(ranks[0].grads[s].at(name), g, 1e-6, 1e-4));
-                worst_param = std::max(worst_param, excess(ranks[0].params[s].at(name), single.params[s].at(name), 1e-5, 0));
+                worst_grad = std::max(worst_grad, tolerance_excess(ranks[0].grads[s].at(name), g, 1e-6, 1e-4));
+                worst_param = std::max(worst_param, tolerance_excess(ranks[0].params[s].at(name), single.params[s].at(name), 1e-5, 0));
                 // Both ranks step identically.
                 worst_rank = std::max(worst_rank, max_abs_diff(ranks[0].params[s].at(name), ranks[1].params[s].at(name)));
             }

@@ -22,26 +22,15 @@
 #include "media/image/image_file.h"
 #include "media/points/point_cloud_file.h"
 
+#include "cli_run.h"
+
 using namespace ibllm;
 namespace fs = std::filesystem;
 
 namespace {
 
-struct Run {
-    int code = -1;
-    QString out, err;
-};
-
-Run run_cli(const QStringList& args) {
-    QProcess p;
-    p.start(QString(IBLLM_BIN_DIR) + "/ibllm-cli", args);
-    Run r;
-    if (!p.waitForFinished(300000)) return r;
-    r.code = p.exitCode();
-    r.out = QString::fromUtf8(p.readAllStandardOutput());
-    r.err = QString::fromUtf8(p.readAllStandardError());
-    return r;
-}
+using Run = ibllm::test::CliRun;
+using ibllm::test::run_cli;
 
 // The palette colour whose hue is nearest: shading scales a colour, so compare directions.
 int nearest_colour(const double rgb[3]) {

@@ -13,6 +13,13 @@ using Options = std::map<std::string, std::string>;  // "--key value" pairs; fla
 
 int run_benchmark(const Options& options, const std::string& self_path);
 
+// Reading the options: a value or its fallback, a flag, a whole number (Error when it is not
+// one), a comma-separated list.
+std::string get(const Options& o, const std::string& key, const std::string& fallback);
+bool flag(const Options& o, const std::string& key);
+int get_int(const Options& o, const std::string& key, int fallback);
+std::vector<std::string> split(const std::string& s);
+
 // Runs `self ARGS... --launched-ns T` as a process of its own and returns the JSON object it
 // wrote to `out_path`; a crash or a kill is reported as {key: label, "error": ...} instead of
 // ending the run.

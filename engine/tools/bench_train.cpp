@@ -30,21 +30,7 @@ namespace ibllm::bench {
 
 namespace {
 
-std::string get(const Options& o, const std::string& k, const std::string& fallback) {
-    const auto it = o.find(k);
-    return it == o.end() ? fallback : it->second;
-}
-int get_int(const Options& o, const std::string& k, int fallback) { return std::stoi(get(o, k, std::to_string(fallback))); }
 int threads_of(const Options& o) { return get_int(o, "threads", static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))); }
-
-std::vector<std::string> split(const std::string& s) {
-    std::vector<std::string> out;
-    std::stringstream in(s);
-    std::string item;
-    while (std::getline(in, item, ','))
-        if (!item.empty()) out.push_back(item);
-    return out;
-}
 
 std::string quoted(const std::string& s) {
     std::string out = "'";

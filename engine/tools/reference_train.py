@@ -24,19 +24,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+# The same RoPE as the decode loop's script (copied next to it by the build).
+from reference_decode import apply_rope, rope_table
+
 HALF = torch.bfloat16  # the frozen weights' type; --precision fp32 makes it float32 (no autocast)
-
-
-def rope_table(head_dim, length, theta=10000.0):
-    freqs = 1.0 / theta ** (torch.arange(0, head_dim, 2).float() / head_dim)
-    angles = torch.outer(torch.arange(length).float(), freqs)
-    return torch.polar(torch.ones_like(angles), angles)
-
-
-def apply_rope(x, table):
-    as_complex = torch.view_as_complex(x.float().reshape(*x.shape[:-1], -1, 2))
-    rotated = as_complex * table.view(1, table.shape[0], 1, table.shape[1])
-    return torch.view_as_real(rotated).flatten(3).type_as(x)
 
 
 def linear(d_in, d_out, bias):

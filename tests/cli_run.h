@@ -1,0 +1,31 @@
+#pragma once
+// Running build/bin/ibllm-cli from a test, as other programs call it: the exit code, stdout and
+// stderr of one command.
+#include <QtCore/QProcess>
+#include <QtCore/QString>
+#include <QtCore/QStringList>
+
+namespace ibllm::test {
+
+struct CliRun {
+    int code = -1;  // -1: it crashed or timed out
+    QString out, err;
+};
+
+inline CliRun run_cli(const QStringList& args, int timeout_ms = 300000) {
+    QProcess p;
+    p.start(QString(IBLLM_BIN_DIR) + "/ibllm-cli", args);
+    CliRun r;
+    if (!p.waitForFinished(timeout_ms)) {
+        p.kill();
+        p.waitForFinished(5000);
+        r.err = "timed out";
+        return r;
+    }
+    r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+    r.out = QString::fromUtf8(p.readAllStandardOutput());
+    r.err = QString::fromUtf8(p.readAllStandardError());
+    return r;
+}
+
+}  // namespace ibllm::test
