@@ -17,6 +17,7 @@
 #include "engine/checkpoint/tensor_store.h"
 #include "engine/llama/context_window.h"
 #include "engine/llama/generator.h"
+#include "engine/llama/quant/kernel_isa.h"
 #include "engine/llama/tokenizer.h"
 #include "engine/llama/transformer.h"
 
@@ -131,7 +132,11 @@ void Engine::load(const ModelPaths& paths, const LoadOptions& options, const Pro
     next->model = std::make_unique<Transformer>(std::move(weights));
 
     report("Preparing the bind network", 0.92);
-    next->bind = std::make_unique<BindNetwork>(adapter, next->model->compute_dtype());
+    // The bind network multiplies in bf16 only where the CPU has bf16 instructions; elsewhere
+    // in float32, in which the release's adapter stores it anyway (its mapping is the weight).
+    const at::ScalarType bind_dtype =
+        next->model->compute_dtype() == at::kBFloat16 && !quant::has_native_bf16_matmul() ? at::kFloat : next->model->compute_dtype();
+    next->bind = std::make_unique<BindNetwork>(adapter, bind_dtype);
     if (next->bind->dim() != next->model->config().dim)
         throw Error(paths.adapter + " has a bind network for dim " + std::to_string(next->bind->dim()) + " but the LLaMA has dim " +
                     std::to_string(next->model->config().dim) + "; use the matching adapter.");

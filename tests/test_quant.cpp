@@ -390,6 +390,26 @@ private Q_SLOTS:
         QVERIFY_EXCEPTION_THROWN(short_bias(x), c10::Error);
     }
 
+    // Many rows of bf16 weights (prefill): in bf16 where the CPU multiplies bf16, else in
+    // float32 from the upcast weights, a block of rows at a time (a matrix taller than one
+    // block here); both close to the exact product, the float32 path far closer.
+    void bf16PrefillProductsFollowTheCpu() {
+        const at::Tensor w = test_matrix(9000, 512, 41).to(at::kBFloat16);  // 9000 x 512 x 4 B: more than one 16 MB block
+        const Linear l{w, at::Tensor(), nullptr};
+        const at::Tensor x = test_activations(24, 512, 42);
+        const at::Tensor ref = at::matmul(x.to(at::kDouble), w.to(at::kDouble).t());
+        for (const bool native : {false, true}) {
+            quant::force_native_bf16_matmul(native);
+            const at::Tensor y = l(x);
+            const double err = (y.to(at::kDouble) - ref).abs().max().item<double>();
+            if (native)
+                QVERIFY2(err < 2.0, qPrintable(QString("bf16 products: error %1").arg(err)));  // x rounded to bf16
+            else
+                QVERIFY2(err < 1e-3, qPrintable(QString("float32 products: error %1").arg(err)));
+        }
+        quant::force_native_bf16_matmul(std::nullopt);
+    }
+
     // Projections that share their input give, run as one group, the bits of running each
     // (quantised and bf16, with biases, for one and three rows); a mixed group falls back.
     void groupedProjectionsEqualSeparateOnes() {

@@ -37,7 +37,58 @@ bool kernel_path(const Linear& l, int64_t rows) {
 }
 
 // at::linear in the weight's dtype (oneDNN / BLAS), float32 out, without the bias.
+// x W^T in float32 from a bf16 W, for CPUs without bf16 matrix instructions, where oneDNN's
+// bf16 product takes a generic path about 100x slower than float32 (prefill, training). W is
+// upcast a block of rows at a time into one reused buffer: a whole-matrix copy would be a fresh
+// allocation of up to 0.5 GB per product, whose page faults cost more than the conversion.
+constexpr int64_t kUpcastBlockBytes = 16 << 20;
+
+at::Tensor& upcast_buffer(int64_t floats) {
+    thread_local at::Tensor buffer;
+    if (!buffer.defined() || buffer.numel() < floats) buffer = at::empty({floats}, at::kFloat);
+    return buffer;
+}
+
+// x [M, K] float32, w [N, K] bf16 -> x w^T [M, N]
+at::Tensor upcast_product(const at::Tensor& x, const at::Tensor& w) {
+    const int64_t N = w.size(0), K = w.size(1);
+    const int64_t rows = std::max<int64_t>(64, kUpcastBlockBytes / (4 * K));
+    const at::Tensor x2 = x.reshape({-1, K});
+    at::Tensor y = at::empty({x2.size(0), N}, at::kFloat);
+    at::Tensor& buf = upcast_buffer(std::min(rows, N) * K);
+    for (int64_t n0 = 0; n0 < N; n0 += rows) {
+        const int64_t n = std::min(rows, N - n0);
+        at::Tensor wf = buf.narrow(0, 0, n * K).view({n, K});
+        wf.copy_(w.narrow(0, n0, n));
+        at::Tensor out = y.narrow(1, n0, n);
+        at::mm_out(out, x2, wf.t());
+    }
+    std::vector<int64_t> shape(x.sizes().begin(), x.sizes().end());
+    shape.back() = N;
+    return y.view(shape);
+}
+
+// g [M, N] float32, w [N, K] bf16 -> g w [M, K], summed over blocks of w's rows.
+at::Tensor upcast_product_transposed(const at::Tensor& g, const at::Tensor& w) {
+    const int64_t N = w.size(0), K = w.size(1);
+    const int64_t rows = std::max<int64_t>(64, kUpcastBlockBytes / (4 * K));
+    const at::Tensor g2 = g.reshape({-1, N});
+    at::Tensor out = at::zeros({g2.size(0), K}, at::kFloat);
+    at::Tensor& buf = upcast_buffer(std::min(rows, N) * K);
+    for (int64_t n0 = 0; n0 < N; n0 += rows) {
+        const int64_t n = std::min(rows, N - n0);
+        at::Tensor wf = buf.narrow(0, 0, n * K).view({n, K});
+        wf.copy_(w.narrow(0, n0, n));
+        out.addmm_(g2.narrow(1, n0, n), wf);
+    }
+    std::vector<int64_t> shape(g.sizes().begin(), g.sizes().end());
+    shape.back() = K;
+    return out.view(shape);
+}
+
 at::Tensor dense_linear(const Linear& l, const at::Tensor& x) {
+    if (l.weight.scalar_type() == at::kBFloat16 && !quant::has_native_bf16_matmul())
+        return upcast_product(x.to(at::kFloat).contiguous(), l.weight);
     at::Tensor y = at::linear(x.scalar_type() == l.weight.scalar_type() ? x : x.to(l.weight.scalar_type()), l.weight);
     return y.scalar_type() == at::kFloat ? y : y.to(at::kFloat);
 }
@@ -123,56 +174,8 @@ at::Tensor Linear::operator()(const at::Tensor& x) const {
 
 namespace {
 
-// y = x W^T in float32 from a frozen bf16 W, for CPUs without bf16 matrix instructions: the
-// product runs at float32 speed, and the backward pass keeps the compact weight (not an
-// upcast copy, which would double the model's memory) and upcasts it again. W is upcast a
-// block of rows at a time into one reused buffer: a whole-matrix copy would be a fresh
-// allocation of up to 0.5 GB per product, whose page faults cost more than the conversion.
-constexpr int64_t kUpcastBlockBytes = 16 << 20;
-
-at::Tensor& upcast_buffer(int64_t floats) {
-    thread_local at::Tensor buffer;
-    if (!buffer.defined() || buffer.numel() < floats) buffer = at::empty({floats}, at::kFloat);
-    return buffer;
-}
-
-// x [M, K] float32, w [N, K] bf16 -> x w^T [M, N]
-at::Tensor upcast_product(const at::Tensor& x, const at::Tensor& w) {
-    const int64_t N = w.size(0), K = w.size(1);
-    const int64_t rows = std::max<int64_t>(64, kUpcastBlockBytes / (4 * K));
-    const at::Tensor x2 = x.reshape({-1, K});
-    at::Tensor y = at::empty({x2.size(0), N}, at::kFloat);
-    at::Tensor& buf = upcast_buffer(std::min(rows, N) * K);
-    for (int64_t n0 = 0; n0 < N; n0 += rows) {
-        const int64_t n = std::min(rows, N - n0);
-        at::Tensor wf = buf.narrow(0, 0, n * K).view({n, K});
-        wf.copy_(w.narrow(0, n0, n));
-        at::Tensor out = y.narrow(1, n0, n);
-        at::mm_out(out, x2, wf.t());
-    }
-    std::vector<int64_t> shape(x.sizes().begin(), x.sizes().end());
-    shape.back() = N;
-    return y.view(shape);
-}
-
-// g [M, N] float32, w [N, K] bf16 -> g w [M, K], summed over blocks of w's rows.
-at::Tensor upcast_product_transposed(const at::Tensor& g, const at::Tensor& w) {
-    const int64_t N = w.size(0), K = w.size(1);
-    const int64_t rows = std::max<int64_t>(64, kUpcastBlockBytes / (4 * K));
-    const at::Tensor g2 = g.reshape({-1, N});
-    at::Tensor out = at::zeros({g2.size(0), K}, at::kFloat);
-    at::Tensor& buf = upcast_buffer(std::min(rows, N) * K);
-    for (int64_t n0 = 0; n0 < N; n0 += rows) {
-        const int64_t n = std::min(rows, N - n0);
-        at::Tensor wf = buf.narrow(0, 0, n * K).view({n, K});
-        wf.copy_(w.narrow(0, n0, n));
-        out.addmm_(g2.narrow(1, n0, n), wf);
-    }
-    std::vector<int64_t> shape(g.sizes().begin(), g.sizes().end());
-    shape.back() = K;
-    return out.view(shape);
-}
-
+// The training form: the backward pass keeps the compact weight (not an upcast copy, which
+// would double the model's memory) and upcasts it again.
 struct FrozenBf16Linear : torch::autograd::Function<FrozenBf16Linear> {
     static torch::autograd::variable_list forward(torch::autograd::AutogradContext* ctx, const at::Tensor& x, const at::Tensor& w) {
         ctx->save_for_backward({w});
