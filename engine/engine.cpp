@@ -150,7 +150,10 @@ void Engine::load(const ModelPaths& paths, const LoadOptions& options, const Pro
     }
     if (!paths.imagebind.empty()) {
         report("Loading ImageBind " + fs::path(paths.imagebind).filename().string(), 0.96);
-        const at::ScalarType dtype = next->model->compute_dtype();
+        // In bf16 only where the CPU multiplies bf16 (elsewhere bf16 products are far slower).
+        const at::ScalarType dtype = next->model->compute_dtype() == at::kBFloat16 && !quant::has_native_bf16_matmul()
+                                         ? at::kFloat
+                                         : next->model->compute_dtype();
         next->imagebind = std::make_unique<ImageBindEncoder>(paths.imagebind, paths.imagebind_config, "", dtype, nullptr);
         if (next->imagebind->dim() != next->bind->visual_dim())
             throw Error(paths.imagebind + " gives " + std::to_string(next->imagebind->dim()) + "-d embeddings but the adapter " +
@@ -197,8 +200,10 @@ std::vector<float> attachment_embedding(const Attachment& a) {
 void Engine::load_imagebind(const std::string& checkpoint, const std::string& config, Precision precision,
                             const ProgressFn& progress) {
     at::NoGradGuard no_grad;
-    // ImageBind checkpoints are float32; bf16 is the faster choice on CPUs with AVX-512 BF16.
-    const at::ScalarType dtype = precision == Precision::Bf16 ? at::kBFloat16 : at::kFloat;
+    // ImageBind checkpoints are float32; bf16 is the faster choice on CPUs with AVX-512 BF16
+    // only: without bf16 instructions its products take a generic path about 100x slower, so
+    // the encoders stay in float32 there whatever is asked.
+    const at::ScalarType dtype = precision == Precision::Bf16 && quant::has_native_bf16_matmul() ? at::kBFloat16 : at::kFloat;
     impl_->imagebind = std::make_unique<ImageBindEncoder>(checkpoint, config, "", dtype, progress);
     impl_->paths.imagebind = checkpoint;
     impl_->paths.imagebind_config = config;
