@@ -171,7 +171,8 @@ private:
 // ---- training (engine/train/): ImageBind-LLM's two tuning phases ---------------------
 
 struct TrainOptions {
-    std::string phase;      // "pretrain" (gates, bind network, prefix queries) or "finetune" (norms, biases, LoRA)
+    std::string phase;      // "pretrain" (gates, bind network, prefix queries), "finetune" (norms, biases, LoRA),
+                            // or "base" (a LLaMA of its own, every weight, as a causal LM on text)
     std::string llama_dir;  // params.json + consolidated.00.pth
     std::string tokenizer;  // tokenizer.model
     std::string adapter;    // the adapter to start from (finetune: required; pretrain: empty = new)
@@ -195,6 +196,8 @@ struct TrainOptions {
     int threads = 0;
     bool save_every_step = false, save_every_epoch = false;
     std::string resume;      // a checkpoint-*.pth to continue from
+    // base: the size of a new LLaMA when llama_dir is empty (multiple_of as in params.json).
+    int base_dim = 0, base_layers = 0, base_heads = 0, base_multiple_of = 32;
     // Data parallel over processes (torch's c10d, Gloo), as torchrun launches them: each rank
     // trains on its shard, gradients are averaged after every backward pass.
     int rank = 0, world_size = 1;

@@ -10,6 +10,7 @@
 #include <complex>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <random>
 
 #include "app/wav_file.h"
@@ -252,6 +253,44 @@ private Q_SLOTS:
         const std::string other = "一只猫 🐈";
         QCOMPARE(tok.decode(tok.encode(other, false, false)), other);
         QCOMPARE(run_cli({"train", "tokenizer", "--data", dir_.path() + "/nothing", "--out", out}).code, 2);
+    }
+
+    // The stages built so far, at toy size on world files: tokenizer, a base LLaMA learning the
+    // world's text (its loss falls; Meta's layout), pre-training on it, and the answer path.
+    void microPipelineRunsAndLearns() {
+        const QString w = dir_.path() + "/micro";
+        QCOMPARE(run_cli({"world", "make", "--out", w, "--count", "48", "--seed", "8", "--modalities", "image"}).code, 0);
+        QCOMPARE(run_cli({"train", "tokenizer", "--data", w, "--out", w + "/tok"}).code, 0);
+        const QString tok = w + "/tok/tokenizer.model";
+        const Run base = run_cli({"train", "base", "--tokenizer", tok, "--data", w, "--out", w + "/base", "--dim", "64", "--layers", "2",
+                                  "--heads", "4", "--epochs", "3", "--batch-size", "8", "--blr", "0.05", "--warmup-epochs", "0.5",
+                                  "--max-words", "96", "--threads", "2"});
+        QVERIFY2(base.code == 0, qPrintable(base.err));
+        std::vector<double> losses;
+        {
+            std::ifstream in((w + "/base/log.jsonl").toStdString());
+            for (std::string line; std::getline(in, line);) losses.push_back(nlohmann::json::parse(line).at("loss").get<double>());
+        }
+        QVERIFY(losses.size() >= 10);
+        QVERIFY2(losses.back() < 0.5 * losses.front(), qPrintable(QString("loss %1 -> %2").arg(losses.front()).arg(losses.back())));
+        const Run inspect = run_cli({"inspect", w + "/base/consolidated.00.pth"});
+        QVERIFY(inspect.out.contains("tok_embeddings.weight\tfloat16") && inspect.out.contains("layers.1.feed_forward.w3.weight") &&
+                inspect.out.contains("output.weight"));
+        const nlohmann::json params = nlohmann::json::parse(std::ifstream((w + "/base/params.json").toStdString()));
+        QCOMPARE(params.at("dim").get<int>(), 64);
+        QCOMPARE(params.at("vocab_size").get<int>(), -1);
+        // Pre-training on the new base, with ImageBind (the tiny test model), then an answer.
+        const QString ib = QString::fromStdString(std::string(IBLLM_TEST_DATA) + "/imagebind/");
+        const Run pre = run_cli({"train", "pretrain", "--llama", w + "/base", "--tokenizer", tok, "--imagebind", ib + "imagebind.pth",
+                                 "--imagebind-config", ib + "imagebind_config.json", "--data", w + "/pretrain.csv", "--out", w + "/pre",
+                                 "--epochs", "1", "--batch-size", "8", "--blr", "0.5", "--max-words", "96", "--threads", "2"});
+        QVERIFY2(pre.code == 0, qPrintable(pre.err));
+        const Run ask = run_cli({"ask", "--llama", w + "/base", "--tokenizer", tok, "--adapter", w + "/pre/adapter.pth", "--imagebind",
+                                 ib + "imagebind.pth", "--imagebind-config", ib + "imagebind_config.json", "--image",
+                                 w + "/images/" + QString::fromStdString(fs::directory_iterator((w + "/images").toStdString())->path().filename().string()),
+                                 "--temperature", "0", "--max-tokens", "8", "--ids", "What is this?"});
+        QVERIFY2(ask.code == 0, qPrintable(ask.err));
+        QVERIFY(ask.out.contains("ids: ["));
     }
 
     void impossibleRequestsAreRefused() {

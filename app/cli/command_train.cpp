@@ -36,6 +36,9 @@ const char* kTrainUsage =
     "  pretrain   image-caption pairs (url<TAB>caption CSV): trains the gates, the bind network and the prefix queries\n"
     "  finetune   instructions (LLaVA / Alpaca JSON): trains every LLaMA norm, bias and LoRA tensor\n"
     "  tokenizer  the solids world's SentencePiece model: --data WORLD_DIR[,WORLD_DIR...] --out DIR [--vocab-size 400]\n"
+    "  base       a LLaMA of its own as a causal LM on text (world folders or .txt, comma-separated --data), written as\n"
+    "             params.json + consolidated.00.pth: --llama DIR to continue one, or --dim D --layers L --heads H\n"
+    "             [--multiple-of 32] for a new one; --max-words defaults to 128\n"
     "options:\n"
     "  --llama DIR --tokenizer FILE [--adapter FILE]\n"
     "  [--imagebind FILE [--imagebind-config FILE]] --data FILE(.csv|.json|.yaml) --out DIR\n"
@@ -173,16 +176,25 @@ int run_train(int argc, char** argv) {
     TrainOptions o;
     o.phase = argv[2];
     if (o.phase == "tokenizer") return run_train_tokenizer(argc, argv);
-    if (o.phase != "pretrain" && o.phase != "finetune")
-        throw UsageError("unknown phase '" + o.phase + "'; use pretrain, finetune or tokenizer (ibllm-cli train --help lists them).");
+    if (o.phase != "pretrain" && o.phase != "finetune" && o.phase != "base")
+        throw UsageError("unknown phase '" + o.phase + "'; use pretrain, finetune, base or tokenizer (ibllm-cli train --help lists them).");
     const std::set<std::string> valued = {"llama", "tokenizer", "adapter", "imagebind", "imagebind-config", "data", "out",
                                           "epochs", "warmup-epochs", "blr", "min-lr", "weight-decay", "batch-size", "accum-iter",
                                           "max-words", "clip-grad", "seed", "blank-embedding", "precision", "threads", "resume",
-                                          "nproc", "rank", "world-size", "master-addr", "master-port", "backend", "timeout"};
+                                          "nproc", "rank", "world-size", "master-addr", "master-port", "backend", "timeout",
+                                          "dim", "layers", "heads", "multiple-of"};
     const std::set<std::string> flags = {"no-shuffle", "augment", "checkpointing", "save-every-step", "save-every-epoch"};
     Arguments args(argc, argv, 3, valued, flags);
     if (!args.positionals().empty()) throw UsageError("train takes no positional arguments (got '" + args.positionals()[0] + "').");
-    o.llama_dir = args.require("llama");
+    o.llama_dir = o.phase == "base" ? args.get("llama") : args.require("llama");
+    o.base_dim = static_cast<int>(args.get_int("dim", 0));
+    o.base_layers = static_cast<int>(args.get_int("layers", 0));
+    o.base_heads = static_cast<int>(args.get_int("heads", 0));
+    o.base_multiple_of = static_cast<int>(args.get_int("multiple-of", 32));
+    if (o.phase != "base" && (args.has("dim") || args.has("layers") || args.has("heads")))
+        throw UsageError("--dim, --layers and --heads size a new model for the base phase only.");
+    if (o.phase == "base" && o.llama_dir.empty() && (o.base_dim <= 0 || o.base_layers <= 0 || o.base_heads <= 0))
+        throw UsageError("the base phase needs --llama DIR to continue a model, or --dim, --layers and --heads for a new one.");
     o.tokenizer = args.require("tokenizer");
     o.adapter = args.get("adapter");
     o.data = args.require("data");
@@ -286,6 +298,7 @@ int run_train(int argc, char** argv) {
         return 130;
     }
     std::printf("Wrote %s (%lld steps, last loss %.4f)\n", s.adapter.c_str(), static_cast<long long>(s.steps), s.last_loss);
+    if (o.phase == "base") std::printf("and %s/params.json\n", o.out.c_str());
     return 0;
 }
 

@@ -386,7 +386,10 @@ LlamaWeights load_llama_weights(const std::string& llama_dir, const TensorStore&
                                 WeightFormat format, bool quant_cache, bool training) {
     const std::string params_path = (fs::path(llama_dir) / "params.json").string();
     LlamaConfig c = LlamaConfig::from_params_json(params_path);
-    check_adapter_matches(adapter, c, params_path);
+    // Training a base model (the solids world's `train base`) has no adapter at all: a plain
+    // LLaMA, no visual injection. Answering always needs one.
+    const bool base_only = training && adapter.size() == 0;
+    if (!base_only) check_adapter_matches(adapter, c, params_path);
 
     std::vector<std::string> shards = find_base_checkpoints(llama_dir);
     if (shards.empty())
@@ -417,8 +420,10 @@ LlamaWeights load_llama_weights(const std::string& llama_dir, const TensorStore&
     w.has_lora = adapter.contains("llama.layers.0.attention.lora_wq_l1.weight");
     w.has_bias = adapter.contains("llama.layers.0.attention.wq.bias");
 
-    w.prefix_query = adapter.get("prefix_query.weight").to(at::kFloat);
-    w.query_layer = w.prefix_query.size(0);
+    if (!base_only) {
+        w.prefix_query = adapter.get("prefix_query.weight").to(at::kFloat);
+        w.query_layer = w.prefix_query.size(0);
+    }
     w.weight_format = format;
     if (training && format != WeightFormat::Bf16)
         throw Error("Training needs the exact weights; quantised formats (int8, q4) are for answering only.");

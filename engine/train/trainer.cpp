@@ -20,6 +20,7 @@
 #include "engine/checkpoint/pth_writer.h"
 #include "engine/llama/llama_config.h"
 #include "engine/llama/tokenizer.h"
+#include "engine/train/base_init.h"
 #include "engine/train/data_parallel.h"
 #include "engine/train/embedding_store.h"
 #include "engine/train/lr_schedule.h"
@@ -42,7 +43,9 @@ void check_options(const TrainOptions& o) {
     auto require = [](bool ok, const std::string& what) {
         if (!ok) throw Error(what);
     };
-    require(!o.llama_dir.empty(), "No LLaMA folder was given; pass --llama DIR (params.json and consolidated.00.pth).");
+    require(!o.llama_dir.empty() || (o.phase == "base" && o.base_dim > 0),
+            o.phase == "base" ? "The base phase needs a LLaMA to continue (--llama DIR) or the size of a new one (--dim, --layers, --heads)."
+                              : "No LLaMA folder was given; pass --llama DIR (params.json and consolidated.00.pth).");
     require(!o.tokenizer.empty(), "No tokenizer was given; pass --tokenizer tokenizer.model.");
     require(!o.data.empty(), "No training data was given; pass --data FILE (.csv, .json or .yaml).");
     require(!o.out.empty(), "No output folder was given; pass --out DIR.");
@@ -137,7 +140,8 @@ TrainSummary train_adapter(const TrainOptions& options, const TrainHooks& hooks)
 TrainSummary run_training(const TrainOptions& o, const TrainHooks& hooks, const TrainingObserver* observer) {
     check_options(o);
     const TrainingPhase phase = parse_training_phase(o.phase);
-    const int64_t max_words = o.max_words > 0 ? o.max_words : (phase == TrainingPhase::Pretrain ? 96 : 512);
+    const int64_t max_words =
+        o.max_words > 0 ? o.max_words : (phase == TrainingPhase::Pretrain ? 96 : phase == TrainingPhase::Base ? 128 : 512);
     // Each local worker takes its share of the cores, as torchrun's workers do.
     const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     at::set_num_threads(o.threads > 0 ? o.threads : std::max(1, cores / std::max(1, o.local_world_size)));
@@ -151,7 +155,16 @@ TrainSummary run_training(const TrainOptions& o, const TrainHooks& hooks, const 
 
     // ---- data ----
     const Tokenizer tokenizer(o.tokenizer);
-    std::vector<TrainingExample> examples = read_training_data(o.data, phase);
+    std::vector<TrainingExample> examples;
+    if (phase == TrainingPhase::Base) {
+        std::vector<std::string> paths;
+        std::stringstream list(o.data);
+        for (std::string item; std::getline(list, item, ',');)
+            if (!item.empty()) paths.push_back(item);
+        examples = read_text_data(paths);
+    } else {
+        examples = read_training_data(o.data, phase);
+    }
     std::vector<TrainingExample> kept;
     std::vector<TokenizedExample> tokens;
     TrainSummary summary;
@@ -190,13 +203,14 @@ TrainSummary run_training(const TrainOptions& o, const TrainHooks& hooks, const 
     // ---- embeddings (ImageBind is frozen: each file once, cached) ----
     EmbeddingStore store(hooks, writer ? out_path("embeddings") : std::string(), o.blank_embedding);
     std::vector<at::Tensor> embeddings(N);
-    for (int64_t i = 0; i < N; ++i) {
+    // The base phase is text alone: no embeddings.
+    for (int64_t i = 0; i < N && phase != TrainingPhase::Base; ++i) {
         if (o.augment && !kept[i].media.empty() && !EmbeddingStore::is_precomputed(kept[i].media) && i > 0) continue;
         embeddings[i] = store.get(kept[i]);
         if (hooks.encoding) hooks.encoding("Encoding the training files", i + 1, N);
     }
     if (store.encoded() > 0) note("Encoded " + std::to_string(store.encoded()) + " files with ImageBind (cached in " + out_path("embeddings") + ").");
-    const int64_t visual_dim = embeddings[0].numel();
+    const int64_t visual_dim = embeddings[0].defined() ? embeddings[0].numel() : 0;
 
     // ---- model ----
     std::optional<TrainingCheckpoint> resumed;
@@ -210,6 +224,17 @@ TrainSummary run_training(const TrainOptions& o, const TrainHooks& hooks, const 
     mo.llama_dir = o.llama_dir;
     // A checkpoint holds the whole adapter of its step, so it is the start point on resume.
     mo.adapter = resumed ? o.resume : o.adapter;
+    if (phase == TrainingPhase::Base) {
+        mo.adapter.clear();  // a base checkpoint's weights are copied in below
+        if (o.llama_dir.empty()) {
+            // A new LLaMA, written once as its starting point (the same seed writes the same).
+            LlamaConfig c;
+            c.dim = o.base_dim, c.n_layers = o.base_layers, c.n_heads = o.base_heads, c.multiple_of = o.base_multiple_of;
+            c.vocab_size = tokenizer.n_words();
+            mo.llama_dir = out_path("init");
+            if (writer && !fs::is_regular_file(fs::path(mo.llama_dir) / "consolidated.00.pth", ec)) write_new_llama(mo.llama_dir, c, o.seed);
+        }
+    }
     mo.phase = phase;
     mo.precision = o.precision;
     mo.vocab_size = tokenizer.n_words();
@@ -217,6 +242,15 @@ TrainSummary run_training(const TrainOptions& o, const TrainHooks& hooks, const 
     mo.seed = o.seed;
     mo.max_seq_len = max_words;
     TrainingModel model(mo);
+    if (phase == TrainingPhase::Base && resumed) {
+        at::NoGradGuard no_grad;
+        for (const NamedParameter& p : model.parameters()) {
+            const auto it = resumed->model.find(p.name);
+            if (it == resumed->model.end() || !it->second.sizes().equals(p.tensor.sizes()))
+                throw Error(o.resume + " does not hold " + p.name + " of this model; resume the run that wrote it.");
+            p.tensor.copy_(it->second);
+        }
+    }
     for (int64_t i = 0; i < N; ++i)
         if (embeddings[i].defined() && embeddings[i].numel() != model.visual_dim())
             throw Error(kept[i].where + ": its embedding has " + std::to_string(embeddings[i].numel()) + " values but the adapter's "
@@ -276,6 +310,8 @@ TrainSummary run_training(const TrainOptions& o, const TrainHooks& hooks, const 
                            {"epochs", o.epochs},           {"batch_size", o.batch_size},      {"accum_iter", o.accum_iter},
                            {"blr", o.blr},                 {"max_words", max_words},          {"precision", precision_name(o.precision)},
                            {"llama", model.config().size_name()}};
+    if (phase == TrainingPhase::Base)
+        info["model"] = {{"dim", model.config().dim}, {"layers", model.config().n_layers}, {"heads", model.config().n_heads}};
     auto config_value = [&]() {
         Value c = Value::make_dict();
         for (const auto& [k, v] : info.items()) {
@@ -326,13 +362,17 @@ TrainSummary run_training(const TrainOptions& o, const TrainHooks& hooks, const 
             std::copy_n(t.tokens.data(), T, b.tokens[k].data_ptr<int64_t>());
             std::copy_n(t.labels.data(), T, b.labels[k].data_ptr<int64_t>());
             b.tokens_count += t.length;
+            if (phase == TrainingPhase::Base) {
+                b.where += (k ? "; " : "") + kept[rows[k]].where;
+                continue;
+            }
             at::Tensor e = embeddings[rows[k]];
             if (o.augment && !kept[rows[k]].media.empty() && !EmbeddingStore::is_precomputed(kept[rows[k]].media))
                 e = store.get(kept[rows[k]], mix(o.seed, static_cast<uint64_t>(epoch), static_cast<uint64_t>(rows[k])));
             emb.push_back(e);
             b.where += (k ? "; " : "") + kept[rows[k]].where;
         }
-        b.embeddings = at::stack(emb);
+        if (!emb.empty()) b.embeddings = at::stack(emb);
         return b;
     };
 
@@ -453,6 +493,15 @@ TrainSummary run_training(const TrainOptions& o, const TrainHooks& hooks, const 
     }
     summary.steps = position.step;
     summary.last_loss = last_loss;
+    if (phase == TrainingPhase::Base) {
+        // Meta's layout: params.json and consolidated.00.pth (float16, as Meta ships it).
+        summary.adapter = out_path("consolidated.00.pth");
+        if (writer) {
+            write_pth(summary.adapter, model.base_checkpoint(at::kHalf));
+            write_params_json(out_path("params.json"), model.config());
+        }
+        return summary;
+    }
     summary.adapter = out_path("adapter.pth");
     if (writer) write_pth(summary.adapter, model.adapter_checkpoint(config_value()));
     return summary;

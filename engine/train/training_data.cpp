@@ -230,7 +230,65 @@ std::vector<TrainingExample> read_training_data(const std::string& path, Trainin
     return out;
 }
 
+std::vector<TrainingExample> read_text_data(const std::vector<std::string>& paths) {
+    std::vector<TrainingExample> out;
+    auto add = [&](const std::string& text, const std::string& where) {
+        TrainingExample e;
+        e.answer = text;
+        e.where = where;
+        e.plain = true;
+        out.push_back(std::move(e));
+    };
+    std::error_code ec;
+    for (const std::string& path : paths) {
+        if (fs::is_directory(path, ec)) {
+            const fs::path pre = fs::path(path) / "pretrain.csv", fine = fs::path(path) / "finetune.json";
+            bool any = false;
+            if (fs::is_regular_file(pre, ec)) {
+                for (const TrainingExample& e : read_training_data(pre.string(), TrainingPhase::Pretrain)) {
+                    add(e.answer, e.where);
+                    add(format_prompt(e.instruction, e.input) + e.answer, e.where);
+                }
+                any = true;
+            }
+            if (fs::is_regular_file(fine, ec)) {
+                for (const TrainingExample& e : read_training_data(fine.string(), TrainingPhase::Finetune))
+                    add(format_prompt(e.instruction, e.input) + e.answer, e.where);
+                any = true;
+            }
+            if (!any)
+                throw Error(path + " has neither pretrain.csv nor finetune.json, so it holds no text; pass a folder of "
+                            "`ibllm-cli world make` (with images) or a .txt file.");
+            continue;
+        }
+        std::istringstream in(read_file(path));
+        std::string line;
+        int64_t row = 0;
+        while (std::getline(in, line)) {
+            ++row;
+            line = trim_cr(line);
+            if (!line.empty()) add(line, path + ", line " + std::to_string(row));
+        }
+    }
+    if (out.empty()) throw Error("The text data holds no lines; pass world folders or a .txt file with text.");
+    return out;
+}
+
 TokenizedExample tokenize_example(const TrainingExample& example, const Tokenizer& tokenizer, int64_t max_words) {
+    if (example.plain) {
+        const std::vector<int> all = tokenizer.encode(example.answer, true, true);
+        TokenizedExample t;
+        t.tokens.assign(max_words, 0);
+        t.labels.assign(max_words, 0);
+        t.length = std::min<int64_t>(static_cast<int64_t>(all.size()), max_words);
+        t.prompt_length = 1;  // BOS: never a target
+        for (int64_t i = 0; i < t.length; ++i) {
+            t.tokens[i] = all[i];
+            if (i >= 1) t.labels[i] = all[i];
+        }
+        for (int64_t l : t.labels) t.label_count += l != 0;
+        return t;
+    }
     const std::string prompt = format_prompt(example.instruction, example.input);
     const std::vector<int> prompt_ids = tokenizer.encode(prompt, true, false);
     const std::vector<int> all = tokenizer.encode(prompt + example.answer, true, true);

@@ -26,6 +26,7 @@ struct TrainingExample {
     std::string input;        // Alpaca's optional input; empty selects the no-input template
     std::string answer;       // caption or answer
     std::string where;        // "data.json, record 3", for messages
+    bool plain = false;       // base phase: `answer` is plain text, every token of it is learned
 };
 
 // The fixed instruction of the pre-training prompts.
@@ -36,9 +37,15 @@ extern const char* const kCaptionInstruction;
 // missing or unreadable file, a malformed row, a missing media file or an empty data set.
 std::vector<TrainingExample> read_training_data(const std::string& path, TrainingPhase phase);
 
+// The base phase's text: for each path, a world folder's pretrain.csv captions (plain, and in the
+// caption prompt) and finetune.json instructions (in the Alpaca prompt with their answers), or a
+// .txt file's non-empty lines.
+std::vector<TrainingExample> read_text_data(const std::vector<std::string>& paths);
+
 // tokens = encode(prompt + answer, bos, eos) padded with 0 or cut to max_words; labels =
 // tokens with the prompt (BOS included) and the padding set to 0, as the reference builds
-// them. `length` counts the non-padding positions.
+// them. `length` counts the non-padding positions. A plain example is encode(answer, bos, eos),
+// every token after BOS a label.
 struct TokenizedExample {
     std::vector<int64_t> tokens, labels;
     int64_t length = 0;

@@ -58,6 +58,10 @@ void check_phase(const TensorStore& adapter, TrainingPhase phase, const std::str
 }  // namespace
 
 TrainingModel::TrainingModel(const TrainingModelOptions& o) : phase_(o.phase) {
+    if (o.phase == TrainingPhase::Base) {
+        build_base(o);
+        return;
+    }
     TensorStore adapter = read_adapter(o.adapter);
     check_phase(adapter, o.phase, o.adapter);
     const std::string params_path = (fs::path(o.llama_dir) / "params.json").string();
@@ -123,10 +127,42 @@ TrainingModel::TrainingModel(const TrainingModelOptions& o) : phase_(o.phase) {
     transformer_ = std::make_unique<Transformer>(std::move(w));
 }
 
+// The base phase: the LLaMA alone, every weight trained, in Meta's names.
+void TrainingModel::build_base(const TrainingModelOptions& o) {
+    if (!o.adapter.empty())
+        throw Error("The base phase trains a LLaMA alone; leave out --adapter (" + o.adapter + ").");
+    const TensorStore none;
+    LlamaWeights w = load_llama_weights(o.llama_dir, none, o.precision, o.max_seq_len, o.vocab_size, {}, WeightFormat::Bf16, false,
+                                        /*training=*/true);
+    std::vector<std::pair<std::string, at::Tensor*>> slots = {{"tok_embeddings.weight", &w.tok_embeddings}};
+    for (size_t i = 0; i < w.layers.size(); ++i) {
+        LayerWeights& l = w.layers[i];
+        const std::string n = "layers." + std::to_string(i) + ".";
+        for (auto [p, lin] : {std::pair<const char*, Linear*>{"attention.wq", &l.wq}, {"attention.wk", &l.wk}, {"attention.wv", &l.wv},
+                              {"attention.wo", &l.wo}, {"feed_forward.w1", &l.w1}, {"feed_forward.w2", &l.w2}, {"feed_forward.w3", &l.w3}})
+            slots.emplace_back(n + p + ".weight", &lin->weight);
+        slots.insert(slots.end(), {{n + "attention_norm.weight", &l.attention_norm}, {n + "ffn_norm.weight", &l.ffn_norm}});
+    }
+    slots.emplace_back("norm.weight", &w.norm);
+    slots.emplace_back("output.weight", &w.output.weight);
+    for (auto& [name, slot] : slots) {
+        // Trained in float32, whatever the file holds.
+        *slot = slot->detach().to(at::kFloat).clone().set_requires_grad(true);
+        params_.push_back({name, *slot, true, true});
+    }
+    transformer_ = std::make_unique<Transformer>(std::move(w));
+}
+
+Value TrainingModel::base_checkpoint(at::ScalarType dtype) const {
+    Value sd = Value::make_dict(/*ordered=*/true);
+    for (const NamedParameter& p : params_) sd.set(p.name, Value::from_tensor(p.tensor.detach().to(dtype).contiguous()));
+    return sd;
+}
+
 TrainingModel::~TrainingModel() = default;
 
 const LlamaConfig& TrainingModel::config() const { return transformer_->config(); }
-int64_t TrainingModel::visual_dim() const { return bind_->visual_dim(); }
+int64_t TrainingModel::visual_dim() const { return bind_ ? bind_->visual_dim() : 0; }
 at::ScalarType TrainingModel::compute_dtype() const { return transformer_->compute_dtype(); }
 
 std::vector<NamedParameter> TrainingModel::trainable() const {
@@ -144,6 +180,7 @@ std::vector<at::Tensor> TrainingModel::trainable_tensors() const {
 }
 
 at::Tensor TrainingModel::visual_query(const at::Tensor& embeddings) const {
+    if (!embeddings.defined() || !bind_) return at::Tensor();  // text only: nothing injected
     TORCH_CHECK(embeddings.dim() == 2 && embeddings.size(1) == bind_->visual_dim(), "visual_query: embeddings must be [B, ",
                 bind_->visual_dim(), "]");
     at::Tensor x = embeddings.to(at::kFloat);

@@ -28,7 +28,7 @@ struct NamedParameter {
 
 struct TrainingModelOptions {
     std::string llama_dir;  // params.json + consolidated.00.pth
-    std::string adapter;    // optional start point; empty: new tensors (pretrain only)
+    std::string adapter;    // optional start point; empty: new tensors (pretrain only); none for base
     TrainingPhase phase = TrainingPhase::Finetune;
     Precision precision = Precision::Auto;
     int64_t vocab_size = 0;   // the tokenizer's
@@ -60,6 +60,7 @@ public:
 
     // forward_visual({'Image': [x, 1]}) of the reference: each raw ImageBind embedding
     // [B, visual_dim] L2-normalised, times 1 / (1 + 1e-6), through the bind network: [B, dim].
+    // Undefined embeddings (the base phase) give an undefined query: no injection.
     at::Tensor visual_query(const at::Tensor& embeddings) const;
     // Teacher-forced logits [B, T, vocab] float32.
     at::Tensor logits(const at::Tensor& tokens, const at::Tensor& embeddings, bool checkpointing = false) const;
@@ -69,11 +70,15 @@ public:
                     bool checkpointing = false) const;
 
     // {'model': {name: float32 tensor}, 'config': {...}}: the release's adapter layout, which
-    // the product's loaders and the reference's llama_adapter.load read.
+    // the product's loaders and the reference's llama_adapter.load read. For the base phase,
+    // 'model' holds every weight under Meta's names (for checkpoints and resume).
     Value adapter_checkpoint(const Value& config) const;
+    // The base phase's weights as Meta's consolidated.00.pth holds them (an OrderedDict).
+    Value base_checkpoint(at::ScalarType dtype) const;
 
 private:
     at::Tensor output_mean_times_zero(const at::Tensor& hidden) const;
+    void build_base(const TrainingModelOptions& options);
 
     TrainingPhase phase_;
     std::unique_ptr<Transformer> transformer_;

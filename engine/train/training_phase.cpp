@@ -14,15 +14,19 @@ bool ends_with(const std::string& s, const std::string& p) {
 }
 }  // namespace
 
-std::string to_string(TrainingPhase phase) { return phase == TrainingPhase::Pretrain ? "pretrain" : "finetune"; }
+std::string to_string(TrainingPhase phase) {
+    return phase == TrainingPhase::Pretrain ? "pretrain" : phase == TrainingPhase::Finetune ? "finetune" : "base";
+}
 
 TrainingPhase parse_training_phase(const std::string& s) {
     if (s == "pretrain") return TrainingPhase::Pretrain;
     if (s == "finetune") return TrainingPhase::Finetune;
-    throw Error("Unknown training phase '" + s + "'; use pretrain or finetune.");
+    if (s == "base") return TrainingPhase::Base;
+    throw Error("Unknown training phase '" + s + "'; use pretrain, finetune or base.");
 }
 
 bool is_trainable(TrainingPhase phase, const std::string& name) {
+    if (phase == TrainingPhase::Base) return !starts_with(name, "llama.") && !starts_with(name, "image_bind_") && !starts_with(name, "prefix_query.");
     if (phase == TrainingPhase::Finetune)
         return starts_with(name, "llama.") && (contains(name, "norm") || contains(name, "bias") || contains(name, "lora"));
     if (starts_with(name, "llama.")) return contains(name, "gate");

@@ -11,9 +11,12 @@ enum class TrainingPhase {
     Pretrain,
     // Instructions: every LLaMA norm, bias and LoRA tensor; the rest is frozen.
     Finetune,
+    // Not a phase of the reference: a LLaMA of its own, every weight trained as a causal
+    // language model on text (the solids world's `train base`). No adapter.
+    Base,
 };
 
-std::string to_string(TrainingPhase phase);      // "pretrain" / "finetune"
+std::string to_string(TrainingPhase phase);      // "pretrain" / "finetune" / "base"
 TrainingPhase parse_training_phase(const std::string& s);  // ibllm::Error otherwise
 
 // Whether the parameter `name` (the adapter checkpoint's name, e.g.

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "engine/engine.h"
+#include "engine/llama/prompt.h"
 #include "engine/llama/tokenizer.h"
 #include "engine/train/training_data.h"
 
@@ -31,11 +32,17 @@ void train_world_tokenizer(const std::vector<std::string>& world_dirs, const std
     // The spec's own words, whatever the folders hold: every caption template and question.
     for (int s = 0; s < kWorldShapes; ++s)
         for (int c = 0; c < kWorldColours; ++c) {
+            // The prompts as training and answering write them (the Alpaca template), so that
+            // its words become pieces of their own rather than letters.
             for (uint64_t v = 0; v < 20; ++v)
-                for (const bool zh : {false, true}) lines.push_back(world_caption(s, c, zh, v));
+                for (const bool zh : {false, true}) {
+                    lines.push_back(world_caption(s, c, zh, v));
+                    lines.push_back(format_prompt(kCaptionInstruction) + world_caption(s, c, zh, v));
+                }
             for (const WorldQuestion& q : world_questions(s, c)) {
                 lines.push_back(q.question);
                 lines.push_back(q.answer);
+                lines.push_back(format_prompt(q.question) + q.answer);
             }
         }
     for (const std::string& line : lines) collect_non_ascii(line, required);
@@ -53,6 +60,7 @@ void train_world_tokenizer(const std::vector<std::string>& world_dirs, const std
             for (const TrainingExample& e : read_training_data((fs::path(dir) / "finetune.json").string(), TrainingPhase::Finetune)) {
                 lines.push_back(e.instruction);
                 lines.push_back(e.answer);
+                lines.push_back(format_prompt(e.instruction, e.input) + e.answer);
             }
             any = true;
         }
