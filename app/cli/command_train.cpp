@@ -35,7 +35,7 @@ const char* kTrainUsage =
     "phases:\n"
     "  pretrain   image-caption pairs (url<TAB>caption CSV): trains the gates, the bind network and the prefix queries\n"
     "  finetune   instructions (LLaVA / Alpaca JSON): trains every LLaMA norm, bias and LoRA tensor\n"
-    "  tokenizer  the solids world's SentencePiece model: --data WORLD_DIR[,WORLD_DIR...] --out DIR [--vocab-size 400]\n"
+    "  tokenizer  the solids world's SentencePiece model: --data WORLD_DIR[,WORLD_DIR...] --out DIR [--vocab-size 600]\n"
     "  base       a LLaMA of its own as a causal LM on text (world folders or .txt, comma-separated --data), written as\n"
     "             params.json + consolidated.00.pth: --llama DIR to continue one, or --dim D --layers L --heads H\n"
     "             [--multiple-of 32] for a new one; --max-words defaults to 128\n"
@@ -159,7 +159,7 @@ int run_train_tokenizer(int argc, char** argv) {
     while (std::getline(in, dir, ','))
         if (!dir.empty()) dirs.push_back(dir);
     const std::string out = args.require("out");
-    const int vocab = static_cast<int>(args.get_int("vocab-size", 400));
+    const int vocab = static_cast<int>(args.get_int("vocab-size", 600));
     if (vocab < 300 || vocab > 32000) throw UsageError("--vocab-size must be between 300 (the 259 byte and control pieces and more) and 32000.");
     train_world_tokenizer(dirs, out, vocab);
     std::printf("Wrote %s/tokenizer.model (%d pieces)\n", out.c_str(), vocab);
