@@ -29,6 +29,20 @@ struct ModelPaths {
     std::string cache;      // knn.index (optional)
 };
 
+// The files of one model folder, found by name, in either layout:
+//  - a folder that holds a whole model: params.json, consolidated.00.pth, tokenizer.model,
+//    adapter.pth, and optionally imagebind.pth (+ imagebind_config.json) and knn.index (the
+//    layout `ibllm-cli train` stages write, and resources/models/*);
+//  - the release layout: 7B/ (or 7B_chinese/) with params.json and consolidated.00.pth,
+//    tokenizer.model, 7B.pth, imagebind_w3D.pth and knn.index side by side.
+// `layout` says which ("model folder" / "release"). Throws Error with one sentence naming the
+// folder and what it lacks when it is neither.
+struct ModelFolder {
+    ModelPaths paths;
+    std::string layout;
+};
+ModelFolder find_model_folder(const std::string& dir);
+
 struct LoadOptions {
     Precision precision = Precision::Auto;
     // Bf16: the exact path (weights in the Precision's dtype). Int8 / Q4: the language model's

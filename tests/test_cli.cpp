@@ -2,6 +2,8 @@
 // against the golden greedy generations, `tokenize`, `inspect`, `make-demo`, and exit
 // code 2 with one line on stderr for bad input.
 #include <ATen/ATen.h>
+#include <QtCore/QDir>
+#include <QtCore/QFile>
 #include <QtCore/QProcess>
 #include <QtCore/QTemporaryDir>
 #include <QtTest/QtTest>
@@ -167,6 +169,41 @@ private Q_SLOTS:
         const QString err = r.err.trimmed();
         QVERIFY2(!err.contains('\n'), qPrintable("more than one line: " + err));
         QVERIFY2(err.contains(mention), qPrintable(err));
+    }
+
+    // --model DIR: a whole-model folder and the release layout, found by name; flags override.
+    void modelFolders() {
+        QTemporaryDir dir;
+        const QString flat = dir.path() + "/flat", rel = dir.path() + "/release";
+        QDir().mkpath(flat);
+        QDir().mkpath(rel + "/7B");
+        for (const char* f : {"params.json", "consolidated.00.pth", "tokenizer.model", "adapter.pth", "knn.index"})
+            QVERIFY(QFile::link(QString::fromStdString(fixture(f)), flat + "/" + f));
+        for (const char* f : {"params.json", "consolidated.00.pth"})
+            QVERIFY(QFile::link(QString::fromStdString(fixture(f)), rel + "/7B/" + f));
+        QVERIFY(QFile::link(QString::fromStdString(fixture("tokenizer.model")), rel + "/tokenizer.model"));
+        QVERIFY(QFile::link(QString::fromStdString(fixture("adapter.pth")), rel + "/7B.pth"));
+        const QString embedding = dir.path() + "/image.npy";
+        write_npy_f32(embedding, TensorStore::from_pth(fixture("golden.pth")).get("visual.inputs.image"));
+        const QStringList question = {"--embedding", "image=" + embedding, "--temperature", "0", "--max-tokens", "6", "--precision",
+                                      "fp32", "--ids", "--no-cache", "Describe this image."};
+        const Run explicit_flags = run_cli(QStringList{"ask", "--llama", QString::fromStdString(data_path("llama_adapter")), "--tokenizer",
+                                                       QString::fromStdString(fixture("tokenizer.model")), "--adapter",
+                                                       QString::fromStdString(fixture("adapter.pth"))} << question);
+        QVERIFY2(explicit_flags.code == 0, qPrintable(explicit_flags.err));
+        for (const QString& folder : {flat, rel}) {
+            const Run r = run_cli(QStringList{"ask", "--model", folder} << question);
+            QVERIFY2(r.code == 0, qPrintable(r.err));
+            QCOMPARE(ids_line(r.out), ids_line(explicit_flags.out));
+        }
+        // An explicit flag wins over the folder's file.
+        const Run overridden = run_cli(QStringList{"ask", "--model", flat, "--tokenizer", dir.path() + "/missing.model"} << question);
+        QCOMPARE(overridden.code, 2);
+        QVERIFY2(overridden.err.contains("missing.model"), qPrintable(overridden.err));
+        // A folder that is not a model says so.
+        const Run none = run_cli(QStringList{"ask", "--model", dir.path()} << question);
+        QCOMPARE(none.code, 2);
+        QVERIFY2(none.err.contains("is not a model folder"), qPrintable(none.err));
     }
 };
 

@@ -15,21 +15,27 @@ const std::set<std::string> kModalityOptions = {"image", "audio", "video", "poin
 }
 
 int run_ask(int argc, char** argv) {
-    std::set<std::string> valued = {"llama", "tokenizer", "adapter", "imagebind", "imagebind-config", "cache", "cache-size",
+    std::set<std::string> valued = {"model", "llama", "tokenizer", "adapter", "imagebind", "imagebind-config", "cache", "cache-size",
                                     "cache-t", "cache-weight", "embedding", "weight", "input", "temperature", "top-p", "seed",
                                     "max-tokens", "precision", "weights", "threads", "context", "language"};
     valued.insert(kModalityOptions.begin(), kModalityOptions.end());
-    Arguments args(argc, argv, 2, valued, {"ids"});
+    Arguments args(argc, argv, 2, valued, {"ids", "no-cache"});
     if (args.positionals().size() != 1)
         throw UsageError("ask needs exactly one PROMPT (quote it), got " + std::to_string(args.positionals().size()) + ".");
 
+    // --model DIR finds the files by name; explicit flags override what the folder gives.
     ModelPaths paths;
-    paths.llama_dir = args.require("llama");
-    paths.tokenizer = args.require("tokenizer");
-    paths.adapter = args.require("adapter");
-    paths.imagebind = args.get("imagebind");
-    paths.imagebind_config = args.get("imagebind-config");
-    paths.cache = args.get("cache");
+    if (args.has("model")) paths = find_model_folder(args.get("model")).paths;
+    auto take = [&](const char* flag, std::string& field) {
+        if (args.has(flag)) field = args.get(flag);
+        if (field.empty()) throw UsageError(std::string("give --") + flag + " (or --model DIR with the model's files).");
+    };
+    take("llama", paths.llama_dir);
+    take("tokenizer", paths.tokenizer);
+    take("adapter", paths.adapter);
+    if (args.has("imagebind")) paths.imagebind = args.get("imagebind");
+    if (args.has("imagebind-config")) paths.imagebind_config = args.get("imagebind-config");
+    if (args.has("cache")) paths.cache = args.get("cache");
 
     LoadOptions load;
     load.precision = parse_precision(args.get("precision", "auto"));
@@ -45,6 +51,7 @@ int run_ask(int argc, char** argv) {
     request.sampling.top_p = args.get_double("top-p", 0.75);
     request.sampling.max_tokens = static_cast<int>(args.get_int("max-tokens", 256));
     if (args.has("seed")) request.sampling.seed = static_cast<uint64_t>(args.get_int("seed", 0));
+    if (args.has("no-cache")) paths.cache.clear();
     request.cache.enabled = !paths.cache.empty();
     request.cache.k = static_cast<int>(args.get_int("cache-size", 10));
     request.cache.t = args.get_double("cache-t", 20.0);

@@ -15,9 +15,9 @@ namespace {
 
 const char* kUsage =
     "usage:\n"
-    "  ibllm-cli ask --llama DIR --tokenizer FILE --adapter FILE\n"
+    "  ibllm-cli ask (--model DIR | --llama DIR --tokenizer FILE --adapter FILE)\n"
     "      [--imagebind FILE [--imagebind-config FILE]]\n"
-    "      [--cache FILE] [--cache-size 10] [--cache-t 20] [--cache-weight 0.5]\n"
+    "      [--cache FILE | --no-cache] [--cache-size 10] [--cache-t 20] [--cache-weight 0.5]\n"
     "      [--image|--audio|--video|--point|--depth|--thermal|--imu FILE]...\n"
     "      [--embedding MODALITY=FILE.npy]...  [--weight MODALITY=W]...\n"
     "      [--input TEXT] [--temperature 0.1] [--top-p 0.75] [--seed N] [--max-tokens 256]\n"
