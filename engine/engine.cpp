@@ -17,7 +17,7 @@
 #include "engine/checkpoint/tensor_store.h"
 #include "engine/llama/context_window.h"
 #include "engine/llama/generator.h"
-#include "engine/llama/quant/kernel_isa.h"
+#include "engine/llama/quant/compute_paths.h"
 #include "engine/llama/tokenizer.h"
 #include "engine/llama/transformer.h"
 
@@ -135,7 +135,7 @@ void Engine::load(const ModelPaths& paths, const LoadOptions& options, const Pro
     // The bind network multiplies in bf16 only where the CPU has bf16 instructions; elsewhere
     // in float32, in which the release's adapter stores it anyway (its mapping is the weight).
     const at::ScalarType bind_dtype =
-        next->model->compute_dtype() == at::kBFloat16 && !quant::has_native_bf16_matmul() ? at::kFloat : next->model->compute_dtype();
+        next->model->compute_dtype() == at::kBFloat16 && !quant::compute_paths().native_bf16 ? at::kFloat : next->model->compute_dtype();
     next->bind = std::make_unique<BindNetwork>(adapter, bind_dtype);
     if (next->bind->dim() != next->model->config().dim)
         throw Error(paths.adapter + " has a bind network for dim " + std::to_string(next->bind->dim()) + " but the LLaMA has dim " +
@@ -151,7 +151,7 @@ void Engine::load(const ModelPaths& paths, const LoadOptions& options, const Pro
     if (!paths.imagebind.empty()) {
         report("Loading ImageBind " + fs::path(paths.imagebind).filename().string(), 0.96);
         // In bf16 only where the CPU multiplies bf16 (elsewhere bf16 products are far slower).
-        const at::ScalarType dtype = next->model->compute_dtype() == at::kBFloat16 && !quant::has_native_bf16_matmul()
+        const at::ScalarType dtype = next->model->compute_dtype() == at::kBFloat16 && !quant::compute_paths().native_bf16
                                          ? at::kFloat
                                          : next->model->compute_dtype();
         next->imagebind = std::make_unique<ImageBindEncoder>(paths.imagebind, paths.imagebind_config, "", dtype, nullptr);
@@ -182,6 +182,7 @@ ModelInfo Engine::info() const {
     i.has_cache = impl_->cache != nullptr;
     i.cache_entries = impl_->cache ? impl_->cache->size() : 0;
     i.demo = impl_->demo;
+    i.compute_paths = quant::describe_compute_paths(impl_->model->compute_dtype() == at::kBFloat16);
     return i;
 }
 
@@ -203,7 +204,7 @@ void Engine::load_imagebind(const std::string& checkpoint, const std::string& co
     // ImageBind checkpoints are float32; bf16 is the faster choice on CPUs with AVX-512 BF16
     // only: without bf16 instructions its products take a generic path about 100x slower, so
     // the encoders stay in float32 there whatever is asked.
-    const at::ScalarType dtype = precision == Precision::Bf16 && quant::has_native_bf16_matmul() ? at::kBFloat16 : at::kFloat;
+    const at::ScalarType dtype = precision == Precision::Bf16 && quant::compute_paths().native_bf16 ? at::kBFloat16 : at::kFloat;
     impl_->imagebind = std::make_unique<ImageBindEncoder>(checkpoint, config, "", dtype, progress);
     impl_->paths.imagebind = checkpoint;
     impl_->paths.imagebind_config = config;

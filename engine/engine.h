@@ -67,6 +67,9 @@ struct ModelInfo {
     bool has_cache = false;
     int64_t cache_entries = 0;
     bool demo = false;       // loaded from a `make-demo` folder: random weights, random answers
+    // The CPU's features and the arithmetic each kind of product takes on it for this model
+    // (decided once per CPU; several lines, for `ask --verbose` and the benchmarks).
+    std::string compute_paths;
 };
 
 struct Attachment {

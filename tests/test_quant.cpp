@@ -26,7 +26,7 @@
 #include "engine/llama/llama_weights.h"
 #include "engine/llama/quant/bf16_linear.h"
 #include "engine/llama/quant/kernel_abi.h"
-#include "engine/llama/quant/kernel_isa.h"
+#include "engine/llama/quant/compute_paths.h"
 #include "engine/llama/quant/parallel_rows.h"
 #include "engine/llama/quant/quantized_linear.h"
 #include "engine/llama/quant/quantized_cache.h"
@@ -279,7 +279,9 @@ private Q_SLOTS:
         QTest::addColumn<int>("K");
         QTest::addColumn<int>("M");
         const std::vector<std::array<int, 3>> shapes = {
-            {1, 64, 1}, {37, 100, 1}, {37, 200, 37}, {64, 4160, 5}, {2048, 512, 1}, {96, 1000, 2}, {33, 31, 4}};
+            {1, 64, 1}, {37, 100, 1}, {37, 200, 37}, {64, 4160, 5}, {2048, 512, 1}, {96, 1000, 2}, {33, 31, 4},
+            // prefill-sized inputs: the blocked kernels' full tiles, their edges and odd counts
+            {70, 300, 64}, {131, 1100, 101}, {9, 4160, 50}};
         const std::vector<std::array<int, 3>> dense_shapes = {{37, 200, 37}, {300, 1000, 16}, {5, 70, 1}};
         for (KernelIsa isa : supported_kernel_isas())
             for (WeightFormat f : {WeightFormat::Int8, WeightFormat::Q4})
@@ -499,6 +501,46 @@ private Q_SLOTS:
         const at::Tensor ref = at::matmul(x, dequantize_matrix(q).t());
         const double rel = ((y - ref).abs().max() / ref.abs().max()).item<double>();
         QVERIFY2(rel < 2e-2, qPrintable(QString("relative error %1").arg(rel)));
+    }
+
+    // Prefill with quantised weights follows compute_paths(): the integer kernels where it says
+    // so (bit for bit the explicit integer path, on every instruction set), else dequantised
+    // tiles, which are float32 wherever bf16 is not native even for a bf16 model (oneDNN's
+    // generic bf16 product took minutes per prompt there).
+    void quantisedPrefillFollowsTheComputePaths() {
+        const at::Tensor w = test_matrix(96, 320, 16);
+        const at::Tensor x = test_activations(kDenseMinRows + 16, 320, 17);
+        for (WeightFormat f : {WeightFormat::Int8, WeightFormat::Q4}) {
+            const QuantizedMatrix q = quantize_matrix(w, f, at::kBFloat16);
+            QuantizedMatrix q32 = q;
+            q32.dense_dtype = at::kFloat;
+            for (KernelIsa isa : supported_kernel_isas()) {
+                ForcedIsa forced(isa);
+                const QString name = QString::fromStdString(to_string(isa) + " " + to_string(f));
+                force_quant_prefill(QuantPrefill::Integer);
+                QVERIFY2(takes_integer_path(kDenseMinRows + 16), qPrintable(name));
+                QVERIFY2(at::equal(quantized_linear(x, q), quantized_linear(x, q, MatmulPath::Integer)), qPrintable(name));
+                force_quant_prefill(QuantPrefill::DenseTiles);
+                QVERIFY2(!takes_integer_path(kDenseMinRows) && takes_integer_path(kDenseMinRows - 1), qPrintable(name));
+                QVERIFY2(at::equal(quantized_linear(x, q), quantized_linear(x, q, MatmulPath::Dense)), qPrintable(name));
+                force_native_bf16_matmul(false);
+                QVERIFY2(at::equal(quantized_linear(x, q), quantized_linear(x, q32)), qPrintable(name));
+                force_native_bf16_matmul(std::nullopt);
+            }
+            force_quant_prefill(std::nullopt);
+        }
+        // The automatic choice: the integer kernels, but for AMX (bf16 tiles) and the scalar kernels.
+        for (const bool native : {false, true}) {
+            force_native_bf16_matmul(native);
+            const ComputePaths p = compute_paths();
+            QCOMPARE(p.native_bf16, native);
+            if (qEnvironmentVariableIsEmpty("IBLLM_QUANT_PREFILL") && p.kernels != KernelIsa::Scalar)
+                QVERIFY(p.quant_prefill == (native && cpu_features().amx_bf16 ? QuantPrefill::DenseTiles : QuantPrefill::Integer));
+            const std::string text = describe_compute_paths(true);
+            QVERIFY2(text.find("CPU features: ") == 0, text.c_str());
+            QVERIFY2(text.find(native ? "bf16 (oneDNN)" : "float32 from bf16 weights") != std::string::npos, text.c_str());
+        }
+        force_native_bf16_matmul(std::nullopt);
     }
 
     // A 3-d input and a strided one go through the same kernel, and a repeated call of the

@@ -19,7 +19,7 @@ int run_ask(int argc, char** argv) {
                                     "cache-t", "cache-weight", "embedding", "weight", "input", "temperature", "top-p", "seed",
                                     "max-tokens", "precision", "weights", "threads", "context", "language"};
     valued.insert(kModalityOptions.begin(), kModalityOptions.end());
-    Arguments args(argc, argv, 2, valued, {"ids", "no-cache"});
+    Arguments args(argc, argv, 2, valued, {"ids", "no-cache", "verbose"});
     if (args.positionals().size() != 1)
         throw UsageError("ask needs exactly one PROMPT (quote it), got " + std::to_string(args.positionals().size()) + ".");
 
@@ -86,6 +86,8 @@ int run_ask(int argc, char** argv) {
 
     Engine engine;
     engine.load(paths, load);
+    // --verbose: what this CPU has and the arithmetic each kind of product takes on it.
+    if (args.has("verbose")) std::cerr << engine.info().compute_paths;
     // Files are encoded by ImageBind once the models are loaded.
     for (Attachment& a : request.attachments) {
         if (!a.embedding.empty()) continue;

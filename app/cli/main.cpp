@@ -22,7 +22,7 @@ const char* kUsage =
     "      [--embedding MODALITY=FILE.npy]...  [--weight MODALITY=W]...\n"
     "      [--input TEXT] [--temperature 0.1] [--top-p 0.75] [--seed N] [--max-tokens 256]\n"
     "      [--precision fp32|bf16] [--weights bf16|int8|q4] [--threads N] [--context 2048]\n"
-    "      [--language auto|en|zh] [--ids]\n"
+    "      [--language auto|en|zh] [--ids] [--verbose (the CPU's features and each product's path)]\n"
     "      PROMPT\n"
     "  ibllm-cli embed --imagebind FILE [--imagebind-config FILE]\n"
     "      (--image|--audio|--video|--point|--depth|--thermal|--imu FILE | --text TEXT) --out FILE.npy\n"

@@ -11,7 +11,7 @@
 #include "engine/checkpoint/tensor_store.h"
 #include "engine/error.h"
 #include "engine/llama/quant/bf16_linear.h"
-#include "engine/llama/quant/kernel_isa.h"
+#include "engine/llama/quant/compute_paths.h"
 #include "engine/llama/quant/quantized_cache.h"
 #include "engine/llama/quant/quantized_linear.h"
 #include "engine/llama/quant/weight_memory.h"
@@ -87,7 +87,7 @@ at::Tensor upcast_product_transposed(const at::Tensor& g, const at::Tensor& w) {
 }
 
 at::Tensor dense_linear(const Linear& l, const at::Tensor& x) {
-    if (l.weight.scalar_type() == at::kBFloat16 && !quant::has_native_bf16_matmul())
+    if (l.weight.scalar_type() == at::kBFloat16 && !quant::compute_paths().native_bf16)
         return upcast_product(x.to(at::kFloat).contiguous(), l.weight);
     at::Tensor y = at::linear(x.scalar_type() == l.weight.scalar_type() ? x : x.to(l.weight.scalar_type()), l.weight);
     return y.scalar_type() == at::kFloat ? y : y.to(at::kFloat);
@@ -125,7 +125,7 @@ void project(const at::Tensor& x, const Linear* const* layers, const at::Tensor*
     // The kernels add the biases as they write each chunk of rows.
     const float* biases[kMaxGroup];
     for (int i = 0; i < count; ++i) biases[i] = layers[i]->bias.defined() ? layers[i]->bias.data_ptr<float>() : nullptr;
-    if (all_quantized && M < quant::kDenseMinRows) {
+    if (all_quantized && quant::takes_integer_path(M)) {
         const quant::QuantizedMatrix* ws[kMaxGroup];
         for (int i = 0; i < count; ++i) ws[i] = layers[i]->quantized.get();
         quant::quantized_matmul_group(ws, count, xp, M, K, ys, biases);
@@ -190,7 +190,7 @@ struct FrozenBf16Linear : torch::autograd::Function<FrozenBf16Linear> {
 }  // namespace
 
 at::Tensor frozen_product(const at::Tensor& x, const at::Tensor& weight) {
-    if (weight.scalar_type() == at::kBFloat16 && !quant::has_native_bf16_matmul())
+    if (weight.scalar_type() == at::kBFloat16 && !quant::compute_paths().native_bf16)
         return FrozenBf16Linear::apply(x.to(at::kFloat), weight)[0];
     const at::Tensor y = at::linear(x.scalar_type() == weight.scalar_type() ? x : x.to(weight.scalar_type()), weight);
     return y.scalar_type() == at::kFloat ? y : y.to(at::kFloat);
@@ -203,7 +203,7 @@ at::Tensor Linear::train(const at::Tensor& x) const {
     if (lora_l1.defined()) {
         // The LoRA branch runs in the product's dtype (bf16 where the CPU multiplies bf16),
         // from float32 master factors; autograd casts the gradients back to float32.
-        const bool bf16 = weight.scalar_type() == at::kBFloat16 && quant::has_native_bf16_matmul();
+        const bool bf16 = weight.scalar_type() == at::kBFloat16 && quant::compute_paths().native_bf16;
         at::Tensor z = bf16 ? at::linear(at::linear(x.to(at::kBFloat16), lora_l1.to(at::kBFloat16)), lora_l2.to(at::kBFloat16))
                             : at::linear(at::linear(x.to(at::kFloat), lora_l1), lora_l2);
         y = y + (z.scalar_type() == at::kFloat ? z : z.to(at::kFloat));
@@ -224,7 +224,7 @@ std::vector<at::Tensor> apply_projections(const at::Tensor& x, std::initializer_
     for (const Linear* l : layers) kernels = kernels && kernel_path(*l, M);
     // Grouping is for the rows of decoding: anything else goes one by one, at::linear
     // writing its own result.
-    if (!kernels || M >= quant::kDenseMinRows) {
+    if (!kernels || (M >= quant::kDenseMinRows && !quant::takes_integer_path(M))) {
         for (const Linear* l : layers) out.push_back((*l)(x));
         return out;
     }

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "engine/llama/llama_weights.h"
-#include "engine/llama/quant/kernel_isa.h"
+#include "engine/llama/quant/compute_paths.h"
 #include "engine/llama/quant/quantized_linear.h"
 #include "engine/llama/quant/quantized_matrix.h"
 #include "engine/tools/bench_scale.h"
@@ -70,6 +70,7 @@ int run_kernels(const std::map<std::string, std::string>& options) {
     const Bandwidth bw = measure_bandwidth(threads);
     std::printf("machine: %s, %d threads, kernels %s; load average %.2f\n", cpu_model().c_str(), threads,
                 quant::to_string(quant::active_kernel_isa()).c_str(), load_average_1m());
+    std::printf("%s", quant::describe_compute_paths(true).c_str());
     std::printf("memory bandwidth: %.1f GB/s streaming read, %.1f GB/s memcpy\n", bw.read_gbs, bw.copy_gbs);
     std::printf("shape %s: dim %lld, hidden %lld, %lld layers, vocab %lld\n\n", s.name.c_str(), (long long)D,
                 (long long)F, (long long)s.layers, (long long)s.vocab);

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "engine/llama/quant/compute_paths.h"
 #include "engine/tools/bench_inputs.h"
 
 namespace ibllm::bench {
@@ -73,6 +74,7 @@ void print_table(const RunInfo& run, const std::vector<nlohmann::json>& results)
     std::printf("\nImageBind-LLM benchmark: %s shape (dim %lld, %lld layers, %lld heads, ffn %lld), random weights\n",
                 s.name.c_str(), (long long)s.dim, (long long)s.layers, (long long)s.heads, (long long)s.ffn_hidden());
     std::printf("machine: %s, %d threads, %.1f GiB memory\n", run.cpu.c_str(), run.threads, run.memory_gib);
+    std::printf("%s", quant::describe_compute_paths(true).c_str());
     std::printf("memory bandwidth: %.1f GB/s streaming read (the decode bound; %.1f before the formats, %.1f after), "
                 "%.1f GB/s memcpy\n\n",
                 run.bandwidth_gbs, run.bandwidth_first_gbs, run.bandwidth_last_gbs, run.copy_gbs);

@@ -10,7 +10,7 @@
 #include "engine/error.h"
 #include "engine/llama/llama_config.h"
 #include "engine/llama/llama_weights.h"
-#include "engine/llama/quant/kernel_isa.h"
+#include "engine/llama/quant/compute_paths.h"
 #include "engine/llama/transformer.h"
 #include "engine/train/adapter_init.h"
 
@@ -81,7 +81,7 @@ TrainingModel::TrainingModel(const TrainingModelOptions& o) : phase_(o.phase) {
                                         false, /*training=*/true);
     // Trained in float32 (the reference's set_default_trainability casts the trainable set
     // to float); a frozen bind network computes in bf16 only where the CPU multiplies bf16.
-    const bool bf16_bind = o.phase == TrainingPhase::Finetune && w.compute_dtype == at::kBFloat16 && quant::has_native_bf16_matmul();
+    const bool bf16_bind = o.phase == TrainingPhase::Finetune && w.compute_dtype == at::kBFloat16 && quant::compute_paths().native_bf16;
     bind_ = std::make_unique<BindNetwork>(adapter, bf16_bind ? at::kBFloat16 : at::kFloat);
     if (bind_->dim() != w.config.dim)
         throw Error(o.adapter + " has a bind network for dim " + std::to_string(bind_->dim()) + " but the LLaMA has dim " +

@@ -59,7 +59,7 @@ void parallel_rows(int64_t rows, int64_t row_bytes, c10::function_ref<void(int64
 }
 
 void parallel_group_rows(const int64_t* rows, int count, int64_t row_bytes,
-                         c10::function_ref<void(int, int64_t, int64_t)> body) {
+                         c10::function_ref<void(int, int64_t, int64_t)> body, int64_t chunk_bytes) {
     TORCH_CHECK(count >= 0 && count <= kMaxGroup, "parallel_group_rows: at most ", kMaxGroup, " matrices");
     int64_t first[kMaxGroup + 1] = {0};
     for (int i = 0; i < count; ++i) first[i + 1] = first[i] + rows[i];
@@ -68,7 +68,7 @@ void parallel_group_rows(const int64_t* rows, int count, int64_t row_bytes,
             const int64_t lo = std::max(a, first[i]), hi = std::min(b, first[i + 1]);
             if (lo < hi) body(i, lo - first[i], hi - first[i]);
         }
-    });
+    }, chunk_bytes);
 }
 
 }  // namespace ibllm::quant

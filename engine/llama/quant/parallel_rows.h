@@ -32,7 +32,7 @@ constexpr int kMaxGroup = 8;
 // The rows of `count` matrices taken one after another (a group that shares its input), split
 // as parallel_rows does: body(matrix, begin, end) with rows counted within that matrix.
 void parallel_group_rows(const int64_t* rows, int count, int64_t row_bytes,
-                         c10::function_ref<void(int, int64_t, int64_t)> body);
+                         c10::function_ref<void(int, int64_t, int64_t)> body, int64_t chunk_bytes = int64_t(1) << 20);
 
 // y[m * ldy + n] += bias[n] for the M rows of y and n in [n0, n1): a group product's bias,
 // added by the thread that wrote those outputs while they are still in its cache (instead of
