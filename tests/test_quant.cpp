@@ -361,6 +361,46 @@ private Q_SLOTS:
         if (!(worst <= 1.0)) QFAIL(qPrintable(QString("error %1 x the rounding bound").arg(worst)));
     }
 
+    void bf16PrefillKernelMatchesExactProduct_data() {
+        QTest::addColumn<int>("isa");
+        QTest::addColumn<int>("N");
+        QTest::addColumn<int>("K");
+        QTest::addColumn<int>("M");
+        // Full tiles and panels, every tail (rows of x, weight rows, columns not a multiple of
+        // 8), and K over one panel's 1024 columns.
+        const std::vector<std::array<int, 3>> shapes = {{16, 64, 3},  {37, 100, 7},  {5, 31, 1},
+                                                        {64, 2500, 50}, {300, 1024, 65}, {3, 8, 2}};
+        for (KernelIsa isa : supported_kernel_isas())
+            for (const auto& s : shapes) {
+                const std::string name = to_string(isa) + " N" + std::to_string(s[0]) + " K" + std::to_string(s[1]) + " M" +
+                                         std::to_string(s[2]);
+                QTest::newRow(name.c_str()) << int(isa) << s[0] << s[1] << s[2];
+            }
+    }
+
+    // The prefill product of bf16 weights without bf16 instructions, on every instruction set:
+    // float32 x times the widened weights, within float32 summation rounding of the double
+    // product (x is not rounded to bf16).
+    void bf16PrefillKernelMatchesExactProduct() {
+        QFETCH(int, isa);
+        QFETCH(int, N);
+        QFETCH(int, K);
+        QFETCH(int, M);
+        ForcedIsa forced(static_cast<KernelIsa>(isa));
+        const at::Tensor wb = test_matrix(N, K, 35 + N).to(at::kBFloat16);
+        const at::Tensor x = test_activations(M, K, 45 + K);
+        const at::Tensor y = bf16_prefill_linear(x, wb);
+        QVERIFY(y.sizes() == (at::IntArrayRef{M, N}));
+        const at::Tensor wd = wb.to(at::kDouble), xd = x.to(at::kDouble);
+        const at::Tensor ref = at::matmul(xd, wd.t());
+        const at::Tensor bound = 1e-5 * at::matmul(xd.abs(), wd.abs().t()) + 1e-12;
+        const at::Tensor err = (y.to(at::kDouble) - ref).abs();
+        const double worst = (err / bound).max().item<double>();
+        if (!(worst <= 1.0)) QFAIL(qPrintable(QString("error %1 x the rounding bound").arg(worst)));
+        // A 3-d input gives the same rows.
+        QVERIFY(at::equal(bf16_prefill_linear(x.view({1, M, K}), wb).view({M, N}), y));
+    }
+
     // A bf16 Linear takes the kernel for a few rows (x kept in float32, so closer to the
     // double product than at::linear, which rounds x to bf16) and at::linear beyond; a
     // non-contiguous weight falls back to at::linear instead of failing.
@@ -406,8 +446,10 @@ private Q_SLOTS:
             const double err = (y.to(at::kDouble) - ref).abs().max().item<double>();
             if (native)
                 QVERIFY2(err < 2.0, qPrintable(QString("bf16 products: error %1").arg(err)));  // x rounded to bf16
-            else
+            else {
                 QVERIFY2(err < 1e-3, qPrintable(QString("float32 products: error %1").arg(err)));
+                QVERIFY(at::equal(y, bf16_prefill_linear(x, w)));  // the FMA tiles, not BLAS
+            }
         }
         quant::force_native_bf16_matmul(std::nullopt);
     }

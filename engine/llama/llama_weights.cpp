@@ -87,8 +87,12 @@ at::Tensor upcast_product_transposed(const at::Tensor& g, const at::Tensor& w) {
 }
 
 at::Tensor dense_linear(const Linear& l, const at::Tensor& x) {
-    if (l.weight.scalar_type() == at::kBFloat16 && !quant::compute_paths().native_bf16)
+    if (l.weight.scalar_type() == at::kBFloat16 && !quant::compute_paths().native_bf16) {
+        // float32 FMA tiles widening the weights on load; a weight with strided rows (not
+        // one the loaders make) goes through upcast blocks and BLAS.
+        if (l.weight.dim() == 2 && l.weight.stride(1) == 1) return quant::bf16_prefill_linear(x, l.weight);
         return upcast_product(x.to(at::kFloat).contiguous(), l.weight);
+    }
     at::Tensor y = at::linear(x.scalar_type() == l.weight.scalar_type() ? x : x.to(l.weight.scalar_type()), l.weight);
     return y.scalar_type() == at::kFloat ? y : y.to(at::kFloat);
 }
@@ -179,7 +183,7 @@ namespace {
 struct FrozenBf16Linear : torch::autograd::Function<FrozenBf16Linear> {
     static torch::autograd::variable_list forward(torch::autograd::AutogradContext* ctx, const at::Tensor& x, const at::Tensor& w) {
         ctx->save_for_backward({w});
-        return {upcast_product(x, w)};
+        return {w.dim() == 2 && w.stride(1) == 1 ? quant::bf16_prefill_linear(x, w) : upcast_product(x, w)};
     }
     static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx, torch::autograd::variable_list grad) {
         const at::Tensor w = ctx->get_saved_variables()[0];

@@ -58,7 +58,85 @@ void rows_block(const Bf16MatrixView& w, const float* xr, int64_t n, float* yr) 
     }
 }
 
+// ---- prefill: many rows of x ------------------------------------------------------------
+// Tiles of 3 x rows by 4 weight rows held as 12 vectors of partial dot products (with the 3 x
+// vectors, all 16 registers): per 8 columns 4 panel loads and 3 x loads serve 12 FMAs. The
+// weights come from the panel, already float32, so that the widening is done once per panel
+// and not once per tile of x rows; the panel (16 rows x up to 1024 columns, 64 KiB) stays in
+// L2 while every tile of x rows passes it, and the x tile (3 x 4 KiB) in L1 across the panel's
+// four weight tiles. Each output is the sum over the column blocks of one tile's lanes, in a
+// fixed order whatever the split over threads.
+constexpr int kTileRows = 3;     // x rows per tile
+constexpr int kTileWeights = 4;  // weight rows per tile
+
+template <int MR>
+void dot_tile(const float* x, int64_t ldx, const float* panel, int64_t kc, float* out) {
+    __m256 acc[MR][kTileWeights];
+    for (int m = 0; m < MR; ++m)
+        for (int r = 0; r < kTileWeights; ++r) acc[m][r] = _mm256_setzero_ps();
+    for (int64_t k = 0; k < kc; k += 8) {
+        __m256 xv[MR];
+        for (int m = 0; m < MR; ++m) xv[m] = _mm256_loadu_ps(x + m * ldx + k);
+        for (int r = 0; r < kTileWeights; ++r) {
+            const __m256 wv = _mm256_load_ps(panel + r * kBf16PanelCols + k);
+            for (int m = 0; m < MR; ++m) acc[m][r] = _mm256_fmadd_ps(xv[m], wv, acc[m][r]);
+        }
+    }
+    for (int m = 0; m < MR; ++m)
+        for (int r = 0; r < kTileWeights; ++r) out[m * kTileWeights + r] = hsum(acc[m][r]);
+}
+
+// Rows [n0, n0 + rows) of W, columns [k0, k0 + kc), widened into the panel; rows past the
+// matrix are zero (their outputs are dropped), as are columns past K up to kc.
+void widen_panel(const Bf16MatrixView& w, int64_t n0, int64_t rows, int64_t k0, int64_t kc, float* panel) {
+    for (int64_t r = 0; r < kBf16PanelRows; ++r) {
+        float* dst = panel + r * kBf16PanelCols;
+        if (r >= rows) {
+            std::memset(dst, 0, static_cast<size_t>(kc) * sizeof(float));
+            continue;
+        }
+        const uint16_t* src = w.data + (n0 + r) * w.ld + k0;
+        const int64_t valid = w.cols - k0 < kc ? w.cols - k0 : kc;
+        int64_t k = 0;
+        for (; k + 8 <= valid; k += 8) _mm256_store_ps(dst + k, load8(src + k));
+        for (; k < valid; ++k) dst[k] = widen_one(src[k]);
+        for (; k < kc; ++k) dst[k] = 0.0f;
+    }
+}
+
 }  // namespace
+
+void bf16_gemm_avx2(const Bf16MatrixView& w, const float* x, int64_t M, int64_t ldx, int64_t n_begin, int64_t n_end,
+                    float* y, int64_t ldy, float* panel) {
+    const int64_t K = w.cols;
+    const int64_t Kp = (K + 7) / 8 * 8;
+    alignas(32) float out[kTileRows * kTileWeights];
+    for (int64_t n0 = n_begin; n0 < n_end; n0 += kBf16PanelRows) {
+        const int64_t rows = n_end - n0 < kBf16PanelRows ? n_end - n0 : kBf16PanelRows;
+        for (int64_t k0 = 0; k0 < Kp; k0 += kBf16PanelCols) {
+            const int64_t kc = Kp - k0 < kBf16PanelCols ? Kp - k0 : kBf16PanelCols;
+            widen_panel(w, n0, rows, k0, kc, panel);
+            for (int64_t m0 = 0; m0 < M; m0 += kTileRows) {
+                const int mr = M - m0 < kTileRows ? static_cast<int>(M - m0) : kTileRows;
+                for (int64_t t = 0; t < rows; t += kTileWeights) {
+                    const float* xt = x + m0 * ldx + k0;
+                    const float* pt = panel + t * kBf16PanelCols;
+                    if (mr == 3)
+                        dot_tile<3>(xt, ldx, pt, kc, out);
+                    else if (mr == 2)
+                        dot_tile<2>(xt, ldx, pt, kc, out);
+                    else
+                        dot_tile<1>(xt, ldx, pt, kc, out);
+                    const int nr = rows - t < kTileWeights ? static_cast<int>(rows - t) : kTileWeights;
+                    for (int m = 0; m < mr; ++m) {
+                        float* yr = y + (m0 + m) * ldy + n0 + t;
+                        for (int r = 0; r < nr; ++r) yr[r] = k0 == 0 ? out[m * kTileWeights + r] : yr[r] + out[m * kTileWeights + r];
+                    }
+                }
+            }
+        }
+    }
+}
 
 void bf16_rows_avx2(const Bf16MatrixView& w, const float* x, int64_t M, int64_t ldx, int64_t n_begin, int64_t n_end,
                     float* y, int64_t ldy) {
@@ -73,6 +151,10 @@ namespace ibllm::quant::abi {
 void bf16_rows_avx2(const Bf16MatrixView& w, const float* x, int64_t M, int64_t ldx, int64_t n_begin, int64_t n_end,
                     float* y, int64_t ldy) {
     bf16_rows_scalar(w, x, M, ldx, n_begin, n_end, y, ldy);
+}
+void bf16_gemm_avx2(const Bf16MatrixView& w, const float* x, int64_t M, int64_t ldx, int64_t n_begin, int64_t n_end,
+                    float* y, int64_t ldy, float* panel) {
+    bf16_gemm_scalar(w, x, M, ldx, n_begin, n_end, y, ldy, panel);
 }
 }  // namespace ibllm::quant::abi
 

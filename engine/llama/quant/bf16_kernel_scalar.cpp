@@ -24,4 +24,9 @@ void bf16_rows_scalar(const Bf16MatrixView& w, const float* x, int64_t M, int64_
     }
 }
 
+void bf16_gemm_scalar(const Bf16MatrixView& w, const float* x, int64_t M, int64_t ldx, int64_t n_begin, int64_t n_end,
+                      float* y, int64_t ldy, float* /*panel*/) {
+    bf16_rows_scalar(w, x, M, ldx, n_begin, n_end, y, ldy);
+}
+
 }  // namespace ibllm::quant::abi

@@ -4,6 +4,8 @@
 #include <ATen/Parallel.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <memory>
 #include <vector>
 
 #include "engine/llama/quant/kernel_table.h"
@@ -53,6 +55,36 @@ at::Tensor bf16_linear(const at::Tensor& x, const at::Tensor& weight) {
     const at::Tensor* w = &weight;
     float* yp = y.data_ptr<float>();
     bf16_matmul_group(&w, 1, xf.data_ptr<float>(), M, &yp);
+    return y;
+}
+
+at::Tensor bf16_prefill_linear(const at::Tensor& x, const at::Tensor& weight) {
+    const abi::Bf16MatrixView wv = view_of(weight);
+    const int64_t N = wv.rows, K = wv.cols;
+    TORCH_CHECK(x.size(-1) == K, "bf16_prefill_linear: input has ", x.size(-1), " features, the matrix expects ", K);
+    at::Tensor xf = (x.scalar_type() == at::kFloat ? x : x.to(at::kFloat)).reshape({-1, K}).contiguous();
+    const int64_t M = xf.size(0);
+    // The tiles read x in whole vectors of 8 columns: pad a K that is not a multiple of 8.
+    if (K % 8 != 0) xf = at::constant_pad_nd(xf, {0, 8 - K % 8});
+    std::vector<int64_t> out_shape(x.sizes().begin(), x.sizes().end());
+    out_shape.back() = N;
+    at::Tensor y = at::empty(out_shape, at::kFloat);
+    if (M == 0 || N == 0) return y;
+    const KernelTable k = active_kernels();
+    const float* xp = xf.data_ptr<float>();
+    const int64_t ldx = xf.size(1);
+    float* yp = y.data_ptr<float>();
+    // Chunks of 256 KiB of weights: each is read from memory once, widened a panel at a time,
+    // and multiplied with every row of x.
+    parallel_rows(N, K * 2, [&](int64_t n0, int64_t n1) {
+        struct Free {
+            void operator()(float* p) const { std::free(p); }
+        };
+        thread_local std::unique_ptr<float, Free> panel(
+            static_cast<float*>(std::aligned_alloc(64, abi::kBf16PanelRows * abi::kBf16PanelCols * sizeof(float))));
+        if (!panel) throw std::bad_alloc();
+        k.bf16_gemm(wv, xp, M, ldx, n0, n1, yp, N, panel.get());
+    }, int64_t(256) << 10);
     return y;
 }
 

@@ -21,4 +21,10 @@ at::Tensor bf16_linear(const at::Tensor& x, const at::Tensor& weight);
 void bf16_matmul_group(const at::Tensor* const* weights, int count, const float* x, int64_t M, float* const* ys,
                        const float* const* biases = nullptr);
 
+// x W^T for many rows of x (prefill, training's frozen products) where the CPU has no bf16
+// instructions: float32 FMA tiles that widen the bf16 weights once per cache-sized panel
+// (kernel_abi.h), split over output rows on ATen's threads. No float32 copy of W is made.
+// x: float32 [..., K]; weight: bfloat16 [N, K] with contiguous rows -> float32 [..., N].
+at::Tensor bf16_prefill_linear(const at::Tensor& x, const at::Tensor& weight);
+
 }  // namespace ibllm::quant

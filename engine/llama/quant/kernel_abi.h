@@ -139,6 +139,17 @@ struct Bf16MatrixView {
 using Bf16RowsFn = void (*)(const Bf16MatrixView& w, const float* x, int64_t M, int64_t ldx, int64_t n_begin,
                             int64_t n_end, float* y, int64_t ldy);
 
+// The same product for many rows of x (prefill), compute-bound: a panel of weight rows is
+// widened to float32 once into `panel` (kBf16PanelRows x kBf16PanelCols floats, 64-byte
+// aligned, the caller's per-thread scratch) and multiplied by tiles of x rows from the cache.
+// K must be a multiple of 8 and x readable to there (the caller pads it otherwise).
+constexpr int64_t kBf16PanelRows = 16;
+constexpr int64_t kBf16PanelCols = 1024;
+using Bf16GemmFn = void (*)(const Bf16MatrixView& w, const float* x, int64_t M, int64_t ldx, int64_t n_begin,
+                            int64_t n_end, float* y, int64_t ldy, float* panel);
+void bf16_gemm_scalar(const Bf16MatrixView&, const float*, int64_t, int64_t, int64_t, int64_t, float*, int64_t, float*);
+void bf16_gemm_avx2(const Bf16MatrixView&, const float*, int64_t, int64_t, int64_t, int64_t, float*, int64_t, float*);
+
 void bf16_rows_scalar(const Bf16MatrixView&, const float*, int64_t, int64_t, int64_t, int64_t, float*, int64_t);
 void bf16_rows_avx2(const Bf16MatrixView&, const float*, int64_t, int64_t, int64_t, int64_t, float*, int64_t);
 void bf16_rows_avx512(const Bf16MatrixView&, const float*, int64_t, int64_t, int64_t, int64_t, float*, int64_t);

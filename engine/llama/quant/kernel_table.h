@@ -11,6 +11,7 @@ struct KernelTable {
     abi::DequantizeFn dequantize;
     abi::QuantizeFn quantize;
     abi::Bf16RowsFn bf16_rows;
+    abi::Bf16GemmFn bf16_gemm;
 };
 
 KernelTable kernels_for(KernelIsa isa);
