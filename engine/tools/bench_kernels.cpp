@@ -72,6 +72,10 @@ int run_kernels(const std::map<std::string, std::string>& options) {
                 quant::to_string(quant::active_kernel_isa()).c_str(), load_average_1m());
     std::printf("%s", quant::describe_compute_paths(true).c_str());
     std::printf("memory bandwidth: %.1f GB/s streaming read, %.1f GB/s memcpy\n", bw.read_gbs, bw.copy_gbs);
+    const double peak256 = measure_fma_peak_gflops(threads, 256), peak512 = measure_fma_peak_gflops(threads, 512);
+    std::printf("float32 FMA peak, %d threads: %.0f GFLOP/s with AVX2", threads, peak256);
+    if (peak512 > 0) std::printf(", %.0f with AVX-512", peak512);
+    std::printf("\n");
     std::printf("shape %s: dim %lld, hidden %lld, %lld layers, vocab %lld\n\n", s.name.c_str(), (long long)D,
                 (long long)F, (long long)s.layers, (long long)s.vocab);
 
@@ -86,8 +90,9 @@ int run_kernels(const std::map<std::string, std::string>& options) {
         for (int64_t m : {16, 64, 256}) {
             const at::Tensor x = at::randn({m, D}, at::kFloat);
             auto gflops = [&](const std::function<void()>& f) { return 2.0 * m * D * F / best_seconds(repeats, f) / 1e9; };
-            std::printf("%-5s prefill %3lld x %lld -> %lld, GFLOP/s: engine's path %6.1f", fmt.c_str(), (long long)m,
-                        (long long)D, (long long)F, gflops([&] { (void)up(x); }));
+            const double engine_path = gflops([&] { (void)up(x); });
+            std::printf("%-5s prefill %3lld x %lld -> %lld, GFLOP/s: engine's path %6.1f (%.0f%% of the AVX2 FMA peak)", fmt.c_str(),
+                        (long long)m, (long long)D, (long long)F, engine_path, peak256 > 0 ? 100.0 * engine_path / peak256 : 0.0);
             if (up.quantized)
                 std::printf(" | integer %6.1f | dense tiles %6.1f",
                             gflops([&] { (void)quant::quantized_linear(x, *up.quantized, quant::MatmulPath::Integer); }),

@@ -4,6 +4,10 @@
 
 #include <sys/statvfs.h>
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
+
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
@@ -88,6 +92,67 @@ Bandwidth measure_bandwidth(int threads, size_t bytes, int repeats) {
     b.read_gbs = static_cast<double>(bytes) / read_s / 1e9;
     b.copy_gbs = static_cast<double>(bytes) / copy_s / 1e9;
     return b;
+}
+
+namespace {
+
+// 12 independent accumulators: a 4-cycle FMA latency times two pipes needs at least 8.
+constexpr int kFmaChains = 12;
+
+#if defined(__x86_64__) || defined(__i386__)
+__attribute__((target("avx2,fma"))) float fma_chains_256(int64_t iterations) {
+    __m256 acc[kFmaChains];
+    for (int i = 0; i < kFmaChains; ++i) acc[i] = _mm256_set1_ps(0.001f * static_cast<float>(i));
+    const __m256 mul = _mm256_set1_ps(0.999999f), add = _mm256_set1_ps(1e-7f);
+    for (int64_t it = 0; it < iterations; ++it)
+        for (int i = 0; i < kFmaChains; ++i) acc[i] = _mm256_fmadd_ps(acc[i], mul, add);
+    __m256 sum = acc[0];
+    for (int i = 1; i < kFmaChains; ++i) sum = _mm256_add_ps(sum, acc[i]);
+    alignas(32) float lanes[8];
+    _mm256_store_ps(lanes, sum);
+    return lanes[0];
+}
+
+__attribute__((target("avx512f"))) float fma_chains_512(int64_t iterations) {
+    __m512 acc[kFmaChains];
+    for (int i = 0; i < kFmaChains; ++i) acc[i] = _mm512_set1_ps(0.001f * static_cast<float>(i));
+    const __m512 mul = _mm512_set1_ps(0.999999f), add = _mm512_set1_ps(1e-7f);
+    for (int64_t it = 0; it < iterations; ++it)
+        for (int i = 0; i < kFmaChains; ++i) acc[i] = _mm512_fmadd_ps(acc[i], mul, add);
+    __m512 sum = acc[0];
+    for (int i = 1; i < kFmaChains; ++i) sum = _mm512_add_ps(sum, acc[i]);
+    alignas(64) float lanes[16];
+    _mm512_store_ps(lanes, sum);
+    return lanes[0];
+}
+#endif
+
+}  // namespace
+
+double measure_fma_peak_gflops(int threads, int vector_bits) {
+#if defined(__x86_64__) || defined(__i386__)
+    const bool ok = vector_bits == 512 ? __builtin_cpu_supports("avx512f")
+                                       : (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"));
+    if (!ok) return 0;
+    threads = std::max(1, threads);
+    const int64_t iterations = 2'000'000;  // 24 M FMAs per thread: some 10 ms
+    std::vector<float> sinks(threads);
+    double best = 1e30;
+    for (int r = 0; r < 5; ++r) {
+        const auto t0 = std::chrono::steady_clock::now();
+        std::vector<std::thread> workers;
+        for (int k = 0; k < threads; ++k)
+            workers.emplace_back([&, k] { sinks[k] = vector_bits == 512 ? fma_chains_512(iterations) : fma_chains_256(iterations); });
+        for (std::thread& w : workers) w.join();
+        best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    }
+    volatile float sink = 0;
+    for (float v : sinks) sink = sink + v;
+    const double flops = 2.0 * kFmaChains * (vector_bits / 32) * static_cast<double>(iterations) * threads;
+    return flops / best / 1e9;
+#else
+    return 0;
+#endif
 }
 
 double peak_rss_gib() {

@@ -20,6 +20,12 @@ struct Bandwidth {
 };
 Bandwidth measure_bandwidth(int threads, size_t bytes = size_t(1) << 30, int repeats = 5);
 
+// The cores' float32 FMA peak in GFLOP/s: every thread runs independent chains of fused
+// multiply-adds (enough to cover the latency of two FMA pipes) on `vector_bits`-wide
+// registers (256: AVX2 + FMA; 512: AVX-512F), best of a few repeats. 0 when the CPU lacks
+// those instructions. The compute-bound products (prefill, the encoders) are judged against it.
+double measure_fma_peak_gflops(int threads, int vector_bits);
+
 // The process's peak resident set (VmHWM) in GiB; 0 when /proc is not readable.
 double peak_rss_gib();
 // Resets the peak (Linux: "5" into /proc/self/clear_refs), so that a measurement's own
