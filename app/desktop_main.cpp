@@ -11,11 +11,13 @@
 #include "app/attachment_decoder.h"
 #include "app/conversation_store.h"
 #include "app/engine_thread.h"
+#include "engine/engine.h"
 #include "ui/composer.h"
 #include "ui/main_window.h"
 #include "ui/ui_language.h"
 
 int main(int argc, char** argv) {
+    ibllm::restart_with_openmp_waiting(argv, ibllm::OpenMpWaiting::Inference);
     // AppDataLocation becomes ~/.local/share/imagebind-llm (the folder scripts/run.sh uses).
     QApplication::setApplicationName(QStringLiteral("imagebind-llm"));
     QApplication::setApplicationDisplayName(QStringLiteral("ImageBind-LLM"));

@@ -142,6 +142,16 @@ struct AskStats {
     bool stopped_on_eos = false, cancelled = false, hit_context_limit = false;
 };
 
+// How torch's OpenMP threads wait between parallel regions, for the whole process. Programs
+// call this first thing in main(): it runs the program again with the variables that libgomp
+// reads when it is loaded (nothing happens where OMP_WAIT_POLICY or GOMP_SPINCOUNT is set).
+//  - Inference: a short spin, so that the spinning threads do not take the cores from
+//    OpenBLAS's threads in the large float32 products (encoders, prefill's attention), while
+//    decoding's many small parallel regions still find their threads awake.
+//  - Passive: no spinning (training, whose time is all in large products).
+enum class OpenMpWaiting { Inference, Passive };
+void restart_with_openmp_waiting(char** argv, OpenMpWaiting waiting);
+
 class Engine {
 public:
     Engine();

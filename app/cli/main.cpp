@@ -2,13 +2,13 @@
 // call it. Bad input exits with code 2 and one line on stderr.
 #include <cstdlib>
 #include <cstring>
-#include <unistd.h>
 #include <exception>
 #include <iostream>
 #include <string>
 
 #include "app/cli/arguments.h"
 #include "app/cli/commands.h"
+#include "engine/engine.h"
 #include "engine/error.h"
 
 namespace {
@@ -34,17 +34,6 @@ const char* kUsage =
     "      (ibllm-cli train --help lists the phases and every option)\n"
     "  ibllm-cli world make --out DIR --count N --seed S [--modalities image,audio,point,depth] [--split NAME]\n";
 
-// Training's float32 products run on OpenBLAS's own threads, next to torch's OpenMP threads,
-// which by default spin for a while after each parallel region: on 2 cores they took a third of
-// every step (1.3B fine-tuning: 39 s a step, 24 s with passive waiting). libgomp reads its wait
-// policy once, when it is loaded, so the policy is set by running the program again.
-void reexec_with_passive_openmp(char** argv) {
-    if (std::getenv("OMP_WAIT_POLICY")) return;
-    ::setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
-    ::execv("/proc/self/exe", argv);
-    // Could not re-run: go on with the default policy (slower, not wrong).
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -54,7 +43,8 @@ int main(int argc, char** argv) {
         return argc < 2 ? 2 : 0;
     }
     const std::string command = argv[1];
-    if (command == "train") reexec_with_passive_openmp(argv);
+    // Training's time is all in large products: its OpenMP threads never spin.
+    ibllm::restart_with_openmp_waiting(argv, command == "train" ? ibllm::OpenMpWaiting::Passive : ibllm::OpenMpWaiting::Inference);
     try {
         if (command == "ask") return run_ask(argc, argv);
         if (command == "tokenize") return run_tokenize(argc, argv);

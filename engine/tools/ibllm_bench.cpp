@@ -19,6 +19,7 @@
 #include <string>
 #include <thread>
 
+#include "engine/engine.h"
 #include "engine/error.h"
 #include "engine/tools/bench_encoders.h"
 #include "engine/tools/bench_kernels.h"
@@ -67,6 +68,9 @@ bool parse(int argc, char** argv, int first, std::map<std::string, std::string>&
 }  // namespace
 
 int main(int argc, char** argv) {
+    // As the programs it measures (bench train sets its own policy for its child processes).
+    if (!(argc > 1 && (std::strcmp(argv[1], "train") == 0 || std::strcmp(argv[1], "train-step") == 0)))
+        ibllm::restart_with_openmp_waiting(argv, ibllm::OpenMpWaiting::Inference);
     std::string command = argc > 1 && std::strncmp(argv[1], "--", 2) != 0 ? argv[1] : "run";
     const int first = command == "run" && !(argc > 1 && std::strcmp(argv[1], "run") == 0) ? 1 : 2;
     if (command != "run" && command != "encoders" && command != "kernels" && command != "measure-format" && command != "train" &&
