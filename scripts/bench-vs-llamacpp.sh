@@ -57,15 +57,18 @@ CKPT=$CACHE_ROOT/llama-$SCALE
 WORK=${WORK:-$CACHE_ROOT/llamacpp-$SCALE}
 mkdir -p "$WORK"
 
-# llama.cpp's files: bf16 from Meta's layout by its own converter, then its quantiser.
-if [[ ! -s $WORK/model-bf16.gguf ]]; then
+# llama.cpp's files: f16 from Meta's layout by its own converter (which writes f32, f16 or
+# q8_0; Meta's params.json has no context size, hence --ctx), then bf16, q8_0 and q4_0 by its
+# quantiser from that.
+if [[ ! -s $WORK/model-f16.gguf ]]; then
     echo "Converting $CKPT with $CONVERT" >&2
-    PYTHONPATH="$LLAMA_SRC/gguf-py${PYTHONPATH:+:$PYTHONPATH}" "$PY" "$CONVERT" "$CKPT" --outtype bf16 --outfile "$WORK/model-bf16.gguf.part" >&2
-    mv "$WORK/model-bf16.gguf.part" "$WORK/model-bf16.gguf"
+    PYTHONPATH="$LLAMA_SRC/gguf-py${PYTHONPATH:+:$PYTHONPATH}" "$PY" "$CONVERT" "$CKPT" --outtype f16 --ctx 2048 \
+        --outfile "$WORK/model-f16.gguf.part" >&2
+    mv "$WORK/model-f16.gguf.part" "$WORK/model-f16.gguf"
 fi
-for q in q8_0 q4_0; do
+for q in bf16 q8_0 q4_0; do
     if [[ ! -s $WORK/model-$q.gguf ]]; then
-        "$LLAMA_QUANTIZE" "$WORK/model-bf16.gguf" "$WORK/model-$q.gguf.part" "$q" >&2
+        "$LLAMA_QUANTIZE" "$WORK/model-f16.gguf" "$WORK/model-$q.gguf.part" "${q^^}" >&2
         mv "$WORK/model-$q.gguf.part" "$WORK/model-$q.gguf"
     fi
 done
