@@ -102,7 +102,7 @@ for fmt in "${formats[@]}"; do
 done
 
 # The table, with the host's features and the paths ours took.
-grep -m1 -A7 '^CPU features' "$RESULTS/ours-${formats[0]}.txt" || true
+grep -m1 -A6 '^CPU features' "$RESULTS/ours-${formats[0]}.txt" || true
 grep -m1 '^memory bandwidth' "$RESULTS/ours-${formats[0]}.txt" || true
 "$PY" - "$RESULTS" "$FORMATS" <<'EOF'
 import json, os, sys
