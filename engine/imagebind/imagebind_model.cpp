@@ -57,7 +57,9 @@ struct ImageBindModel::Encoder {
 
     LayerNorm head_norm;
     Linear head_proj;
-    at::Tensor logit_scale;  // 0-d float32 min(exp(log_logit_scale), max), or undefined
+    // 0-d float32 log_logit_scale, or undefined. The factor min(exp(.), max) is taken at every
+    // forward, so that a trained scale (train imagebind) gets its gradient each step.
+    at::Tensor log_logit_scale;
 
     // Rank of one item without clips (vision also takes images, one less).
     int64_t item_rank() const {
@@ -173,8 +175,7 @@ std::unique_ptr<ImageBindModel::Encoder> ImageBindModel::load_encoder(const Tens
     e->head_norm = L.norm(h + "0", t.head.ln_eps);
     e->head_proj = L.linear(h + std::to_string(t.head.linear_index), t.head.proj_bias);
     if (t.postprocess.logit_scale) {
-        // As LearnableLogitScaling: clip(exp(log_logit_scale), max), in float32.
-        e->logit_scale = at::clamp_max(L.f32(keys::log_logit_scale(m)).exp(), t.postprocess.logit_scale_max);
+        e->log_logit_scale = L.f32(keys::log_logit_scale(m));
     }
     return e;
 }
@@ -248,7 +249,8 @@ at::Tensor ImageBindModel::Encoder::postprocess(const at::Tensor& head_out) cons
     at::Tensor y = head_out;
     if (cfg.postprocess.normalize)  // F.normalize(p=2): x / max(|x|, eps)
         y = y / y.norm(2, {-1}, true).clamp_min(cfg.postprocess.normalize_eps);
-    if (logit_scale.defined()) y = logit_scale * y;
+    // As LearnableLogitScaling: clip(exp(log_logit_scale), max), in float32.
+    if (log_logit_scale.defined()) y = at::clamp_max(log_logit_scale.exp(), cfg.postprocess.logit_scale_max) * y;
     return y;
 }
 
@@ -280,7 +282,8 @@ const ImageBindModel::Encoder& ImageBindModel::encoder(ImageBindTrunk trunk) con
 
 double ImageBindModel::logit_scale(ImageBindTrunk trunk) const {
     const Encoder& e = encoder(trunk);
-    return e.logit_scale.defined() ? e.logit_scale.item<double>() : 1.0;
+    if (!e.log_logit_scale.defined()) return 1.0;
+    return std::min(std::exp(e.log_logit_scale.item<double>()), e.cfg.postprocess.logit_scale_max);
 }
 
 at::Tensor ImageBindModel::forward(ImageBindTrunk trunk, const at::Tensor& input, EncoderTrace* trace,

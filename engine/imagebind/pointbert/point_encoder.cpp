@@ -39,10 +39,18 @@ struct LayerNorm {
 };
 
 // BatchNorm1d in eval mode as ATen's CPU kernel computes it: x * alpha + beta with
-// alpha = weight / sqrt(running_var + eps), beta = bias - running_mean * alpha.
+// alpha = weight / sqrt(running_var + eps), beta = bias - running_mean * alpha. Folded once
+// at load; for training (weights that require grad) the four tensors are kept and folded at
+// every forward, so that the affine's gradient reaches weight and bias.
 struct BatchNormEval {
     at::Tensor alpha, beta;
-    at::Tensor operator()(const at::Tensor& x) const { return at::addcmul(beta, x, alpha); }
+    at::Tensor weight, bias, mean, var;  // training only
+    double eps = 0;
+    at::Tensor operator()(const at::Tensor& x) const {
+        if (!weight.defined()) return at::addcmul(beta, x, alpha);
+        const at::Tensor a = weight * at::rsqrt(var + eps);
+        return at::addcmul(bias - mean * a, x, a);
+    }
 };
 
 struct TransformerBlock {
@@ -146,10 +154,15 @@ public:
     }
 
     BatchNormEval batch_norm(const std::string& prefix, double eps) const {
+        if (training()) return {at::Tensor(), at::Tensor(), param(prefix + "weight"), param(prefix + "bias"),
+                                param(prefix + "running_mean"), param(prefix + "running_var"), eps};
         const at::Tensor var = param(prefix + "running_var").to(at::kDouble);
         const at::Tensor alpha = param(prefix + "weight").to(at::kDouble) / at::sqrt(var + eps);
         const at::Tensor beta = param(prefix + "bias").to(at::kDouble) - param(prefix + "running_mean").to(at::kDouble) * alpha;
-        return {alpha.to(at::kFloat), beta.to(at::kFloat)};
+        BatchNormEval folded;
+        folded.alpha = alpha.to(at::kFloat);
+        folded.beta = beta.to(at::kFloat);
+        return folded;
     }
 
     LayerNorm layer_norm(const std::string& prefix, double eps) const {
@@ -163,6 +176,10 @@ public:
     }
 
     at::ScalarType dtype() const { return dtype_; }
+
+    // The store holds parameters being trained: every tensor the encoder keeps must then be
+    // the store's own (or a view of it), never a copy made here.
+    bool training() const { return store_.get(kTrunk + "cls_token").requires_grad(); }
 
 private:
     const TensorStore& store_;
@@ -189,8 +206,13 @@ PointEncoder::PointEncoder(const TensorStore& weights, const PointBertConfig& co
     w->first_conv3 = load.linear(enc + "first_conv.3.");
     const Linear second0 = load.linear(enc + "second_conv.0.");
     const int64_t f = config.encoder_feature;
-    w->second_conv0_global = {second0.weight.narrow(1, 0, f).contiguous(), second0.bias};
-    w->second_conv0_local = {second0.weight.narrow(1, f, f).contiguous(), at::Tensor()};
+    const bool training = load.training();
+    auto part = [&](int64_t from) {
+        const at::Tensor cols = second0.weight.narrow(1, from, f);
+        return training ? cols : cols.contiguous();
+    };
+    w->second_conv0_global = {part(0), second0.bias};
+    w->second_conv0_local = {part(f), at::Tensor()};
     w->second_bn = load.batch_norm(enc + "second_conv.1.", config.bn_eps);
     w->second_conv3 = load.linear(enc + "second_conv.3.");
 
@@ -212,7 +234,8 @@ PointEncoder::PointEncoder(const TensorStore& weights, const PointBertConfig& co
     }
     w->norm = load.layer_norm(kTrunk + "norm.", config.final_ln_eps);
 
-    w->projection = {load.raw(kProjection).to(dtype).t().contiguous(), at::Tensor()};
+    const at::Tensor projection_t = load.raw(kProjection).to(dtype).t();
+    w->projection = {training ? projection_t : projection_t.contiguous(), at::Tensor()};
     w->head_norm = load.layer_norm(kHead + "0.", config.head_ln_eps);
     w->head_proj = load.linear(kHead + "2.", config.head_proj_bias);
     // LearnableLogitScaling: clip(exp(log_logit_scale), max) in float32.
@@ -238,7 +261,6 @@ void throw_if_cancelled(const std::atomic<bool>* cancel) {
 }  // namespace
 
 at::Tensor PointEncoder::forward(const at::Tensor& xyz_in, PointTrace* trace, const std::atomic<bool>* cancel) const {
-    at::NoGradGuard no_grad;
     const PointBertConfig& c = config_;
     const Weights& w = *w_;
     if (!xyz_in.defined() || xyz_in.dim() != 3 || xyz_in.size(2) != 3)
@@ -256,12 +278,16 @@ at::Tensor PointEncoder::forward(const at::Tensor& xyz_in, PointTrace* trace, co
         throw Error("The point cloud contains NaN or infinite coordinates; remove those points first.");
     throw_if_cancelled(cancel);
 
-    // --- Group: FPS centres, KNN neighbourhoods relative to their centre.
-    const at::Tensor fps_idx = farthest_point_sample(xyz, G, c.fps_start_index);
-    const at::Tensor center = xyz.gather(1, fps_idx.unsqueeze(-1).expand({B, G, 3}));
-    const at::Tensor knn_idx = knn_indices(xyz, center, M);
-    const at::Tensor neighborhood =
-        xyz.gather(1, knn_idx.view({B, G * M, 1}).expand({B, G * M, 3})).view({B, G, M, 3}) - center.unsqueeze(2);
+    // --- Group: FPS centres, KNN neighbourhoods relative to their centre (no gradient: the
+    // coordinates are data).
+    at::Tensor fps_idx, center, knn_idx, neighborhood;
+    {
+        at::NoGradGuard no_grad;
+        fps_idx = farthest_point_sample(xyz, G, c.fps_start_index);
+        center = xyz.gather(1, fps_idx.unsqueeze(-1).expand({B, G, 3}));
+        knn_idx = knn_indices(xyz, center, M);
+        neighborhood = xyz.gather(1, knn_idx.view({B, G * M, 1}).expand({B, G * M, 3})).view({B, G, M, 3}) - center.unsqueeze(2);
+    }
     throw_if_cancelled(cancel);
 
     // --- Mini-PointNet on every group's points (channels-last, so 1x1 convs are Linears).
@@ -289,8 +315,9 @@ at::Tensor PointEncoder::forward(const at::Tensor& xyz_in, PointTrace* trace, co
         const at::Tensor qkv = b.qkv(b.norm1(y)).view({B, L, 3, H, hd}).permute({2, 0, 3, 1, 4});
         const at::Tensor q = qkv[0], k = qkv[1], v = qkv[2];
         const at::Tensor attn = at::softmax(at::matmul(q, k.transpose(-2, -1)).mul_(c.attn_scale), -1);
-        y.add_(b.proj(at::matmul(attn, v).transpose(1, 2).reshape({B, L, T})));
-        y.add_(b.fc2(at::gelu(b.fc1(b.norm2(y)))));
+        // Out of place: norm1 and norm2 keep their input for the backward pass.
+        y = y + b.proj(at::matmul(attn, v).transpose(1, 2).reshape({B, L, T}));
+        y = y + b.fc2(at::gelu(b.fc1(b.norm2(y))));
         x = y;
         if (i == 0) block0_out = x;
     }

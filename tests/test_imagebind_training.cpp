@@ -1,0 +1,224 @@
+// ImageBind's encoders in training mode, the ground `train imagebind` stands on: the product's
+// inference modules run with autograd on float32 leaves (one model, two modes) and give the
+// inference outputs; gradients reach the trunks, the learnable logit scales and Point-BERT's
+// BatchNorm; a trained BatchNorm written back in the release layout reloads to the same
+// outputs; new weights for a config are seeded and load in the product unchanged.
+#include <ATen/ATen.h>
+#include <QtTest/QtTest>
+
+#include <cmath>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "engine/checkpoint/pickle_value.h"
+#include "engine/checkpoint/pth_writer.h"
+#include "engine/checkpoint/tensor_store.h"
+#include "engine/imagebind/imagebind_config.h"
+#include "engine/imagebind/imagebind_model.h"
+#include "engine/imagebind/pointbert/point_bert_config.h"
+#include "engine/imagebind/pointbert/point_encoder.h"
+#include "engine/train/imagebind_init.h"
+
+using namespace ibllm;
+
+Q_DECLARE_METATYPE(ibllm::ImageBindTrunk)
+
+namespace {
+
+const std::string kData = std::string(IBLLM_TEST_DATA) + "/imagebind/";
+
+double max_abs_diff(const at::Tensor& a, const at::Tensor& b) {
+    return (a.detach().reshape(-1).to(at::kDouble) - b.detach().reshape(-1).to(at::kDouble)).abs().max().item<double>();
+}
+
+bool ends_with(const std::string& s, const std::string& tail) {
+    return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+}
+
+// The store's tensors as float32 leaves, requiring grad where training changes them.
+TensorStore trainable_copy(const TensorStore& store, const ImageBindConfig& config) {
+    TensorStore out(store.source());
+    for (const std::string& name : store.names()) {
+        at::Tensor t = store.get(name);
+        if (t.is_floating_point()) {
+            t = t.to(at::kFloat).clone();
+            t.requires_grad_(imagebind_tensor_trainable(config, name));
+        }
+        out.add(name, t);
+    }
+    return out;
+}
+
+// Sum of |grad| over the store's tensors whose names contain `part` (0 when none has one).
+double gradient_mass(const TensorStore& store, const std::string& part) {
+    double mass = 0;
+    for (const std::string& name : store.names()) {
+        if (name.find(part) == std::string::npos) continue;
+        const at::Tensor t = store.get(name);
+        if (t.requires_grad() && t.grad().defined()) mass += t.grad().abs().sum().item<double>();
+    }
+    return mass;
+}
+
+}  // namespace
+
+class TestImageBindTraining : public QObject {
+    Q_OBJECT
+
+    TensorStore weights_{""};
+    TensorStore golden_{""};
+    ImageBindConfig config_;
+    PointBertConfig point_;
+
+private Q_SLOTS:
+    void initTestCase() {
+        weights_ = TensorStore::from_pth(kData + "imagebind.pth");
+        golden_ = TensorStore::from_pth(kData + "golden.pth");
+        config_ = ImageBindConfig::from_json_file(kData + "imagebind_config.json");
+        QVERIFY(config_.point.is_object());
+        point_ = PointBertConfig::from_json(config_.point, config_.out_embed_dim, "imagebind_config.json");
+    }
+
+    void trainingForwardEqualsInference_data() {
+        QTest::addColumn<QString>("golden");
+        QTest::addColumn<ImageBindTrunk>("trunk");
+        QTest::addColumn<QString>("modality");
+        QTest::newRow("vision") << "vision" << ImageBindTrunk::Vision << "vision";
+        QTest::newRow("audio") << "audio" << ImageBindTrunk::Audio << "audio";
+        QTest::newRow("text") << "text" << ImageBindTrunk::Text << "text";
+        QTest::newRow("depth") << "depth" << ImageBindTrunk::Depth << "depth";
+    }
+
+    // Each trunk with autograd on: the inference output within 1e-5, and a gradient for every
+    // kind of tensor training changes (stem, blocks, head, a learnable logit scale), none for
+    // the tensors it keeps (the text model's causal mask).
+    void trainingForwardEqualsInference() {
+        QFETCH(QString, golden);
+        QFETCH(ImageBindTrunk, trunk);
+        QFETCH(QString, modality);
+        const std::string g = golden.toStdString(), m = modality.toStdString();
+        const at::Tensor input = golden_.get(g + ".input");
+        const ImageBindModel inference(weights_, config_, at::kFloat);
+        const at::Tensor expected = inference.forward(trunk, input);
+        QVERIFY(!expected.requires_grad());
+
+        TensorStore trainable = trainable_copy(weights_, config_);
+        const ImageBindModel training(trainable, config_, at::kFloat);
+        const at::Tensor out = training.forward(trunk, input);
+        QVERIFY2(out.requires_grad(), "the training forward is not connected to the weights");
+        const double diff = max_abs_diff(out, expected);
+        QVERIFY2(diff <= 1e-5, qPrintable(QString("%1: training forward differs by %2").arg(golden).arg(diff)));
+
+        // A loss that depends on the direction, not only on the (normalised) length.
+        const at::Tensor target = at::randn(out.sizes(), at::TensorOptions().dtype(at::kFloat));
+        (out * target).sum().backward();
+        for (const char* part : {"modality_preprocessors.", "modality_trunks.", "modality_heads."})
+            QVERIFY2(gradient_mass(trainable, std::string(part) + m + ".") > 0,
+                     qPrintable(QString("no gradient under %1%2").arg(part).arg(modality)));
+        const std::string scale = "modality_postprocessors." + m + ".1.log_logit_scale";
+        if (trainable.contains(scale) && trainable.get(scale).requires_grad()) {
+            QVERIFY(trainable.get(scale).grad().defined());
+            QVERIFY(trainable.get(scale).grad().abs().item<double>() > 0);
+        }
+        for (const std::string& name : trainable.names())
+            if (ends_with(name, ".mask")) QVERIFY2(!trainable.get(name).requires_grad(), name.c_str());
+        // A second step builds its graph anew: nothing computed from the weights at load (such as
+        // a logit scale taken once) may be part of it.
+        const at::Tensor again = training.forward(trunk, input);
+        (again * target).sum().backward();
+        QVERIFY(max_abs_diff(again, out) == 0.0);
+    }
+
+    // Point-BERT with autograd on: BatchNorm is folded at every forward instead of once at
+    // load, so its weight and bias get gradients; the output is the inference output.
+    void pointTrainingForwardEqualsInference() {
+        const at::Tensor input = golden_.get("point.input");
+        const PointEncoder inference(weights_, point_, at::kFloat);
+        const at::Tensor expected = inference.forward(input);
+        TensorStore trainable = trainable_copy(weights_, config_);
+        const PointEncoder training(trainable, point_, at::kFloat);
+        const at::Tensor out = training.forward(input);
+        QVERIFY(out.requires_grad());
+        const double diff = max_abs_diff(out, expected);
+        QVERIFY2(diff <= 1e-5, qPrintable(QString("point: training forward differs by %1").arg(diff)));
+        const at::Tensor target = at::randn(out.sizes(), at::TensorOptions().dtype(at::kFloat));
+        (out * target).sum().backward();
+        int batch_norms = 0;
+        for (const std::string& name : trainable.names()) {
+            if (!ends_with(name, "running_var")) continue;
+            ++batch_norms;
+            const std::string prefix = name.substr(0, name.size() - std::string("running_var").size());
+            for (const char* p : {"weight", "bias"}) {
+                const at::Tensor t = trainable.get(prefix + p);
+                QVERIFY2(t.grad().defined() && t.grad().abs().sum().item<double>() > 0, (prefix + p).c_str());
+            }
+            QVERIFY(!trainable.get(name).requires_grad());  // running statistics are not trained
+            QVERIFY(!trainable.get(prefix + "running_mean").requires_grad());
+        }
+        QVERIFY(batch_norms >= 2);  // the mini-PointNet's two
+        QVERIFY(gradient_mass(trainable, "point_trunk.") > 0);
+    }
+
+    // A trained BatchNorm (new weight and bias) written in the release layout (weight, bias,
+    // running mean and variance) and read back by the inference loader gives the training
+    // model's outputs.
+    void batchNormWrittenBackReloads() {
+        TensorStore trainable = trainable_copy(weights_, config_);
+        {
+            at::NoGradGuard no_grad;  // as an optimizer step changes them
+            for (const std::string& name : trainable.names()) {
+                if (!ends_with(name, "running_var")) continue;
+                const std::string prefix = name.substr(0, name.size() - std::string("running_var").size());
+                trainable.get(prefix + "weight").mul_(1.7).add_(0.05);
+                trainable.get(prefix + "bias").add_(0.3);
+            }
+        }
+        const at::Tensor input = golden_.get("point.input");
+        const at::Tensor trained = PointEncoder(trainable, point_, at::kFloat).forward(input).detach();
+        QVERIFY(max_abs_diff(trained, PointEncoder(weights_, point_, at::kFloat).forward(input)) > 1e-3);  // it did change
+
+        const QTemporaryDir dir;
+        const std::string path = (std::filesystem::path(dir.path().toStdString()) / "imagebind.pth").string();
+        Value sd = Value::make_dict(/*ordered=*/true);
+        for (const std::string& name : trainable.names()) sd.set(name, Value::from_tensor(trainable.get(name).detach().contiguous()));
+        write_pth(path, sd);
+        const TensorStore reloaded = TensorStore::from_pth(path);
+        for (const std::string& name : weights_.names())
+            if (ends_with(name, "running_mean") || ends_with(name, "running_var"))
+                QVERIFY2(at::equal(reloaded.get(name), weights_.get(name)), name.c_str());
+        const at::Tensor again = PointEncoder(reloaded, point_, at::kFloat).forward(input);
+        const double diff = max_abs_diff(again, trained);
+        QVERIFY2(diff <= 1e-5, qPrintable(QString("reloaded point encoder differs by %1").arg(diff)));
+    }
+
+    // New weights for a config: every tensor the product reads, seeded, and they load and
+    // encode in the product's inference modules.
+    void newWeightsLoadInTheProduct() {
+        const TensorStore a = new_imagebind_weights(config_, 7), b = new_imagebind_weights(config_, 7),
+                          c = new_imagebind_weights(config_, 8);
+        QCOMPARE(a.size(), b.size());
+        bool differs = false;
+        for (const std::string& name : a.names()) {
+            QVERIFY2(at::equal(a.get(name), b.get(name)), name.c_str());
+            if (!at::equal(a.get(name), c.get(name))) differs = true;
+            QVERIFY2(weights_.contains(name), (name + " is not a tensor of the release layout").c_str());
+            QVERIFY2(a.get(name).sizes() == weights_.get(name).sizes(), name.c_str());
+        }
+        QVERIFY(differs);
+        const ImageBindModel model(a, config_, at::kFloat);
+        for (const auto& [g, trunk] : {std::pair{"vision", ImageBindTrunk::Vision}, std::pair{"audio", ImageBindTrunk::Audio},
+                                       std::pair{"text", ImageBindTrunk::Text}, std::pair{"depth", ImageBindTrunk::Depth}}) {
+            const at::Tensor out = model.forward(trunk, golden_.get(std::string(g) + ".input"));
+            QVERIFY2(at::isfinite(out).all().item<bool>(), g);
+        }
+        QVERIFY(at::isfinite(PointEncoder(a, point_, at::kFloat).forward(golden_.get("point.input"))).all().item<bool>());
+        // The logit scales start at their config's init (the text one is learnable, at 1/0.07).
+        const std::string scale = "modality_postprocessors.text.1.log_logit_scale";
+        QVERIFY(a.contains(scale));
+        QVERIFY(std::abs(std::exp(a.get(scale).item<double>()) - config_.modalities.at("text").postprocess.logit_scale_init) < 1e-3);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestImageBindTraining)
+#include "test_imagebind_training.moc"
