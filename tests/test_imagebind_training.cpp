@@ -18,6 +18,8 @@
 #include "engine/imagebind/imagebind_model.h"
 #include "engine/imagebind/pointbert/point_bert_config.h"
 #include "engine/imagebind/pointbert/point_encoder.h"
+#include "engine/error.h"
+#include "engine/train/contrastive_loss.h"
 #include "engine/train/imagebind_init.h"
 
 using namespace ibllm;
@@ -190,6 +192,63 @@ private Q_SLOTS:
         const at::Tensor again = PointEncoder(reloaded, point_, at::kFloat).forward(input);
         const double diff = max_abs_diff(again, trained);
         QVERIFY2(diff <= 1e-5, qPrintable(QString("reloaded point encoder differs by %1").arg(diff)));
+    }
+
+    void symmetricInfoNceMatchesPyTorch_data() {
+        QTest::addColumn<QString>("variant");
+        QTest::newRow("plain") << "plain";
+        QTest::newRow("same-class pairs masked") << "masked";
+    }
+
+    // The loss and its gradients, the logit scale's included, against PyTorch on the same
+    // formula (engine/tools/reference_contrastive_loss.py wrote the goldens): image side
+    // normalised, text side normalised times exp(log_logit_scale) clamped at 100.
+    void symmetricInfoNceMatchesPyTorch() {
+        QFETCH(QString, variant);
+        const std::string v = variant.toStdString();
+        const TensorStore g = TensorStore::from_pth(std::string(IBLLM_TEST_DATA) + "/imagebind_training/contrastive_loss.pth");
+        const at::Tensor fa = g.get("fa").clone().requires_grad_(true), fb = g.get("fb").clone().requires_grad_(true);
+        const at::Tensor ls = g.get("log_logit_scale").clone().requires_grad_(true);
+        std::vector<int64_t> classes;
+        if (v == "masked") {
+            const at::Tensor c = g.get("classes").contiguous();
+            classes.assign(c.data_ptr<int64_t>(), c.data_ptr<int64_t>() + c.numel());
+        }
+        const at::Tensor a = fa / fa.norm(2, {-1}, true).clamp_min(1e-12);
+        const at::Tensor b = at::clamp_max(ls.exp(), 100.0) * (fb / fb.norm(2, {-1}, true).clamp_min(1e-12));
+        const at::Tensor loss = symmetric_info_nce(a, b, classes);
+        loss.backward();
+        const auto close = [](const at::Tensor& x, const at::Tensor& ref) {
+            return ((x.detach().to(at::kDouble) - ref.to(at::kDouble)).abs() - (1e-6 + 1e-5 * ref.to(at::kDouble).abs())).max().item<double>() <= 0;
+        };
+        QVERIFY2(close(loss, g.get(v + ".loss")), qPrintable(QString("loss %1 vs %2").arg(loss.item<double>()).arg(g.get(v + ".loss").item<double>())));
+        QVERIFY(close(fa.grad(), g.get(v + ".grad_fa")));
+        QVERIFY(close(fb.grad(), g.get(v + ".grad_fb")));
+        QVERIFY(close(ls.grad(), g.get(v + ".grad_log_logit_scale")));
+        QVERIFY(ls.grad().abs().item<double>() > 1e-3);
+        // The two variants differ: the batch has two pairs of same-class items.
+        QVERIFY(std::abs(g.get("plain.loss").item<double>() - g.get("masked.loss").item<double>()) > 1e-3);
+    }
+
+    // Above the clamp the logit scale gets no gradient (CLIP's clamp at 100); aligned pairs at a
+    // large scale give a loss near 0; shapes that do not pair up are refused.
+    void symmetricInfoNceEdges() {
+        at::manual_seed(5);
+        const at::Tensor x = at::randn({4, 8});
+        const at::Tensor u = x / x.norm(2, {-1}, true);
+        const at::Tensor ls = at::full({}, std::log(150.0)).requires_grad_(true);
+        const at::Tensor loss = symmetric_info_nce(u, at::clamp_max(ls.exp(), 100.0) * u);
+        loss.backward();
+        QCOMPARE(ls.grad().item<double>(), 0.0);
+        QVERIFY(loss.item<double>() < 1e-2);
+        QVERIFY(symmetric_info_nce(u, u.flip({0})).item<double>() > 1.0);  // every positive mismatched
+        bool refused = false;
+        try {
+            symmetric_info_nce(u, u.narrow(0, 0, 3));
+        } catch (const Error&) {
+            refused = true;
+        }
+        QVERIFY(refused);
     }
 
     // New weights for a config: every tensor the product reads, seeded, and they load and
