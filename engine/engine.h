@@ -199,6 +199,7 @@ private:
 
 struct TrainOptions {
     std::string phase;      // "pretrain" (gates, bind network, prefix queries), "finetune" (norms, biases, LoRA),
+                            // "imagebind" (the encoders, from scratch on world folders: train_imagebind),
                             // or "base" (a LLaMA of its own, every weight, as a causal LM on text)
     std::string llama_dir;  // params.json + consolidated.00.pth
     std::string tokenizer;  // tokenizer.model
@@ -233,6 +234,15 @@ struct TrainOptions {
     int master_port = 29500;
     std::string backend = "gloo";
     int timeout_s = 300;       // a collective waiting longer means a peer is gone
+    // imagebind: the solids world's encoders, trained from scratch (or continued from
+    // `imagebind`, a checkpoint of an earlier stage) with the config `imagebind_config`.
+    // `imagebind_stage`: "text" (image <-> text, CLIP's InfoNCE), "modalities" (audio, depth,
+    // points against the frozen image encoder) or "all" (both in a row). `save_dtype`: fp32
+    // or bf16 for OUT/imagebind.pth (the loaders read both).
+    std::string imagebind;
+    std::string imagebind_config;
+    std::string imagebind_stage = "all";
+    std::string save_dtype = "fp32";
 };
 
 struct TrainProgress {
@@ -250,6 +260,10 @@ struct TrainHooks {
     // ImageBind's embedding of an all-zero image tensor, the visual input of text-only examples.
     std::function<std::vector<float>()> blank_embedding;
     std::string embedder_id;  // names the encoder and its preprocessing, for the embedding cache
+    // train imagebind: a file decoded and preprocessed as the product does before an encoder
+    // (preprocess_input), and texts as the CLIP tokenizer's [1, 77] ids (preprocess_texts).
+    std::function<TensorData(const std::string& path, Modality modality)> prepare;
+    std::function<std::vector<TensorData>(const std::vector<std::string>& texts)> prepare_texts;
     std::function<void(const std::string& stage, int64_t done, int64_t total)> encoding;
     std::function<void(const TrainProgress&)> progress;  // after every optimizer step
     std::function<void(const std::string&)> note;        // one-line notes (skipped examples, resume)
@@ -337,6 +351,8 @@ void write_npy(const std::string& path, const TensorData& tensor);
 // The tensor the encoder is fed for a decoded input, shaped as the reference's
 // load_and_transform_*_data output (no model needed; text needs the CLIP vocabulary).
 TensorData preprocess_input(const EncoderInput& input, const std::string& bpe_path = "");
+// Many texts at once through one CLIP tokenizer: each [1, 77] ids (as float).
+std::vector<TensorData> preprocess_texts(const std::vector<std::string>& texts, const std::string& bpe_path = "");
 
 // Clip windows of a video, in stream ticks [lo, hi), as the reference samples them:
 // 5 clips of 2 s (pytorchvideo's ConstantClipsPerVideoSampler on the exact duration, which is

@@ -200,6 +200,19 @@ TensorData preprocess_input(const EncoderInput& in, const std::string& bpe_path)
     return out;
 }
 
+std::vector<TensorData> preprocess_texts(const std::vector<std::string>& texts, const std::string& bpe_path) {
+    const ClipTokenizer tokenizer(bpe_path.empty() ? find_clip_vocabulary("") : bpe_path);
+    std::vector<TensorData> out;
+    for (const std::string& text : texts) {
+        const at::Tensor ids = tokenizer.encode_batch({text}).to(at::kFloat).contiguous();
+        TensorData td;
+        td.shape.assign(ids.sizes().begin(), ids.sizes().end());
+        td.values.assign(ids.data_ptr<float>(), ids.data_ptr<float>() + ids.numel());
+        out.push_back(std::move(td));
+    }
+    return out;
+}
+
 std::vector<std::pair<int64_t, int64_t>> video_clip_windows(int64_t duration_ticks, int64_t tb_num, int64_t tb_den,
                                                             int64_t start_pts) {
     return video_clip_pts_windows_from_ticks(duration_ticks, tb_num, tb_den, start_pts);

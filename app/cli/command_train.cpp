@@ -39,6 +39,10 @@ const char* kTrainUsage =
     "  base       a LLaMA of its own as a causal LM on text (world folders or .txt, comma-separated --data), written as\n"
     "             params.json + consolidated.00.pth: --llama DIR to continue one, or --dim D --layers L --heads H\n"
     "             [--multiple-of 32] for a new one; --max-words defaults to 128\n"
+    "  imagebind  the ImageBind encoders from scratch on world folders (--data DIR[,DIR...]): --imagebind-config FILE\n"
+    "             --out DIR [--stage text|modalities|all] [--imagebind FILE (an earlier stage's imagebind.pth)]\n"
+    "             [--batch-size 36 (at most one file per shape-colour class)] [--save-dtype fp32|bf16];\n"
+    "             writes OUT/imagebind.pth and OUT/imagebind_config.json\n"
     "options:\n"
     "  --llama DIR --tokenizer FILE [--adapter FILE]\n"
     "  [--imagebind FILE [--imagebind-config FILE]] --data FILE(.csv|.json|.yaml) --out DIR\n"
@@ -176,17 +180,18 @@ int run_train(int argc, char** argv) {
     TrainOptions o;
     o.phase = argv[2];
     if (o.phase == "tokenizer") return run_train_tokenizer(argc, argv);
-    if (o.phase != "pretrain" && o.phase != "finetune" && o.phase != "base")
-        throw UsageError("unknown phase '" + o.phase + "'; use pretrain, finetune, base or tokenizer (ibllm-cli train --help lists them).");
+    if (o.phase != "pretrain" && o.phase != "finetune" && o.phase != "base" && o.phase != "imagebind")
+        throw UsageError("unknown phase '" + o.phase + "'; use pretrain, finetune, base, imagebind or tokenizer (ibllm-cli train --help lists them).");
+    const bool imagebind_phase = o.phase == "imagebind";
     const std::set<std::string> valued = {"llama", "tokenizer", "adapter", "imagebind", "imagebind-config", "data", "out",
                                           "epochs", "warmup-epochs", "blr", "min-lr", "weight-decay", "batch-size", "accum-iter",
                                           "max-words", "clip-grad", "seed", "blank-embedding", "precision", "threads", "resume",
                                           "nproc", "rank", "world-size", "master-addr", "master-port", "backend", "timeout",
-                                          "dim", "layers", "heads", "multiple-of"};
+                                          "dim", "layers", "heads", "multiple-of", "stage", "save-dtype"};
     const std::set<std::string> flags = {"no-shuffle", "augment", "checkpointing", "save-every-step", "save-every-epoch"};
     Arguments args(argc, argv, 3, valued, flags);
     if (!args.positionals().empty()) throw UsageError("train takes no positional arguments (got '" + args.positionals()[0] + "').");
-    o.llama_dir = o.phase == "base" ? args.get("llama") : args.require("llama");
+    o.llama_dir = o.phase == "base" || imagebind_phase ? args.get("llama") : args.require("llama");
     o.base_dim = static_cast<int>(args.get_int("dim", 0));
     o.base_layers = static_cast<int>(args.get_int("layers", 0));
     o.base_heads = static_cast<int>(args.get_int("heads", 0));
@@ -195,7 +200,15 @@ int run_train(int argc, char** argv) {
         throw UsageError("--dim, --layers and --heads size a new model for the base phase only.");
     if (o.phase == "base" && o.llama_dir.empty() && (o.base_dim <= 0 || o.base_layers <= 0 || o.base_heads <= 0))
         throw UsageError("the base phase needs --llama DIR to continue a model, or --dim, --layers and --heads for a new one.");
-    o.tokenizer = args.require("tokenizer");
+    o.tokenizer = imagebind_phase ? args.get("tokenizer") : args.require("tokenizer");
+    if (!imagebind_phase && (args.has("stage") || args.has("save-dtype")))
+        throw UsageError("--stage and --save-dtype belong to the imagebind phase.");
+    o.imagebind_stage = args.get("stage", "all");
+    o.save_dtype = args.get("save-dtype", "fp32");
+    if (imagebind_phase) {
+        o.imagebind = args.get("imagebind");
+        o.imagebind_config = args.require("imagebind-config");
+    }
     o.adapter = args.get("adapter");
     o.data = args.require("data");
     o.out = args.require("out");
@@ -204,7 +217,7 @@ int run_train(int argc, char** argv) {
     o.blr = args.get_double("blr", 1e-3);
     o.min_lr = args.get_double("min-lr", 0);
     o.weight_decay = args.get_double("weight-decay", 0.05);
-    o.batch_size = static_cast<int>(args.get_int("batch-size", 4));
+    o.batch_size = static_cast<int>(args.get_int("batch-size", imagebind_phase ? 36 : 4));
     o.accum_iter = static_cast<int>(args.get_int("accum-iter", 1));
     o.max_words = static_cast<int>(args.get_int("max-words", 0));
     o.clip_grad = args.get_double("clip-grad", 0);
@@ -242,7 +255,12 @@ int run_train(int argc, char** argv) {
     Engine engine;
     TrainHooks hooks;
     const std::string imagebind = args.get("imagebind");
-    if (!imagebind.empty()) {
+    if (imagebind_phase) {
+        // The encoders being trained are the engine's; the files reach them through the
+        // app's decoders and the product's preprocessing.
+        hooks.prepare = [](const std::string& path, Modality m) { return preprocess_input(app::decode_attachment(m, path)); };
+        hooks.prepare_texts = [](const std::vector<std::string>& texts) { return preprocess_texts(texts); };
+    } else if (!imagebind.empty()) {
         // ImageBind is frozen: its encoders run in float32, as `embed` does.
         engine.load_imagebind(imagebind, args.get("imagebind-config"), Precision::Fp32);
         hooks.embed = [&engine](const std::string& path, std::optional<uint64_t> augment_seed) {
@@ -268,15 +286,15 @@ int run_train(int argc, char** argv) {
         if (tty) std::fprintf(stderr, "\r%s: %lld/%lld", stage.c_str(), static_cast<long long>(done), static_cast<long long>(total));
         if (tty && done == total) std::fprintf(stderr, "\n");
     };
-    hooks.progress = [tty](const TrainProgress& p) {
+    hooks.progress = [tty, imagebind_phase](const TrainProgress& p) {
         const int width = 24;
         const int filled = p.total_steps > 0 ? static_cast<int>(width * p.step / p.total_steps) : width;
         std::string bar(filled, '=');
         bar.resize(width, ' ');
         char line[256];
-        std::snprintf(line, sizeof line, "step %lld/%lld [%s] epoch %d  loss %.4f  lr %.3g  %.0f tokens/s  ETA %s",
+        std::snprintf(line, sizeof line, "step %lld/%lld [%s] epoch %d  loss %.4f  lr %.3g  %.0f %s/s  ETA %s",
                       static_cast<long long>(p.step), static_cast<long long>(p.total_steps), bar.c_str(), p.epoch + 1, p.loss,
-                      p.lr, p.tokens_per_s, clock_text(p.eta_s).c_str());
+                      p.lr, p.tokens_per_s, imagebind_phase ? "samples" : "tokens", clock_text(p.eta_s).c_str());
         // A terminal gets one updating line; a log gets about twenty lines per run.
         const int64_t every = std::max<int64_t>(1, p.total_steps / 20);
         if (tty)
@@ -292,6 +310,10 @@ int run_train(int argc, char** argv) {
 
     const TrainSummary s = train_adapter(o, hooks);
     if (o.rank != 0) return s.interrupted ? 130 : 0;  // rank 0 reports for the run
+    if (s.interrupted && imagebind_phase) {
+        std::cerr << "\nInterrupted; nothing was written. Run the command again to train the encoders.\n";
+        return 130;
+    }
     if (s.interrupted) {
         std::cerr << "\nInterrupted after step " << s.steps << "; saved " << s.checkpoint << ". Continue with the same command and "
                   << "--resume " << s.checkpoint << ".\n";
@@ -299,6 +321,7 @@ int run_train(int argc, char** argv) {
     }
     std::printf("Wrote %s (%lld steps, last loss %.4f)\n", s.adapter.c_str(), static_cast<long long>(s.steps), s.last_loss);
     if (o.phase == "base") std::printf("and %s/params.json\n", o.out.c_str());
+    if (imagebind_phase) std::printf("and %s/imagebind_config.json\n", o.out.c_str());
     return 0;
 }
 

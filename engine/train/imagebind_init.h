@@ -1,7 +1,8 @@
 #pragma once
 // A new ImageBind for `train imagebind`: every tensor of a config's modalities and of its
 // Point-BERT section, named and shaped as imagebind_w3D.pth, started as the reference's
-// modules start (timm's trunc_normal(0.02) for matrices, tokens and positions, LayerNorm and
+// modules start (timm's trunc_normal(0.02) for stems, tokens and positions, 0.2 for the
+// transformer blocks' matrices (imagebind_init.cpp says why), LayerNorm and
 // BatchNorm ones and zeros, the causal text mask, each logit scale at its config's init),
 // seeded. The result loads in the product's ImageBindModel and PointEncoder unchanged.
 #include <cstdint>

@@ -23,6 +23,7 @@
 #include "engine/train/base_init.h"
 #include "engine/train/data_parallel.h"
 #include "engine/train/embedding_store.h"
+#include "engine/train/imagebind_training.h"
 #include "engine/train/lr_schedule.h"
 #include "engine/train/training_checkpoint.h"
 #include "engine/train/training_data.h"
@@ -135,7 +136,10 @@ struct Batch {
 
 }  // namespace
 
-TrainSummary train_adapter(const TrainOptions& options, const TrainHooks& hooks) { return run_training(options, hooks, nullptr); }
+TrainSummary train_adapter(const TrainOptions& options, const TrainHooks& hooks) {
+    if (options.phase == "imagebind") return train_imagebind(options, hooks);
+    return run_training(options, hooks, nullptr);
+}
 
 TrainSummary run_training(const TrainOptions& o, const TrainHooks& hooks, const TrainingObserver* observer) {
     check_options(o);
@@ -233,6 +237,8 @@ TrainSummary run_training(const TrainOptions& o, const TrainHooks& hooks, const 
             c.vocab_size = tokenizer.n_words();
             mo.llama_dir = out_path("init");
             if (writer && !fs::is_regular_file(fs::path(mo.llama_dir) / "consolidated.00.pth", ec)) write_new_llama(mo.llama_dir, c, o.seed);
+            // A barrier: the other ranks load the starting point only once rank 0 has written it.
+            if (dp.enabled()) dp.reduce({0.0}, 0);
         }
     }
     mo.phase = phase;
