@@ -291,6 +291,25 @@ private Q_SLOTS:
         const TensorStore trained = TensorStore::from_pth((out + "/imagebind.pth").toStdString());
         const ImageBindModel model(trained, config, at::kFloat);
         QVERIFY(model.has(ImageBindTrunk::Vision) && model.has(ImageBindTrunk::Text));
+        // `world eval --zero-shot` on the same files: the captions "a <colour> <shape>".
+        const test::CliRun e = test::run_cli({"world", "eval", "--zero-shot", "--imagebind", out + "/imagebind.pth",
+                                              "--imagebind-config", out + "/imagebind_config.json", "--data", world, "--json"});
+        QVERIFY2(e.code == 0, qPrintable(e.err));
+        const nlohmann::json report = nlohmann::json::parse(e.out.toStdString());
+        const nlohmann::json& image = report.at("modalities").at("image");
+        QCOMPARE(image.at("files").get<int>(), 72);
+        QCOMPARE(report.at("modalities").size(), size_t(1));
+        QVERIFY2(image.at("both").get<double>() >= 0.1, e.out.toUtf8().constData());
+        QVERIFY(image.at("both").get<double>() <= std::min(image.at("shape").get<double>(), image.at("colour").get<double>()));
+        int confusion_total = 0;
+        for (const auto& row : image.at("shape_confusion"))
+            for (const auto& cell : row) confusion_total += cell.get<int>();
+        QCOMPARE(confusion_total, 72);
+        QVERIFY(report.at("recall_at_1").contains("text->image"));
+        // Without --zero-shot (the one evaluation there is) it says what is missing.
+        const test::CliRun bare = test::run_cli({"world", "eval", "--imagebind", out + "/imagebind.pth", "--data", world});
+        QCOMPARE(bare.code, 2);
+        QVERIFY(bare.err.contains("--zero-shot"));
     }
 
     // What a user can get wrong, each one line naming the file or the flag and the fix, and

@@ -28,6 +28,7 @@ namespace {
 const char* kWorldUsage =
     "usage: ibllm-cli world make --out DIR --count N --seed S [--modalities image,audio,point,depth] [--split NAME]\n"
     "                            [--image-size WxH]\n"
+    "       ibllm-cli world eval --zero-shot --imagebind FILE --imagebind-config FILE --data DIR[,DIR...] [--json]\n"
     "  N files per modality, balanced over the 36 shape-colour pairs; --split NAME writes into DIR/NAME.\n";
 
 const char* folder_of(const std::string& modality) {
@@ -148,7 +149,8 @@ int run_world(int argc, char** argv) {
     }
     const std::string sub = argv[2];
     if (sub == "make") return run_world_make(argc, argv);
-    throw UsageError("unknown world command '" + sub + "'; use make (ibllm-cli world --help).");
+    if (sub == "eval") return run_world_eval(argc, argv);
+    throw UsageError("unknown world command '" + sub + "'; use make or eval (ibllm-cli world --help).");
 }
 
 }  // namespace ibllm::cli

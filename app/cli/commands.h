@@ -11,5 +11,6 @@ int run_embed(int argc, char** argv);
 int run_preprocess(int argc, char** argv);
 int run_train(int argc, char** argv);
 int run_world(int argc, char** argv);
+int run_world_eval(int argc, char** argv);  // world eval, called by run_world
 
 }  // namespace ibllm::cli
