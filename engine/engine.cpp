@@ -295,6 +295,10 @@ void write_npy(const std::string& path, const TensorData& tensor) {
     ibllm::write_npy(path, t);
 }
 
+void write_visual_cache(const std::string& path, const std::vector<std::vector<float>>& image_embeddings) {
+    VisualCache::write(path, image_embeddings);
+}
+
 std::vector<float> read_embedding_npy(const std::string& path) {
     at::Tensor t = read_npy(path);
     if (!(t.dim() == 1 || (t.dim() == 2 && t.size(0) == 1)) || t.numel() == 0)

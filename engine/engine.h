@@ -346,6 +346,9 @@ std::vector<int> tokenize(const std::string& tokenizer_path, const std::string& 
 
 // Reads a float32/float64 .npy of shape [D] or [1, D].
 std::vector<float> read_embedding_npy(const std::string& path);
+// A visual cache file (FAISS IndexFlatIP of the L2-normalised features, as the release's
+// knn.index), written whole or not at all; `ask --cache` and the app read it.
+void write_visual_cache(const std::string& path, const std::vector<std::vector<float>>& image_embeddings);
 void write_npy(const std::string& path, const TensorData& tensor);
 
 // The tensor the encoder is fed for a decoded input, shaped as the reference's

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "cli_run.h"
+#include "engine/bind/visual_cache.h"
 #include "engine/checkpoint/pickle_value.h"
 #include "engine/checkpoint/pth_writer.h"
 #include "engine/checkpoint/tensor_store.h"
@@ -20,6 +21,7 @@
 #include "engine/imagebind/imagebind_model.h"
 #include "engine/imagebind/pointbert/point_bert_config.h"
 #include "engine/imagebind/pointbert/point_encoder.h"
+#include "engine/engine.h"
 #include "engine/error.h"
 #include "engine/train/contrastive_loss.h"
 #include "engine/train/imagebind_init.h"
@@ -306,6 +308,29 @@ private Q_SLOTS:
             for (const auto& cell : row) confusion_total += cell.get<int>();
         QCOMPARE(confusion_total, 72);
         QVERIFY(report.at("recall_at_1").contains("text->image"));
+        // `cache build`: the images' features as a FAISS file the product's visual cache opens;
+        // an image's own embedding finds itself first.
+        const QString index = dir.path() + "/knn.index", first_npy = dir.path() + "/first.npy";
+        const test::CliRun c = test::run_cli({"cache", "build", "--imagebind", out + "/imagebind.pth", "--imagebind-config",
+                                              out + "/imagebind_config.json", "--data", world, "--out", index});
+        QVERIFY2(c.code == 0, qPrintable(c.err));
+        const std::unique_ptr<VisualCache> cache = VisualCache::open(index.toStdString());
+        QCOMPARE(cache->size(), int64_t(72));
+        QCOMPARE(int64_t(cache->dim()), config.out_embed_dim);
+        std::ifstream labels((world + "/labels.csv").toStdString());
+        std::string header, row;
+        std::getline(labels, header);
+        std::getline(labels, row);
+        const QString first_image = world + "/" + QString::fromStdString(row.substr(0, row.find(',')));
+        QCOMPARE(test::run_cli({"embed", "--imagebind", out + "/imagebind.pth", "--imagebind-config", out + "/imagebind_config.json",
+                                "--image", first_image, "--out", first_npy}).code, 0);
+        const std::vector<float> own = read_embedding_npy(first_npy.toStdString());
+        const VisualCache::Hits hits = cache->search(at::tensor(own).view({1, -1}), 1);
+        QCOMPARE(hits.ids.at(0), int64_t(0));
+        QVERIFY(std::abs(hits.sims.at(0) - 1.0f) < 1e-4);
+        QCOMPARE(test::run_cli({"cache", "build", "--imagebind", out + "/imagebind.pth", "--imagebind-config",
+                                out + "/imagebind_config.json", "--data", dir.path() + "/nowhere", "--out", index + "2"}).code, 2);
+        QVERIFY(!QFileInfo::exists(index + "2"));
         // Without --zero-shot (the one evaluation there is) it says what is missing.
         const test::CliRun bare = test::run_cli({"world", "eval", "--imagebind", out + "/imagebind.pth", "--data", world});
         QCOMPARE(bare.code, 2);

@@ -12,5 +12,6 @@ int run_preprocess(int argc, char** argv);
 int run_train(int argc, char** argv);
 int run_world(int argc, char** argv);
 int run_world_eval(int argc, char** argv);  // world eval, called by run_world
+int run_cache(int argc, char** argv);       // cache build
 
 }  // namespace ibllm::cli

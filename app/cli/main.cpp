@@ -32,7 +32,9 @@ const char* kUsage =
     "  ibllm-cli make-demo DIR\n"
     "  ibllm-cli train pretrain|finetune --llama DIR --tokenizer FILE [--adapter FILE] --data FILE --out DIR ...\n"
     "      (ibllm-cli train --help lists the phases and every option)\n"
-    "  ibllm-cli world make --out DIR --count N --seed S [--modalities image,audio,point,depth] [--split NAME]\n";
+    "  ibllm-cli world make --out DIR --count N --seed S [--modalities image,audio,point,depth] [--split NAME]\n"
+    "  ibllm-cli world eval --zero-shot --imagebind FILE --imagebind-config FILE --data DIR[,DIR...] [--json]\n"
+    "  ibllm-cli cache build --imagebind FILE --imagebind-config FILE --data DIR[,DIR...] --out knn.index\n";
 
 }  // namespace
 
@@ -54,7 +56,8 @@ int main(int argc, char** argv) {
         if (command == "preprocess") return run_preprocess(argc, argv);
         if (command == "train") return run_train(argc, argv);
         if (command == "world") return run_world(argc, argv);
-        std::cerr << "ibllm-cli: unknown command '" << command << "'; use ask, embed, preprocess, train, world, tokenize, inspect or make-demo.\n";
+        if (command == "cache") return run_cache(argc, argv);
+        std::cerr << "ibllm-cli: unknown command '" << command << "'; use ask, embed, preprocess, train, world, cache, tokenize, inspect or make-demo.\n";
         return 2;
     } catch (const UsageError& e) {
         std::cerr << "ibllm-cli " << command << ": " << e.what() << "\n";

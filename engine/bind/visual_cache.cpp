@@ -5,10 +5,12 @@
 #include <ATen/ATen.h>
 #include <faiss/Index.h>
 #include <faiss/IVFlib.h>
+#include <faiss/IndexFlat.h>
 #include <faiss/IndexIVF.h>
 #include <faiss/index_io.h>
 
 #include <cmath>
+#include <cstdio>
 #include <fstream>
 
 namespace ibllm {
@@ -20,6 +22,33 @@ std::string file_name(const std::string& path) {
 }
 
 }  // namespace
+
+void VisualCache::write(const std::string& index_path, const std::vector<std::vector<float>>& features) {
+    if (features.empty()) throw Error("No features to write into " + index_path + "; the visual cache needs at least one image.");
+    const size_t dim = features[0].size();
+    std::vector<float> rows;
+    rows.reserve(features.size() * dim);
+    for (const std::vector<float>& f : features) {
+        if (f.size() != dim || dim == 0) throw Error("The features for " + index_path + " differ in size; encode them with one ImageBind.");
+        double norm = 0;
+        for (float v : f) norm += static_cast<double>(v) * v;
+        const float scale = norm > 0 ? static_cast<float>(1.0 / std::sqrt(norm)) : 0.0f;
+        for (float v : f) rows.push_back(v * scale);
+    }
+    faiss::IndexFlatIP index(static_cast<faiss::Index::idx_t>(dim));
+    index.add(static_cast<faiss::Index::idx_t>(features.size()), rows.data());
+    const std::string part = index_path + ".part";
+    try {
+        faiss::write_index(&index, part.c_str());
+    } catch (const std::exception&) {
+        std::remove(part.c_str());
+        throw Error("Could not write the visual cache " + index_path + "; check that its folder exists and is writable.");
+    }
+    if (std::rename(part.c_str(), index_path.c_str()) != 0) {
+        std::remove(part.c_str());
+        throw Error("Could not write the visual cache " + index_path + "; check that its folder exists and is writable.");
+    }
+}
 
 VisualCache::VisualCache(std::unique_ptr<faiss::Index> index, std::string path)
     : index_(std::move(index)), path_(std::move(path)) {}

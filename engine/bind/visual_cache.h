@@ -26,6 +26,10 @@ public:
     // Reads a FAISS index written by faiss.write_index (the release's knn.index). The caller
     // compares dim() with the ImageBind embedding size. Throws ibllm::Error naming the file.
     static std::unique_ptr<VisualCache> open(const std::string& index_path);
+    // Writes `features` (each L2-normalised again here) as a FAISS IndexFlatIP, the kind of
+    // file the release's knn.index is, through a temporary file renamed at the end, so that
+    // nothing half-written is left. Throws ibllm::Error naming the file.
+    static void write(const std::string& index_path, const std::vector<std::vector<float>>& features);
     ~VisualCache();
     VisualCache(const VisualCache&) = delete;
     VisualCache& operator=(const VisualCache&) = delete;
