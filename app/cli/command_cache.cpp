@@ -3,13 +3,12 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 
 #include "app/attachment_decoder.h"
 #include "app/cli/arguments.h"
 #include "app/cli/commands.h"
+#include "app/cli/world_labels.h"
 #include "engine/engine.h"
 
 namespace ibllm::cli {
@@ -25,19 +24,8 @@ int run_cache(int argc, char** argv) {
 
     // The images that labels.csv lists, in its order (the index's ids).
     std::vector<std::string> images;
-    std::stringstream dirs(data);
-    for (std::string dir; std::getline(dirs, dir, ',');) {
-        if (dir.empty()) continue;
-        std::ifstream in(dir + "/labels.csv");
-        if (!in) throw UsageError(dir + " is not a solids-world folder (it has no labels.csv); make one with `ibllm-cli world make`.");
-        for (std::string line; std::getline(in, line);) {
-            std::stringstream row(line);
-            std::string file, modality;
-            std::getline(row, file, ',');
-            std::getline(row, modality, ',');
-            if (modality == "image") images.push_back(dir + "/" + file);
-        }
-    }
+    for (const WorldLabel& l : read_world_labels(data))
+        if (l.modality == "image") images.push_back(l.path);
     if (images.empty()) throw UsageError(data + " has no images; make them with `ibllm-cli world make --modalities image`.");
     const bool tty = ::isatty(2) != 0;
     std::vector<std::vector<float>> features;

@@ -15,6 +15,7 @@
 #include "app/attachment_decoder.h"
 #include "app/cli/arguments.h"
 #include "app/cli/commands.h"
+#include "app/cli/world_labels.h"
 #include "engine/engine.h"
 
 namespace ibllm::cli {
@@ -22,39 +23,6 @@ namespace ibllm::cli {
 namespace {
 
 constexpr int kClasses = kWorldShapes * kWorldColours;
-
-struct LabelledFile {
-    std::string path, modality;
-    int shape = 0, colour = 0;
-    int cls() const { return shape * kWorldColours + colour; }
-};
-
-int index_of(const std::string& word, bool shape) {
-    for (int i = 0; i < (shape ? kWorldShapes : kWorldColours); ++i)
-        if ((shape ? world_shape_name(i) : world_colour_name(i)) == word) return i;
-    return -1;
-}
-
-std::vector<LabelledFile> read_labels(const std::string& dir) {
-    const std::string path = dir + "/labels.csv";
-    std::ifstream in(path);
-    if (!in) throw UsageError(dir + " is not a solids-world folder (it has no labels.csv); make one with `ibllm-cli world make`.");
-    std::vector<LabelledFile> out;
-    std::string line;
-    for (int row = 1; std::getline(in, line); ++row) {
-        if (!line.empty() && line.back() == '\r') line.pop_back();
-        if (line.empty() || (row == 1 && line.rfind("file,", 0) == 0)) continue;
-        std::vector<std::string> f;
-        std::stringstream s(line);
-        for (std::string cell; std::getline(s, cell, ',');) f.push_back(cell);
-        LabelledFile l;
-        if (f.size() == 4) l = {dir + "/" + f[0], f[1], index_of(f[2], true), index_of(f[3], false)};
-        if (f.size() != 4 || l.shape < 0 || l.colour < 0)
-            throw UsageError(path + " row " + std::to_string(row) + " is not file,modality,shape,colour of the solids world.");
-        out.push_back(l);
-    }
-    return out;
-}
 
 float dot(const std::vector<float>& a, const std::vector<float>& b) {
     float s = 0;
@@ -89,13 +57,7 @@ int run_world_eval(int argc, char** argv) {
     Engine engine;
     engine.load_imagebind(args.require("imagebind"), args.get("imagebind-config"), Precision::Fp32);
 
-    std::vector<LabelledFile> files;
-    std::stringstream dirs(data);
-    for (std::string dir; std::getline(dirs, dir, ',');)
-        if (!dir.empty()) {
-            const std::vector<LabelledFile> more = read_labels(dir);
-            files.insert(files.end(), more.begin(), more.end());
-        }
+    const std::vector<WorldLabel> files = read_world_labels(data);
     if (files.empty()) throw UsageError(data + " lists no files in labels.csv; make a world with `ibllm-cli world make`.");
 
     // The 36 captions, class c = shape * 6 + colour.
@@ -108,9 +70,9 @@ int run_world_eval(int argc, char** argv) {
     }
 
     const bool tty = ::isatty(2) != 0;  // a progress line for people, none in logs
-    std::map<std::string, std::vector<std::pair<const LabelledFile*, std::vector<float>>>> by_modality;
+    std::map<std::string, std::vector<std::pair<const WorldLabel*, std::vector<float>>>> by_modality;
     for (size_t i = 0; i < files.size(); ++i) {
-        const LabelledFile& f = files[i];
+        const WorldLabel& f = files[i];
         by_modality[f.modality].emplace_back(&f, app::encode_attachment(engine, parse_modality(f.modality), f.path));
         if (tty) std::fprintf(stderr, "\rEncoding %zu/%zu", i + 1, files.size());
     }
@@ -180,7 +142,7 @@ int run_world_eval(int argc, char** argv) {
             const bool by_shape = std::string(m) != "audio";
             int hits = 0;
             for (const auto& [f, e] : it->second) {
-                const LabelledFile* hit = images->second[nearest(e, table)].first;
+                const WorldLabel* hit = images->second[nearest(e, table)].first;
                 hits += by_shape ? hit->shape == f->shape : hit->cls() == f->cls();
             }
             const double r = hits / static_cast<double>(it->second.size());
