@@ -39,32 +39,22 @@ inline float widen_one(uint16_t b) {
 // shuffles more (the shuffle port, not the memory, had been the limit: 0.69 of the bandwidth at
 // 1.3B with the AVX2 kernels on two Zen 4 cores). x is split into its even and odd elements
 // once per call to match (split_x).
-template <int NB>
-void rows_block(const Bf16MatrixView& w, const float* xs, const float* xr, int64_t n, float* yr) {  // NB rows from n
+// Row n of W times one row of x: xs is that row split by split_x, xr the row as it is (the tail).
+float row_dot(const Bf16MatrixView& w, const float* xs, const float* xr, int64_t n) {
     const int64_t K = w.cols;
     const __m256i high = _mm256_set1_epi32(static_cast<int>(0xFFFF0000u));
-    const uint16_t* wr[NB];
-    __m256 a0[NB], a1[NB];
-    for (int r = 0; r < NB; ++r) {
-        wr[r] = w.data + (n + r) * w.ld;
-        a0[r] = _mm256_setzero_ps();
-        a1[r] = _mm256_setzero_ps();
-    }
+    const uint16_t* wr = w.data + n * w.ld;
+    __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
     int64_t k = 0;
     for (; k + 16 <= K; k += 16) {
-        const __m256 xe = _mm256_loadu_ps(xs + k), xo = _mm256_loadu_ps(xs + k + 8);
-        for (int r = 0; r < NB; ++r) {
-            _mm_prefetch(reinterpret_cast<const char*>(wr[r] + k + kPrefetchElements), _MM_HINT_T0);
-            const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wr[r] + k));
-            a0[r] = _mm256_fmadd_ps(_mm256_castsi256_ps(_mm256_slli_epi32(v, 16)), xe, a0[r]);
-            a1[r] = _mm256_fmadd_ps(_mm256_castsi256_ps(_mm256_and_si256(v, high)), xo, a1[r]);
-        }
+        _mm_prefetch(reinterpret_cast<const char*>(wr + k + kPrefetchElements), _MM_HINT_T0);
+        const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wr + k));
+        a0 = _mm256_fmadd_ps(_mm256_castsi256_ps(_mm256_slli_epi32(v, 16)), _mm256_loadu_ps(xs + k), a0);
+        a1 = _mm256_fmadd_ps(_mm256_castsi256_ps(_mm256_and_si256(v, high)), _mm256_loadu_ps(xs + k + 8), a1);
     }
-    for (int r = 0; r < NB; ++r) {
-        float tail = 0.0f;
-        for (int64_t t = k; t < K; ++t) tail += widen_one(wr[r][t]) * xr[t];
-        yr[n + r] = hsum(_mm256_add_ps(a0[r], a1[r])) + tail;
-    }
+    float tail = 0.0f;
+    for (int64_t t = k; t < K; ++t) tail += widen_one(wr[t]) * xr[t];
+    return hsum(_mm256_add_ps(a0, a1)) + tail;
 }
 
 struct SplitBlock {
@@ -179,7 +169,7 @@ void bf16_rows_avx2(const Bf16MatrixView& w, const float* x, int64_t M, int64_t 
     // 1.3B shape at 9.3-9.6 tokens/s here, one row at a time at 12.8-15.1 (two Zen 4 cores,
     // AVX2 forced; x comes from L1 either way).
     for (int64_t n = n_begin; n < n_end; ++n)
-        for (int64_t m = 0; m < M; ++m) rows_block<1>(w, split + m * K, x + m * ldx, n, y + m * ldy);
+        for (int64_t m = 0; m < M; ++m) y[m * ldy + n] = row_dot(w, split + m * K, x + m * ldx, n);
 }
 
 }  // namespace ibllm::quant::abi
