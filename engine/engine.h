@@ -232,6 +232,9 @@ struct TrainOptions {
     int local_world_size = 1;  // workers on this machine: they share its cores
     std::string master_addr = "127.0.0.1";
     int master_port = 29500;
+    // A local run's rendezvous (--nproc): a c10d FileStore at this path instead of a TCPStore,
+    // so no port is opened for it; the ranks' Gloo links then stay on loopback.
+    std::string rendezvous_file;
     std::string backend = "gloo";
     int timeout_s = 300;       // a collective waiting longer means a peer is gone
     // imagebind: the solids world's encoders, trained from scratch (or continued from

@@ -16,6 +16,8 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <set>
+#include <sstream>
 #include <thread>
 
 #include "engine/checkpoint/npy.h"
@@ -273,6 +275,68 @@ private Q_SLOTS:
         for (const std::string& n : x.names()) QVERIFY2(max_abs_diff(x.get(n), y.get(n)) == 0.0, n.c_str());
         QCOMPARE(log_losses(a.out + "/log.jsonl"), log_losses(b.out + "/log.jsonl"));
         QCOMPARE(log_losses(a.out + "/log.jsonl").size(), size_t(a.epochs * ((examples() + 1) / 2)));
+    }
+
+    // `--nproc` meets in a file in the output folder, not at a port: while it runs, its workers
+    // listen on loopback alone (Gloo's links between them), and the file is gone afterwards.
+    void nprocListensOnLoopbackAlone() {
+        TrainOptions a = options("noport");
+        QProcess launcher;
+        launcher.start(QString(IBLLM_BIN_DIR) + "/ibllm-cli", cli_args(a) << "--nproc" << "2");
+        QVERIFY(launcher.waitForStarted());
+        const std::string parent = std::to_string(launcher.processId());
+        std::set<std::string> listening;  // "address:port" in /proc/net/tcp's hex
+        int samples_with_links = 0;
+        while (!launcher.waitForFinished(20)) {
+            // The workers: processes whose parent is the launcher; their sockets' inodes.
+            std::set<std::string> inodes;
+            int workers = 0;
+            for (const auto& proc : fs::directory_iterator("/proc")) {
+                const std::string pid = proc.path().filename().string();
+                if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
+                std::ifstream stat(proc.path() / "stat");
+                std::string line;
+                std::getline(stat, line);
+                const size_t close = line.rfind(')');
+                if (close == std::string::npos) continue;
+                std::istringstream rest(line.substr(close + 2));
+                std::string state, ppid;
+                rest >> state >> ppid;
+                if (ppid != parent) continue;
+                ++workers;
+                std::error_code ec;
+                for (fs::directory_iterator fd(proc.path() / "fd", ec), end; !ec && fd != end; fd.increment(ec)) {
+                    const std::string target = fs::read_symlink(fd->path(), ec).string();
+                    if (target.rfind("socket:[", 0) == 0) inodes.insert(target.substr(8, target.size() - 9));
+                }
+            }
+            int links = 0;
+            for (const char* table : {"/proc/net/tcp", "/proc/net/tcp6"}) {
+                std::ifstream in(table);
+                std::string line;
+                std::getline(in, line);  // the header
+                while (std::getline(in, line)) {
+                    std::istringstream f(line);
+                    std::string slot, local, remote, st, queues, timer, retr, uid, timeout, inode;
+                    f >> slot >> local >> remote >> st >> queues >> timer >> retr >> uid >> timeout >> inode;
+                    if (!inodes.count(inode)) continue;
+                    if (st == "0A") listening.insert(local);  // TCP_LISTEN
+                    else ++links;
+                }
+            }
+            if (workers == 2 && links > 0) ++samples_with_links;
+        }
+        QVERIFY2(launcher.exitCode() == 0, launcher.readAllStandardError().constData());
+        QVERIFY2(samples_with_links > 0, "the workers' connections were never seen");
+        for (const std::string& local : listening) {
+            const std::string address = local.substr(0, local.find(':'));
+            const bool loopback = address == "0100007F" || address == "00000000000000000000000001000000" ||
+                                  address == "0000000000000000FFFF00000100007F";
+            QVERIFY2(loopback, ("a worker listens on " + local).c_str());
+        }
+        for (const auto& entry : fs::directory_iterator(a.out))
+            QVERIFY2(entry.path().filename().string().rfind(".rendezvous", 0) != 0, entry.path().c_str());
+        QVERIFY(fs::exists(a.out + "/adapter.pth"));
     }
 
     // A worker killed mid-run: the other stops within the timeout, naming it, and the last

@@ -1,9 +1,6 @@
 // `ibllm-cli train`: ImageBind-LLM's tuning phases from the command line. The engine runs
 // the loop; this file gives it the ImageBind encoders (through the app's media decoding),
 // draws the progress bar and turns Ctrl-C into a clean, resumable stop.
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -80,30 +77,17 @@ std::string file_identity(const std::string& path) {
     return fs::absolute(path, ec).string() + ":" + std::to_string(size) + ":" + std::to_string(time);
 }
 
-// A free TCP port on loopback for the rendezvous of local workers.
-int free_port() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a = {};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof a;
-    int port = 29500;
-    if (fd >= 0 && ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
-        ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) == 0)
-        port = ntohs(a.sin_port);
-    if (fd >= 0) ::close(fd);
-    return port;
-}
-
 std::vector<pid_t> g_workers;
 extern "C" void forward_signal(int sig) {
     for (pid_t p : g_workers) ::kill(p, sig);
 }
 
 // `--nproc N`, as `torchrun --nproc_per_node N`: N copies of this command, each with RANK,
-// WORLD_SIZE, LOCAL_RANK, LOCAL_WORLD_SIZE, MASTER_ADDR and MASTER_PORT set; Ctrl-C is passed
-// on to them. The exit code is the first failing worker's (rank 0's on success).
-int launch_local_workers(int argc, char** argv, int n) {
+// WORLD_SIZE, LOCAL_RANK, LOCAL_WORLD_SIZE and MASTER_ADDR set; Ctrl-C is passed
+// on to them. The exit code is the first failing worker's (rank 0's on success). They meet in
+// `rendezvous` (a FileStore, IBLLM_RENDEZVOUS_FILE), not at a port: a local run opens no port
+// that other machines could reach.
+int launch_local_workers(int argc, char** argv, int n, const std::string& rendezvous) {
     std::vector<std::string> args;
     for (int i = 0; i < argc; ++i) {
         const std::string a = argv[i];
@@ -114,7 +98,9 @@ int launch_local_workers(int argc, char** argv, int n) {
         args.push_back(a);
     }
     const std::string self = fs::read_symlink("/proc/self/exe").string();
-    const std::string port = std::to_string(free_port());
+    std::error_code ec;
+    fs::create_directories(fs::path(rendezvous).parent_path(), ec);
+    fs::remove(rendezvous, ec);  // a FileStore must start empty
     struct sigaction sa = {};
     sa.sa_handler = forward_signal;
     sigaction(SIGINT, &sa, nullptr);
@@ -131,7 +117,7 @@ int launch_local_workers(int argc, char** argv, int n) {
             ::setenv("WORLD_SIZE", std::to_string(n).c_str(), 1);
             ::setenv("LOCAL_WORLD_SIZE", std::to_string(n).c_str(), 1);
             ::setenv("MASTER_ADDR", "127.0.0.1", 1);
-            ::setenv("MASTER_PORT", port.c_str(), 1);
+            ::setenv("IBLLM_RENDEZVOUS_FILE", rendezvous.c_str(), 1);
             std::vector<char*> cargs;
             for (std::string& a : args) cargs.push_back(a.data());
             cargs.push_back(nullptr);
@@ -151,6 +137,7 @@ int launch_local_workers(int argc, char** argv, int n) {
         if (code != 0 && result == 0) result = code;
         if (pid == g_workers[0] && code == 0 && result == 0) result = 0;
     }
+    fs::remove(rendezvous, ec);
     return result;
 }
 
@@ -242,6 +229,7 @@ int run_train(int argc, char** argv) {
     o.master_addr = args.get("master-addr", std::getenv("MASTER_ADDR") ? std::getenv("MASTER_ADDR") : "127.0.0.1");
     o.master_port = static_cast<int>(args.get_int("master-port", env_int("MASTER_PORT", 29500)));
     o.backend = args.get("backend", "gloo");
+    if (const char* file = std::getenv("IBLLM_RENDEZVOUS_FILE"); file && *file) o.rendezvous_file = file;
     o.timeout_s = static_cast<int>(args.get_int("timeout", 300));
     if (o.timeout_s < 1) throw UsageError("--timeout must be at least 1 second.");
     if (args.has("nproc")) {
@@ -249,7 +237,8 @@ int run_train(int argc, char** argv) {
         if (n < 1 || n > 64) throw UsageError("--nproc must be between 1 and 64.");
         if (args.has("rank") || args.has("world-size") || std::getenv("RANK"))
             throw UsageError("--nproc starts the workers itself; leave out --rank, --world-size and RANK.");
-        return launch_local_workers(argc, argv, n);
+        const fs::path out = args.get("out").empty() ? fs::temp_directory_path() : fs::path(args.get("out"));
+        return launch_local_workers(argc, argv, n, (out / (".rendezvous-" + std::to_string(::getpid()))).string());
     }
 
     Engine engine;

@@ -3,6 +3,7 @@
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
+#include <torch/csrc/distributed/c10d/FileStore.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
 
 #include <algorithm>
@@ -65,27 +66,40 @@ DataParallel::DataParallel(const TrainOptions& o)
         throw Error("This build has no NCCL (Debian's libtorch is CPU-only); use --backend gloo.");
     if (o.backend != "gloo") throw Error("Unknown --backend '" + o.backend + "'; use gloo.");
     if (o.master_port < 1 || o.master_port > 65535) throw Error("MASTER_PORT must be between 1 and 65535.");
-    c10d::TCPStoreOptions so;
-    so.port = static_cast<uint16_t>(o.master_port);
-    so.isServer = rank_ == 0;
-    so.numWorkers = static_cast<size_t>(world_);
-    so.waitWorkers = true;
-    so.timeout = timeout_;
-    try {
-        store_ = c10::make_intrusive<c10d::TCPStore>(o.master_addr, so);
-    } catch (const std::exception& e) {
-        if (rank_ == 0)
-            throw Error("Rank 0 waited " + std::to_string(o.timeout_s) + " s at " + address_ + " for " + std::to_string(world_) +
-                        " processes, but not all arrived (" + e.what() + "); start every rank, or use --nproc.");
-        throw Error("Rank " + std::to_string(rank_) + " could not reach rank 0 at " + address_ + " within " +
-                    std::to_string(o.timeout_s) + " s (" + e.what() + "); start rank 0, or check MASTER_ADDR and MASTER_PORT.");
+    const bool file_store = !o.rendezvous_file.empty();
+    if (file_store) {
+        // One machine: the ranks meet in a file (numWorkers -1: the launcher removes it).
+        address_ = o.rendezvous_file;
+        try {
+            store_ = c10::make_intrusive<c10d::FileStore>(o.rendezvous_file, -1);
+            store_->setTimeout(timeout_);
+        } catch (const std::exception& e) {
+            throw Error("Rank " + std::to_string(rank_) + " could not open the rendezvous file " + o.rendezvous_file + " (" + e.what() +
+                        "); check that the output folder is writable.");
+        }
+    } else {
+        c10d::TCPStoreOptions so;
+        so.port = static_cast<uint16_t>(o.master_port);
+        so.isServer = rank_ == 0;
+        so.numWorkers = static_cast<size_t>(world_);
+        so.waitWorkers = true;
+        so.timeout = timeout_;
+        try {
+            store_ = c10::make_intrusive<c10d::TCPStore>(o.master_addr, so);
+        } catch (const std::exception& e) {
+            if (rank_ == 0)
+                throw Error("Rank 0 waited " + std::to_string(o.timeout_s) + " s at " + address_ + " for " + std::to_string(world_) +
+                            " processes, but not all arrived (" + e.what() + "); start every rank, or use --nproc.");
+            throw Error("Rank " + std::to_string(rank_) + " could not reach rank 0 at " + address_ + " within " +
+                        std::to_string(o.timeout_s) + " s (" + e.what() + "); start rank 0, or check MASTER_ADDR and MASTER_PORT.");
+        }
     }
     auto options = c10d::ProcessGroupGloo::Options::create(timeout_);
     // The transport binds to the rendezvous address's side: loopback for a local run. On a
     // machine with several interfaces GLOO_SOCKET_IFNAME picks one, as in PyTorch.
     if (const char* ifname = std::getenv("GLOO_SOCKET_IFNAME"); ifname && *ifname)
         options->devices.push_back(c10d::ProcessGroupGloo::createDeviceForInterface(ifname));
-    else if (is_loopback(o.master_addr))
+    else if (file_store || is_loopback(o.master_addr))
         options->devices.push_back(c10d::ProcessGroupGloo::createDeviceForHostname("127.0.0.1"));
     else
         options->devices.push_back(c10d::ProcessGroupGloo::createDefaultDevice());
@@ -97,15 +111,21 @@ DataParallel::DataParallel(const TrainOptions& o)
                     "); check that every rank can reach the others.");
     }
     mark(-1);
-    start_heartbeat(o.master_addr, o.master_port);
+    start_heartbeat(o);
 }
 
-void DataParallel::start_heartbeat(const std::string& host, int port) {
-    c10d::TCPStoreOptions so;
-    so.port = static_cast<uint16_t>(port);
-    so.isServer = false;
-    so.timeout = timeout_;
-    auto store = c10::make_intrusive<c10d::TCPStore>(host, so);
+void DataParallel::start_heartbeat(const TrainOptions& o) {
+    c10::intrusive_ptr<c10d::Store> store;
+    if (!o.rendezvous_file.empty()) {
+        store = c10::make_intrusive<c10d::FileStore>(o.rendezvous_file, -1);
+        store->setTimeout(timeout_);
+    } else {
+        c10d::TCPStoreOptions so;
+        so.port = static_cast<uint16_t>(o.master_port);
+        so.isServer = false;
+        so.timeout = timeout_;
+        store = c10::make_intrusive<c10d::TCPStore>(o.master_addr, so);
+    }
     store->set(alive_key(rank_), bytes(text(now_ms())));
     heartbeat_ = std::thread([this, store] {
         while (!stop_heartbeat_.load()) {

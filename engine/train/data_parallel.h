@@ -1,7 +1,9 @@
 #pragma once
 // Data-parallel training over processes on torch's own c10d: a TCPStore rendezvous on rank 0
 // and Gloo all-reduce, set up from the same variables torchrun sets (RANK, WORLD_SIZE,
-// LOCAL_RANK, MASTER_ADDR, MASTER_PORT). With one process every call is a no-op.
+// LOCAL_RANK, MASTER_ADDR, MASTER_PORT). Workers started by --nproc on one machine meet in a
+// FileStore instead, which opens no port, and link over loopback. With one process every
+// call is a no-op.
 //
 // Faults: a collective that fails (a peer closed its connection) or waits longer than the
 // timeout (a peer hangs) becomes an ibllm::Error naming the rank at fault: the one whose
@@ -64,7 +66,7 @@ public:
 private:
     [[noreturn]] void peer_failed(const std::string& what, int64_t iteration);
     void mark(int64_t iteration);
-    void start_heartbeat(const std::string& host, int port);
+    void start_heartbeat(const TrainOptions& options);
 
     int rank_ = 0, world_ = 1;
     std::string address_;
