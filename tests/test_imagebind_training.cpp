@@ -337,6 +337,52 @@ private Q_SLOTS:
         QVERIFY(bare.err.contains("--zero-shot"));
     }
 
+    // Data parallel: two ranks of 6 files give the losses and weights of one rank of 12, in both
+    // stages (the contrastive loss sees the gathered global batch; the masks of depth and points
+    // cover it too).
+    void twoRanksEqualOneRank() {
+        const QTemporaryDir dir;
+        const QString world = dir.path() + "/world", one = dir.path() + "/one", two = dir.path() + "/two";
+        QCOMPARE(test::run_cli({"world", "make", "--out", world, "--count", "36", "--seed", "3"}).code, 0);
+        const QStringList common = {"train", "imagebind", "--data", world, "--imagebind-config", kSolidsConfig, "--stage", "all",
+                                    "--epochs", "2", "--seed", "4", "--blr", "4e-3"};
+        const test::CliRun a = test::run_cli(QStringList(common) << "--out" << one << "--batch-size" << "12");
+        QVERIFY2(a.code == 0, qPrintable(a.err));
+        const test::CliRun b = test::run_cli(QStringList(common) << "--out" << two << "--batch-size" << "6" << "--nproc" << "2");
+        QVERIFY2(b.code == 0, qPrintable(b.err));
+        std::vector<double> la, lb;
+        for (const nlohmann::json& j : read_log(one + "/log.jsonl"))
+            if (j.contains("loss")) la.push_back(j.at("loss").get<double>());
+        for (const nlohmann::json& j : read_log(two + "/log.jsonl"))
+            if (j.contains("loss")) lb.push_back(j.at("loss").get<double>());
+        QCOMPARE(la.size(), size_t(12));  // 3 steps of 12 per epoch and stage
+        QCOMPARE(lb.size(), la.size());
+        for (size_t i = 0; i < la.size(); ++i)
+            QVERIFY2(std::abs(la[i] - lb[i]) <= 1e-4 * std::abs(la[i]), qPrintable(QString("step %1: %2 vs %3").arg(i + 1).arg(la[i]).arg(lb[i])));
+        const TensorStore x = TensorStore::from_pth((one + "/imagebind.pth").toStdString());
+        const TensorStore y = TensorStore::from_pth((two + "/imagebind.pth").toStdString());
+        QCOMPARE(x.names(), y.names());
+        // AdamW turns a gradient that is 0 in one run and 1e-12 in the other into a step of 0 or
+        // of lr, so single weights can differ by about lr; the runs' difference as a whole must be
+        // a small part of what training changed.
+        double diff2 = 0, moved2 = 0;
+        const ImageBindConfig config = ImageBindConfig::from_json_file(kSolidsConfig.toStdString());
+        const TensorStore start = new_imagebind_weights(config, 4);
+        for (const std::string& n : x.names()) {
+            if (!start.contains(n) || !imagebind_tensor_trainable(config, n)) continue;  // the masks hold -inf
+            diff2 += (x.get(n).to(at::kDouble) - y.get(n).to(at::kDouble)).pow(2).sum().item<double>();
+            moved2 += (x.get(n).to(at::kDouble) - start.get(n).to(at::kDouble)).pow(2).sum().item<double>();
+        }
+        qInfo("weights: |one - two| = %g, |one - start| = %g", std::sqrt(diff2), std::sqrt(moved2));
+        QVERIFY2(moved2 > 0, "training changed nothing");
+        QVERIFY2(std::sqrt(diff2) < 0.01 * std::sqrt(moved2), "the two runs' weights differ");
+        // A global batch larger than the classes is refused before anything is written.
+        const test::CliRun c = test::run_cli(QStringList(common) << "--out" << dir.path() + "/three" << "--batch-size" << "36" << "--nproc" << "2");
+        QCOMPARE(c.code, 2);
+        QVERIFY2(c.err.contains("--batch-size 18"), qPrintable(c.err));
+        QVERIFY(!QFileInfo::exists(dir.path() + "/three/imagebind.pth"));
+    }
+
     // What a user can get wrong, each one line naming the file or the flag and the fix, and
     // nothing written.
     void badInputsAreRefused() {

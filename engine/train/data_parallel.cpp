@@ -227,6 +227,30 @@ void DataParallel::average_gradients(const std::vector<at::Tensor>& params, int6
     allreduce_s_ += std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
+at::Tensor DataParallel::all_gather_rows(const at::Tensor& local, const std::vector<int64_t>& counts, int64_t iteration) {
+    if (!enabled()) return local;
+    if (static_cast<int>(counts.size()) != world_ || counts[rank_] != local.size(0))
+        throw std::logic_error("all_gather_rows: the counts do not match the ranks' rows");
+    const int64_t most = std::max<int64_t>(1, *std::max_element(counts.begin(), counts.end()));
+    std::vector<int64_t> shape(local.sizes().begin(), local.sizes().end());
+    shape[0] = most;
+    // Gloo gathers equal shapes: every rank sends `most` rows, its own first.
+    at::Tensor send = at::zeros(shape, local.options().requires_grad(false));
+    if (local.size(0) > 0) send.narrow(0, 0, local.size(0)).copy_(local.detach());
+    std::vector<at::Tensor> in = {send};
+    std::vector<std::vector<at::Tensor>> out(1);
+    for (int r = 0; r < world_; ++r) out[0].push_back(at::empty(shape, send.options()));
+    mark(iteration);
+    try {
+        group_->allgather(out, in)->wait(timeout_);
+    } catch (const std::exception&) {
+        peer_failed("the embedding all-gather", iteration);
+    }
+    std::vector<at::Tensor> rows;
+    for (int r = 0; r < world_; ++r) rows.push_back(r == rank_ ? local : out[0][r].narrow(0, 0, counts[r]));
+    return at::cat(rows);
+}
+
 std::vector<double> DataParallel::reduce(const std::vector<double>& values, int64_t iteration) {
     if (!enabled()) return values;
     std::vector<at::Tensor> t = {at::tensor(values, at::kDouble)};

@@ -60,6 +60,12 @@ public:
     // so that every rank stops after the same step.
     std::vector<double> reduce(const std::vector<double>& values, int64_t iteration);
 
+    // Every rank's rows of one float tensor, in rank order: [sum(counts), ...]. counts[r] is
+    // rank r's number of rows (every rank knows them all; 0 is allowed). The local rows keep
+    // their autograd history and the others arrive as constants, as open_clip gathers
+    // features for a contrastive loss over the global batch.
+    at::Tensor all_gather_rows(const at::Tensor& local, const std::vector<int64_t>& counts, int64_t iteration);
+
     // Seconds spent in all-reduce so far (for the benchmark).
     double allreduce_seconds() const { return allreduce_s_; }
 

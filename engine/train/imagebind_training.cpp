@@ -228,9 +228,10 @@ TrainSummary train_imagebind(const TrainOptions& o, const TrainHooks& hooks) {
     if (!o.resume.empty())
         throw Error("train imagebind keeps no checkpoints to resume from yet; run the command again without --resume (the "
                     "solids model's encoders train in minutes).");
-    if (o.world_size > 1)
-        throw Error("train imagebind runs in one process for now (its contrastive loss does not gather the other ranks' "
-                    "embeddings yet); run it without --nproc.");
+    if (o.batch_size * std::max(1, o.world_size) > kClasses)
+        throw Error("--batch-size " + std::to_string(o.batch_size) + " on " + std::to_string(o.world_size) +
+                    " ranks makes a global batch of " + std::to_string(o.batch_size * o.world_size) + ", but a batch holds at most one file of each of the " +
+                    std::to_string(kClasses) + " classes; pass --batch-size " + std::to_string(kClasses / std::max(1, o.world_size)) + " or less.");
     const bool stage_text = o.imagebind_stage != "modalities";
     const bool stage_modalities = o.imagebind_stage != "text";
     if (!stage_text && o.imagebind.empty())
@@ -365,12 +366,15 @@ TrainSummary train_imagebind(const TrainOptions& o, const TrainHooks& hooks) {
                 int64_t items = 0;
                 const at::Tensor loss = step_loss(encoders, epoch, s, &items);
                 const double value = loss.item<double>();
-                if (std::isfinite(value)) loss.backward();
+                // Every rank computes the global batch's loss, but its gradient flows through the
+                // rank's own rows alone; times the world size, the ranks' average is the gradient
+                // of one process holding the whole batch.
+                if (std::isfinite(value) && loss.requires_grad()) (dp.world_size() > 1 ? loss * dp.world_size() : loss).backward();
                 const int64_t iteration = global_step;
                 dp.average_gradients(params, iteration);
                 const std::vector<double> r =
                     dp.reduce({value, hooks.interrupt && hooks.interrupt->load() ? 1.0 : 0.0, std::isfinite(value) ? 0.0 : 1.0}, iteration);
-                const double mean_loss = r[0] / dp.world_size();
+                const double mean_loss = r[0] / dp.world_size();  // the same on every rank
                 if (r[2] > 0)
                     throw Error("The loss of train imagebind became non-finite in step " + std::to_string(global_step + 1) +
                                 " of the " + stage + " stage, so training stopped and nothing was written; lower --blr.");
@@ -429,30 +433,45 @@ TrainSummary train_imagebind(const TrainOptions& o, const TrainHooks& hooks) {
     const std::vector<int64_t>& images = of[Modality::Image];
     std::vector<int> image_class;
     for (int64_t i : images) image_class.push_back(files[i].cls());
-    const int batch = std::min(o.batch_size, kClasses);
-    auto shard = [&](const std::vector<std::vector<int64_t>>& batches, int64_t s) {
-        // The reference's DistributedSampler over batches: padded by repeating from the start.
-        const int64_t n = static_cast<int64_t>(batches.size());
-        return batches[(s * dp.world_size() + dp.rank()) % n];
+    // A step's global batch holds at most one file per class (world size x --batch-size of
+    // them); each rank encodes its slice, and the loss sees every rank's embeddings.
+    const int global_batch = std::min(o.batch_size * dp.world_size(), kClasses);
+    auto slice_of = [&](int64_t n, int rank) {  // [first, end) of `rank`'s share of n items
+        const int64_t per = (n + dp.world_size() - 1) / dp.world_size();
+        return std::make_pair(std::min(n, rank * per), std::min(n, (rank + 1) * per));
     };
-    auto per_rank = [&](int64_t batches) { return std::max<int64_t>(1, (batches + dp.world_size() - 1) / dp.world_size()); };
+    auto counts_of = [&](int64_t n) {
+        std::vector<int64_t> c;
+        for (int r = 0; r < dp.world_size(); ++r) c.push_back(slice_of(n, r).second - slice_of(n, r).first);
+        return c;
+    };
+    // The rank's rows of the encoder's output, gathered into the global batch's.
+    auto encode_global = [&](const Encoders& enc, Modality m, const std::vector<at::Tensor>& all_inputs, int64_t iteration) {
+        const auto [first, end] = slice_of(static_cast<int64_t>(all_inputs.size()), dp.rank());
+        at::Tensor local = first < end ? enc.forward(m, std::vector<at::Tensor>(all_inputs.begin() + first, all_inputs.begin() + end))
+                                       : at::zeros({0, config.out_embed_dim}, at::kFloat);
+        return dp.all_gather_rows(local, counts_of(static_cast<int64_t>(all_inputs.size())), iteration);
+    };
     if (stage_text) {
-        const int64_t steps = per_rank(static_cast<int64_t>(class_distinct_batches(image_class, batch, o.seed).size()));
+        const int64_t steps = static_cast<int64_t>(class_distinct_batches(image_class, global_batch, o.seed).size());
         std::map<int, std::vector<std::vector<int64_t>>> epoch_batches;
         const bool done = run_stage("text", {"vision", "text"}, steps, [&](const Encoders& enc, int epoch, int64_t s, int64_t* items) {
             auto it = epoch_batches.find(epoch);
-            if (it == epoch_batches.end()) it = epoch_batches.emplace(epoch, class_distinct_batches(image_class, batch, o.seed + epoch)).first;
-            const std::vector<int64_t>& b = shard(it->second, s);
+            if (it == epoch_batches.end()) it = epoch_batches.emplace(epoch, class_distinct_batches(image_class, global_batch, o.seed + epoch)).first;
+            const std::vector<int64_t>& b = it->second[s];
             std::vector<at::Tensor> pixels, ids;
-            std::mt19937_64 rng(o.seed * 1000003 + static_cast<uint64_t>(epoch) * 7919 + static_cast<uint64_t>(s) * 104729 + dp.rank());
+            std::mt19937_64 rng(o.seed * 1000003 + static_cast<uint64_t>(epoch) * 7919 + static_cast<uint64_t>(s) * 104729);
             for (int64_t k : b) {
                 const WorldFile& f = files[images[k]];
                 pixels.push_back(f.input);
                 // A caption of the image's class: one of the templates, in English or (a third) Chinese.
                 ids.push_back(caption_tensor(f.cls(), rng() % 3 == 0, static_cast<int>(rng() % kCaptionVariants)));
             }
-            *items = static_cast<int64_t>(b.size());
-            return symmetric_info_nce(enc.forward(Modality::Image, pixels), enc.forward(Modality::Text, ids));
+            const auto [first, end] = slice_of(static_cast<int64_t>(b.size()), dp.rank());
+            *items = end - first;
+            const int64_t iteration = global_step;
+            const at::Tensor image_rows = encode_global(enc, Modality::Image, pixels, iteration);
+            return symmetric_info_nce(image_rows, encode_global(enc, Modality::Text, ids, iteration));
         });
         if (!done) return summary;
         if (writer) {
@@ -491,7 +510,7 @@ TrainSummary train_imagebind(const TrainOptions& o, const TrainHooks& hooks) {
                                 world_shape_name(files[i].shape) + " to pair it with; add images of every class.");
                 classes[m].push_back(files[i].cls());
             }
-            steps = std::max(steps, per_rank(static_cast<int64_t>(class_distinct_batches(classes[m], batch, o.seed).size())));
+            steps = std::max(steps, static_cast<int64_t>(class_distinct_batches(classes[m], global_batch, o.seed).size()));
         }
         std::map<std::pair<int, Modality>, std::vector<std::vector<int64_t>>> epoch_batches;
         // One step: a batch of every modality, the loss their sum (so that every encoder gets
@@ -503,14 +522,15 @@ TrainSummary train_imagebind(const TrainOptions& o, const TrainHooks& hooks) {
                 const auto key = std::make_pair(epoch, m);
                 auto it = epoch_batches.find(key);
                 if (it == epoch_batches.end())
-                    it = epoch_batches.emplace(key, class_distinct_batches(classes[m], batch, o.seed + 101 * epoch + static_cast<int>(m))).first;
-                const std::vector<int64_t>& b = shard(it->second, s);
+                    it = epoch_batches.emplace(key, class_distinct_batches(classes[m], global_batch, o.seed + 101 * epoch + static_cast<int>(m))).first;
+                // A modality with fewer batches than the longest starts its list again.
+                const std::vector<int64_t>& b = it->second[s % static_cast<int64_t>(it->second.size())];
                 std::vector<at::Tensor> in, rows;
                 // Depth maps and point clouds carry no colour: their positive is any image of the
                 // same shape, so items of one shape are not each other's negatives.
                 std::vector<int64_t> shapes;
                 std::mt19937_64 rng(o.seed * 1000003 + static_cast<uint64_t>(epoch) * 7919 + static_cast<uint64_t>(s) * 104729 +
-                                    static_cast<uint64_t>(m) * 31 + dp.rank());
+                                    static_cast<uint64_t>(m) * 31);
                 for (int64_t k : b) {
                     const WorldFile& f = files[of[m][k]];
                     in.push_back(f.input);
@@ -518,8 +538,9 @@ TrainSummary train_imagebind(const TrainOptions& o, const TrainHooks& hooks) {
                     const std::vector<int64_t>& pool = images_of_class[f.cls()];
                     rows.push_back(image_embeddings[pool[rng() % pool.size()]]);
                 }
-                *items += static_cast<int64_t>(b.size());
-                const at::Tensor loss = symmetric_info_nce(enc.forward(m, in), at::stack(rows), shapes);
+                const auto [first, end] = slice_of(static_cast<int64_t>(b.size()), dp.rank());
+                *items += end - first;
+                const at::Tensor loss = symmetric_info_nce(encode_global(enc, m, in, global_step), at::stack(rows), shapes);
                 total = total.defined() ? total + loss : loss;
             }
             return total;
