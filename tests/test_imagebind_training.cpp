@@ -383,6 +383,60 @@ private Q_SLOTS:
         QVERIFY(!QFileInfo::exists(dir.path() + "/three/imagebind.pth"));
     }
 
+    // A checkpoint of each stage resumes to the very bytes of the run that was not stopped; what
+    // is not a checkpoint of this run is refused, naming the file and what to pass instead.
+    void resumeContinuesExactly() {
+        const QTemporaryDir dir;
+        const QString world = dir.path() + "/world", full = dir.path() + "/full";
+        QCOMPARE(test::run_cli({"world", "make", "--out", world, "--count", "36", "--seed", "5"}).code, 0);
+        const QStringList common = {"train", "imagebind", "--data", world, "--imagebind-config", kSolidsConfig, "--stage", "all",
+                                    "--epochs", "2", "--seed", "6", "--blr", "4e-3", "--batch-size", "12"};
+        const test::CliRun a = test::run_cli(QStringList(common) << "--out" << full << "--save-every-epoch");
+        QVERIFY2(a.code == 0, qPrintable(a.err));
+        const auto losses = [](const QString& log) {
+            std::vector<double> l;
+            for (const nlohmann::json& j : read_log(log))
+                if (j.contains("loss")) l.push_back(j.at("loss").get<double>());
+            return l;
+        };
+        const std::vector<double> want = losses(full + "/log.jsonl");
+        QCOMPARE(want.size(), size_t(12));
+        const auto file_bytes = [](const QString& path) {
+            QFile f(path);
+            return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+        };
+        for (const QString checkpoint : {"checkpoint-text-epoch1.pth", "checkpoint-modalities-epoch1.pth"}) {
+            // The run's folder as it was when that checkpoint was written: the log and the checkpoint.
+            const QString out = dir.path() + "/from-" + checkpoint;
+            QVERIFY(QDir().mkpath(out));
+            QVERIFY(QFile::copy(full + "/" + checkpoint, out + "/" + checkpoint));
+            QVERIFY(QFile::copy(full + "/log.jsonl", out + "/log.jsonl"));
+            const test::CliRun b = test::run_cli(QStringList(common) << "--out" << out << "--resume" << out + "/" + checkpoint);
+            QVERIFY2(b.code == 0, qPrintable(b.err));
+            QVERIFY2(b.err.contains("Resuming"), qPrintable(b.err));
+            QCOMPARE(losses(out + "/log.jsonl"), want);
+            const QByteArray x = file_bytes(full + "/imagebind.pth"), y = file_bytes(out + "/imagebind.pth");
+            QVERIFY(!x.isEmpty());
+            QVERIFY2(x == y, qPrintable(checkpoint));
+        }
+        const auto refused = [&](const QStringList& args, const QString& expected) {
+            const QString out = dir.path() + "/refused";
+            const test::CliRun r = test::run_cli(QStringList(args) << "--out" << out);
+            QVERIFY2(r.code == 2, qPrintable(r.err));
+            QVERIFY2(r.err.contains(expected), qPrintable(r.err));
+            QVERIFY2(!QFileInfo::exists(out + "/imagebind.pth"), qPrintable(r.err));
+        };
+        // A stage's output is a model, not a checkpoint.
+        refused(QStringList(common) << "--resume" << full + "/imagebind.pth", "--imagebind " + full + "/imagebind.pth");
+        // Another stage's checkpoint, and other settings.
+        QStringList modalities = common;
+        modalities[modalities.indexOf("all")] = "modalities";
+        refused(QStringList(modalities) << "--resume" << full + "/checkpoint-text-epoch1.pth", "--stage all");
+        QStringList longer = common;
+        longer[longer.indexOf("--epochs") + 1] = "3";
+        refused(QStringList(longer) << "--resume" << full + "/checkpoint-text-epoch1.pth", "epochs");
+    }
+
     // What a user can get wrong, each one line naming the file or the flag and the fix, and
     // nothing written.
     void badInputsAreRefused() {
@@ -402,7 +456,7 @@ private Q_SLOTS:
         refused({"--imagebind-config", kSolidsConfig, "--stage", "all"}, "has no audio files");
         // The modalities stage binds to a trained image encoder.
         refused({"--imagebind-config", kSolidsConfig, "--stage", "modalities"}, "--imagebind");
-        refused({"--imagebind-config", kSolidsConfig, "--resume", dir.path() + "/x.pth"}, "without --resume");
+        refused({"--imagebind-config", kSolidsConfig, "--resume", dir.path() + "/x.pth"}, "does not exist");
         refused({"--stage", "text"}, "--imagebind-config");
         // A config whose width does not divide into its heads.
         nlohmann::json bad = nlohmann::json::parse(std::ifstream(kSolidsConfig.toStdString()));

@@ -38,8 +38,9 @@ const char* kTrainUsage =
     "             [--multiple-of 32] for a new one; --max-words defaults to 128\n"
     "  imagebind  the ImageBind encoders from scratch on world folders (--data DIR[,DIR...]): --imagebind-config FILE\n"
     "             --out DIR [--stage text|modalities|all] [--imagebind FILE (an earlier stage's imagebind.pth)]\n"
-    "             [--batch-size 36 (at most one file per shape-colour class)] [--save-dtype fp32|bf16];\n"
-    "             writes OUT/imagebind.pth and OUT/imagebind_config.json\n"
+    "             [--batch-size 36 (per rank; the global batch holds at most one file per shape-colour class)]\n"
+    "             [--save-dtype fp32|bf16]; writes OUT/imagebind.pth and OUT/imagebind_config.json, and with\n"
+    "             --save-every-epoch (or on Ctrl-C) OUT/checkpoint-<stage>-<when>.pth for --resume\n"
     "options:\n"
     "  --llama DIR --tokenizer FILE [--adapter FILE]\n"
     "  [--imagebind FILE [--imagebind-config FILE]] --data FILE(.csv|.json|.yaml) --out DIR\n"
@@ -299,10 +300,6 @@ int run_train(int argc, char** argv) {
 
     const TrainSummary s = train_adapter(o, hooks);
     if (o.rank != 0) return s.interrupted ? 130 : 0;  // rank 0 reports for the run
-    if (s.interrupted && imagebind_phase) {
-        std::cerr << "\nInterrupted; nothing was written. Run the command again to train the encoders.\n";
-        return 130;
-    }
     if (s.interrupted) {
         std::cerr << "\nInterrupted after step " << s.steps << "; saved " << s.checkpoint << ". Continue with the same command and "
                   << "--resume " << s.checkpoint << ".\n";

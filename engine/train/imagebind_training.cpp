@@ -1,6 +1,7 @@
 #include "engine/train/imagebind_training.h"
 
 #include <ATen/ATen.h>
+#include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Parallel.h>
 #include <torch/optim/adamw.h>
 
@@ -10,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <sstream>
@@ -28,6 +30,7 @@
 #include "engine/train/data_parallel.h"
 #include "engine/train/imagebind_init.h"
 #include "engine/train/lr_schedule.h"
+#include "engine/train/training_checkpoint.h"
 #include "engine/train/training_phase.h"
 
 namespace fs = std::filesystem;
@@ -174,6 +177,48 @@ private:
     std::unique_ptr<PointEncoder> points_;
 };
 
+// A checkpoint of `train imagebind` (checkpoint-<stage>-*.pth), with the stage it was in;
+// anything else given to --resume is named for what it is.
+TrainingCheckpoint read_imagebind_checkpoint(const std::string& path, std::string* stage) {
+    {
+        const PthFile file = read_pth(path);
+        const Value* in_progress = file.root.find("imagebind_stage");
+        if (!in_progress || !in_progress->is_string()) {
+            bool model = false;
+            if (file.root.is_dict())
+                for (const auto& [k, v] : file.root.dict) model = model || (k.is_string() && k.s.rfind("modality_", 0) == 0);
+            if (model)
+                throw Error(path + " is an ImageBind model (a stage's imagebind.pth), not a training checkpoint; to train on from it "
+                            "pass --imagebind " + path + " with --stage modalities, or pass a checkpoint-<stage>-*.pth to --resume.");
+            throw Error(path + " is not a checkpoint of `train imagebind`; pass one of its checkpoint-<stage>-*.pth files to "
+                        "--resume, or leave --resume out.");
+        }
+        *stage = in_progress->s;
+    }
+    return read_training_checkpoint(path);
+}
+
+// log.jsonl on a fresh start: empty; on resume: the steps up to the checkpoint's.
+void prepare_log(const std::string& path, int64_t keep_steps) {
+    std::vector<std::string> kept;
+    if (keep_steps > 0) {
+        std::ifstream in(path);
+        for (std::string line; std::getline(in, line);) {
+            try {
+                const nlohmann::json j = nlohmann::json::parse(line);
+                if (j.contains("step") && j.at("step").get<int64_t>() <= keep_steps) kept.push_back(line + "\n");
+            } catch (const nlohmann::json::exception&) {
+                // a line cut short by a crash
+            }
+        }
+    }
+    std::ofstream out(path, std::ios::trunc);
+    if (!out) throw Error("Could not write " + path + "; check that the folder is writable.");
+    for (const std::string& l : kept) out << l;
+}
+
+std::string param_key(const at::Tensor& p) { return c10::guts::to_string(p.unsafeGetTensorImpl()); }
+
 void append_line(const std::string& path, const nlohmann::json& j) {
     std::ofstream out(path, std::ios::app);
     out << j.dump() << "\n";
@@ -225,16 +270,23 @@ TrainSummary train_imagebind(const TrainOptions& o, const TrainHooks& hooks) {
     if (o.batch_size < 2) throw Error("--batch-size must be at least 2: a contrastive batch needs negatives.");
     if (o.save_dtype != "fp32" && o.save_dtype != "bf16") throw Error("--save-dtype must be fp32 or bf16.");
     if (!hooks.prepare || !hooks.prepare_texts) throw std::logic_error("train_imagebind needs the prepare hooks");
-    if (!o.resume.empty())
-        throw Error("train imagebind keeps no checkpoints to resume from yet; run the command again without --resume (the "
-                    "solids model's encoders train in minutes).");
+    std::optional<TrainingCheckpoint> resumed;
+    std::string resumed_stage;
+    if (!o.resume.empty()) {
+        std::error_code exists;
+        if (!fs::is_regular_file(o.resume, exists))
+            throw Error("The checkpoint " + o.resume + " does not exist; pass a checkpoint-<stage>-*.pth of an earlier `train "
+                        "imagebind` run to --resume.");
+        resumed = read_imagebind_checkpoint(o.resume, &resumed_stage);
+        if (resumed_stage != "text" && resumed_stage != "modalities") throw Error(o.resume + " names an unknown stage; it is damaged.");
+    }
     if (o.batch_size * std::max(1, o.world_size) > kClasses)
         throw Error("--batch-size " + std::to_string(o.batch_size) + " on " + std::to_string(o.world_size) +
                     " ranks makes a global batch of " + std::to_string(o.batch_size * o.world_size) + ", but a batch holds at most one file of each of the " +
                     std::to_string(kClasses) + " classes; pass --batch-size " + std::to_string(kClasses / std::max(1, o.world_size)) + " or less.");
     const bool stage_text = o.imagebind_stage != "modalities";
     const bool stage_modalities = o.imagebind_stage != "text";
-    if (!stage_text && o.imagebind.empty())
+    if (!stage_text && o.imagebind.empty() && !resumed)
         throw Error("The modalities stage trains against the image encoder of an earlier text stage; pass --imagebind "
                     "OUT/imagebind.pth from `train imagebind --stage text`.");
 
@@ -254,7 +306,18 @@ TrainSummary train_imagebind(const TrainOptions& o, const TrainHooks& hooks) {
 
     // ---- the model: new and seeded (the same on every rank), or an earlier stage's ----
     TensorStore store("a new ImageBind");
-    if (o.imagebind.empty()) {
+    if (resumed) {
+        // The checkpoint holds every tensor of its step: the start point.
+        const TensorStore fresh = new_imagebind_weights(config, o.seed);
+        store = TensorStore(o.resume);
+        for (const std::string& name : fresh.names()) {
+            const auto it = resumed->model.find(name);
+            if (it == resumed->model.end() || !it->second.sizes().equals(fresh.get(name).sizes()))
+                throw Error(o.resume + " does not hold " + name + " of " + o.imagebind_config +
+                            "; resume with the config of the run that wrote it.");
+            store.add(name, it->second.to(at::kFloat).clone());
+        }
+    } else if (o.imagebind.empty()) {
         store = new_imagebind_weights(config, o.seed);
     } else {
         const TensorStore start = TensorStore::from_pth(o.imagebind);
@@ -307,10 +370,38 @@ TrainSummary train_imagebind(const TrainOptions& o, const TrainHooks& hooks) {
 
     DataParallel dp(o);
     const bool writer = dp.rank() == 0;
+    // What a resumed run must share with the run that wrote its checkpoint.
+    uint64_t data_hash = 1469598103934665603ull;
+    for (const WorldFile& f : files)
+        for (unsigned char ch : f.path + ":" + std::to_string(f.cls()) + "|") data_hash = (data_hash ^ ch) * 1099511628211ull;
+    const nlohmann::json settings = {{"phase", "imagebind"},        {"stage", o.imagebind_stage},   {"epochs", o.epochs},
+                                     {"batch_size", o.batch_size},  {"blr", o.blr},                 {"min_lr", o.min_lr},
+                                     {"warmup_epochs", o.warmup_epochs}, {"weight_decay", o.weight_decay}, {"seed", o.seed},
+                                     {"world_size", dp.world_size()}, {"files", files.size()},      {"data", std::to_string(data_hash)}};
+    if (resumed) {
+        nlohmann::json stored;
+        try {
+            stored = nlohmann::json::parse(resumed->settings);
+        } catch (const nlohmann::json::exception&) {
+            throw Error(o.resume + " has unreadable settings; it is damaged.");
+        }
+        for (const auto& [key, value] : settings.items()) {
+            if (stored.contains(key) && stored.at(key) == value) continue;
+            const std::string was = stored.contains(key) ? stored.at(key).dump() : std::string("nothing");
+            throw Error(o.resume + " was written by a run with " + key + " " + was + ", but this run has " + value.dump() +
+                        (key == "stage" ? "; resume with --stage " + (stored.contains(key) ? stored.at(key).get<std::string>() : std::string("?")) +
+                                              ", or start the " + o.imagebind_stage + " stage from that run's imagebind.pth with --imagebind"
+                                        : "; resume with the settings (and data) of the original run") + ".");
+        }
+        if (resumed->rng_state.defined()) {
+            at::Generator gen = at::detail::getDefaultCPUGenerator();
+            gen.set_state(resumed->rng_state);
+        }
+        note("Resuming " + o.resume + " after step " + std::to_string(resumed->position.step) + " (stage " + resumed_stage + ").");
+    }
     {
         // What every rank must share: settings, world size, the files and their classes, the model.
-        std::string fp = o.imagebind_stage + "|" + std::to_string(o.epochs) + "|" + std::to_string(o.batch_size) + "|" +
-                         std::to_string(o.blr) + "|" + std::to_string(o.seed) + "|" + std::to_string(dp.world_size());
+        std::string fp = settings.dump() + "|resume " + (resumed ? std::to_string(resumed->position.step) : std::string("-"));
         for (const WorldFile& f : files) fp += "|" + f.path + ":" + std::to_string(f.cls());
         for (const std::string& n : store.names()) fp += "|" + n + ":" + std::to_string(store.get(n).numel());
         uint64_t h = 1469598103934665603ull;
@@ -318,18 +409,19 @@ TrainSummary train_imagebind(const TrainOptions& o, const TrainHooks& hooks) {
         dp.check_agreement(std::to_string(h));
     }
     const std::string log_path = out_path("log.jsonl");
-    if (writer) std::ofstream(log_path, std::ios::trunc);
+    if (writer) prepare_log(log_path, resumed ? resumed->position.step : 0);
 
     TrainSummary summary;
     summary.examples = static_cast<int64_t>(files.size());
     const auto run_start = Clock::now();
-    int64_t global_step = 0;
+    int64_t global_step = resumed ? resumed->position.step : 0;
 
     // Runs one stage: `modalities` are the encoders trained (their tensors get gradients);
     // `step_loss(epoch, step)` computes the rank's loss of one step.
     auto run_stage = [&](const std::string& stage, const std::vector<std::string>& trained, int64_t steps_per_epoch,
                          const std::function<at::Tensor(const Encoders&, int epoch, int64_t step, int64_t* items)>& step_loss) {
         std::vector<at::Tensor> decay, no_decay, params;
+        std::vector<std::string> param_names;
         for (const std::string& name : store.names()) {
             at::Tensor t = store.get(name);
             const bool train = std::find(trained.begin(), trained.end(), imagebind_tensor_modality(name)) != trained.end() &&
@@ -337,6 +429,7 @@ TrainSummary train_imagebind(const TrainOptions& o, const TrainHooks& hooks) {
             t.requires_grad_(train);
             if (!train) continue;
             params.push_back(t);
+            param_names.push_back(name);
             const bool no_wd = !gets_weight_decay(name, t.dim()) || name.find("cls_token") != std::string::npos ||
                                name.find("pos_embed") != std::string::npos || name.find("cls_pos") != std::string::npos ||
                                name.find("logit_scale") != std::string::npos;
@@ -356,9 +449,47 @@ TrainSummary train_imagebind(const TrainOptions& o, const TrainHooks& hooks) {
         if (!no_decay.empty()) groups.emplace_back(no_decay, opts(0.0));
         if (!decay.empty()) groups.emplace_back(decay, opts(o.weight_decay));
         torch::optim::AdamW optimizer(groups, torch::optim::AdamWOptions(schedule.lr));
+        int64_t done = 0;  // steps of this stage already taken (by the run a checkpoint resumes)
+        if (resumed && resumed_stage == stage) {
+            done = resumed->position.iteration;
+            for (size_t i = 0; i < params.size(); ++i) {
+                const auto it = resumed->moments.find(param_names[i]);
+                if (it == resumed->moments.end()) continue;
+                auto state = std::make_unique<torch::optim::AdamWParamState>();
+                state->step(it->second.step);
+                state->exp_avg(it->second.exp_avg.to(at::kFloat));
+                state->exp_avg_sq(it->second.exp_avg_sq.to(at::kFloat));
+                optimizer.state()[param_key(params[i])] = std::move(state);
+            }
+        }
+        // checkpoint-<stage>-<when>.pth: every tensor (the model as imagebind.pth holds it, in
+        // float32), AdamW's moments, the position and the settings.
+        auto save_checkpoint = [&](const std::string& when, int64_t stage_steps) {
+            if (!writer) return;
+            Value root = Value::make_dict();
+            Value model = Value::make_dict(true);
+            for (const std::string& name : store.names()) model.set(name, Value::from_tensor(store.get(name).detach().contiguous()));
+            root.set("model", model);
+            root.set("imagebind_stage", Value::string(stage));
+            std::map<std::string, AdamMoments> moments;
+            for (size_t i = 0; i < params.size(); ++i) {
+                const auto it = optimizer.state().find(param_key(params[i]));
+                if (it == optimizer.state().end()) continue;
+                const auto& st = static_cast<const torch::optim::AdamWParamState&>(*it->second);
+                moments[param_names[i]] = AdamMoments{st.step(), st.exp_avg(), st.exp_avg_sq()};
+            }
+            TrainingPosition position;
+            position.step = global_step;
+            position.iteration = stage_steps;
+            position.epoch = stage_steps / steps_per_epoch;
+            const std::string path = out_path("checkpoint-" + stage + "-" + when + ".pth");
+            write_training_checkpoint(path, root, moments, position, settings.dump());
+            summary.checkpoint = path;
+        };
         const int64_t total = steps_per_epoch * o.epochs;
-        for (int epoch = 0; epoch < o.epochs; ++epoch) {
-            for (int64_t s = 0; s < steps_per_epoch; ++s) {
+        for (int epoch = static_cast<int>(done / steps_per_epoch); epoch < o.epochs; ++epoch) {
+            const int64_t first = epoch == done / steps_per_epoch ? done % steps_per_epoch : 0;
+            for (int64_t s = first; s < steps_per_epoch; ++s) {
                 const auto t0 = Clock::now();
                 const double lr = schedule.at(epoch + static_cast<double>(s) / steps_per_epoch);
                 for (auto& g : optimizer.param_groups()) static_cast<torch::optim::AdamWOptions&>(g.options()).lr(lr);
@@ -375,14 +506,20 @@ TrainSummary train_imagebind(const TrainOptions& o, const TrainHooks& hooks) {
                 const std::vector<double> r =
                     dp.reduce({value, hooks.interrupt && hooks.interrupt->load() ? 1.0 : 0.0, std::isfinite(value) ? 0.0 : 1.0}, iteration);
                 const double mean_loss = r[0] / dp.world_size();  // the same on every rank
-                if (r[2] > 0)
+                const int64_t stage_steps = epoch * steps_per_epoch + s;  // taken before this one
+                if (r[2] > 0) {
+                    // The weights are still the last finite step's: keep them.
+                    const std::string when = "step" + std::to_string(stage_steps);
+                    save_checkpoint(when, stage_steps);
                     throw Error("The loss of train imagebind became non-finite in step " + std::to_string(global_step + 1) +
-                                " of the " + stage + " stage, so training stopped and nothing was written; lower --blr.");
+                                " of the " + stage + " stage, so training stopped; the last good step is in " +
+                                out_path("checkpoint-" + stage + "-" + when + ".pth") + ". Lower --blr and start again.");
+                }
                 optimizer.step();
                 ++global_step;
                 summary.last_loss = mean_loss;
                 TrainProgress p;
-                p.step = epoch * steps_per_epoch + s + 1;
+                p.step = stage_steps + 1;
                 p.total_steps = total;
                 p.epoch = epoch;
                 p.loss = mean_loss;
@@ -391,17 +528,21 @@ TrainSummary train_imagebind(const TrainOptions& o, const TrainHooks& hooks) {
                 p.tokens = items * dp.world_size();
                 p.tokens_per_s = p.seconds > 0 ? p.tokens / p.seconds : 0;
                 const double elapsed = std::chrono::duration<double>(Clock::now() - run_start).count();
-                p.eta_s = elapsed / p.step * (total - p.step);
+                p.eta_s = elapsed / std::max<int64_t>(1, p.step - done) * (total - p.step);
                 if (writer) {
                     append_line(log_path, {{"stage", stage}, {"step", global_step}, {"epoch", epoch}, {"loss", mean_loss}, {"lr", lr},
                                            {"samples", p.tokens}, {"seconds", p.seconds}});
                     if (hooks.progress) hooks.progress(p);
                 }
-                if (r[1] > 0) {
+                if (r[1] > 0) {  // Ctrl-C: keep this step, then stop
+                    save_checkpoint("step" + std::to_string(stage_steps + 1), stage_steps + 1);
+                    summary.steps = global_step;
                     summary.interrupted = true;
                     return false;
                 }
+                if (o.save_every_step) save_checkpoint("step" + std::to_string(stage_steps + 1), stage_steps + 1);
             }
+            if (o.save_every_epoch) save_checkpoint("epoch" + std::to_string(epoch + 1), (epoch + 1) * steps_per_epoch);
         }
         for (const at::Tensor& t : params) t.requires_grad_(false);
         return true;
@@ -452,7 +593,7 @@ TrainSummary train_imagebind(const TrainOptions& o, const TrainHooks& hooks) {
                                        : at::zeros({0, config.out_embed_dim}, at::kFloat);
         return dp.all_gather_rows(local, counts_of(static_cast<int64_t>(all_inputs.size())), iteration);
     };
-    if (stage_text) {
+    if (stage_text && !(resumed && resumed_stage == "modalities")) {
         const int64_t steps = static_cast<int64_t>(class_distinct_batches(image_class, global_batch, o.seed).size());
         std::map<int, std::vector<std::vector<int64_t>>> epoch_batches;
         const bool done = run_stage("text", {"vision", "text"}, steps, [&](const Encoders& enc, int epoch, int64_t s, int64_t* items) {

@@ -13,7 +13,11 @@ namespace ibllm {
 void write_training_checkpoint(const std::string& path, const TrainingModel& model, const Value& config,
                                const std::map<std::string, AdamMoments>& moments, const TrainingPosition& position,
                                const std::string& settings) {
-    Value root = model.adapter_checkpoint(config);
+    write_training_checkpoint(path, model.adapter_checkpoint(config), moments, position, settings);
+}
+
+void write_training_checkpoint(const std::string& path, Value root, const std::map<std::string, AdamMoments>& moments,
+                               const TrainingPosition& position, const std::string& settings) {
     Value state = Value::make_dict();
     for (const auto& [name, m] : moments) {
         Value s = Value::make_dict();

@@ -39,6 +39,11 @@ void write_training_checkpoint(const std::string& path, const TrainingModel& mod
                                const std::map<std::string, AdamMoments>& moments, const TrainingPosition& position,
                                const std::string& settings);
 
+// The same file around any model dict: `root` holds what the checkpoint loads as ('model' and
+// the like), and the optimizer, position, generator and settings are added to it.
+void write_training_checkpoint(const std::string& path, Value root, const std::map<std::string, AdamMoments>& moments,
+                               const TrainingPosition& position, const std::string& settings);
+
 // Throws ibllm::Error naming the file when it is not a training checkpoint of this program.
 TrainingCheckpoint read_training_checkpoint(const std::string& path);
 
