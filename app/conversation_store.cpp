@@ -22,6 +22,9 @@ QAtomicInteger<int> connectionCounter;
 qint64 nowMs() { return QDateTime::currentMSecsSinceEpoch(); }
 QDateTime fromMs(const QVariant& v) { return QDateTime::fromMSecsSinceEpoch(v.toLongLong()); }
 
+// The schema's version, kept in PRAGMA user_version: a file of a newer version opens read-only.
+constexpr int kSchemaVersion = 1;
+
 // AUTOINCREMENT: ids are never reused, so a late reference to a deleted row (a file hash
 // finishing after its message was edited away, a message widget's id) cannot hit a newer one.
 const char* const kSchema[] = {
@@ -84,16 +87,30 @@ ConversationStore::ConversationStore(const QString& path)
                      .arg(dir);
         return;
     }
-    QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), connection_);
-    if (!db.isValid()) {
-        error_ = QCoreApplication::translate("ConversationStore",
-                                             "Qt's SQLite driver is missing; install libqt6sql6-sqlite.");
-        return;
+    if (!connect(false)) return;
+    int version = 0;
+    QString nativeCode;
+    const bool readable = readVersion(&version, &nativeCode);
+    if (!readable || !intact()) {
+        // SQLITE_NOTADB (26) or SQLITE_CORRUPT (11), or a failed quick_check: the file is
+        // not a usable database. It is kept under another name, never deleted; any other
+        // failure (a lock, a permission) is reported and the file left alone.
+        const bool damaged = readable || nativeCode == QLatin1String("26") || nativeCode == QLatin1String("11");
+        if (!damaged) return;
+        if (!moveAside() || !connect(false) || !readVersion(&version, &nativeCode)) return;
     }
-    db.setDatabaseName(path_);
-    if (!db.open()) {
-        fail(QCoreApplication::translate("ConversationStore", "Cannot open the conversations database %1").arg(path_),
-             db.lastError().text());
+    if (version > kSchemaVersion) {
+        // A newer app's file: read it, change nothing.
+        if (!connect(true)) return;
+        readOnly_ = true;
+        notice_ = QCoreApplication::translate("ConversationStore",
+                                              "The conversations in %1 were saved by a newer version of ImageBind-LLM (database "
+                                              "version %2; this one knows up to %3), so they are shown read-only and new chats "
+                                              "are not saved; update the app to keep writing to them.")
+                      .arg(path_)
+                      .arg(version)
+                      .arg(kSchemaVersion);
+        open_ = true;
         return;
     }
     // WAL + NORMAL: see the header. foreign_keys makes deleting a conversation take its
@@ -101,22 +118,103 @@ ConversationStore::ConversationStore(const QString& path)
     if (!exec(QStringLiteral("PRAGMA journal_mode = WAL")) || !exec(QStringLiteral("PRAGMA synchronous = NORMAL")) ||
         !exec(QStringLiteral("PRAGMA foreign_keys = ON")))
         return;
-    if (!db.transaction()) {
-        fail(QCoreApplication::translate("ConversationStore", "Cannot write to %1").arg(path_), db.lastError().text());
-        return;
+    if (!migrate()) return;
+    open_ = true;
+}
+
+bool ConversationStore::connect(bool readOnly) {
+    {
+        QSqlDatabase old = QSqlDatabase::database(connection_, false);
+        if (old.isValid()) old.close();
     }
+    if (QSqlDatabase::contains(connection_)) QSqlDatabase::removeDatabase(connection_);
+    QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), connection_);
+    if (!db.isValid()) {
+        error_ = QCoreApplication::translate("ConversationStore",
+                                             "Qt's SQLite driver is missing; install libqt6sql6-sqlite.");
+        return false;
+    }
+    db.setDatabaseName(path_);
+    if (readOnly) db.setConnectOptions(QStringLiteral("QSQLITE_OPEN_READONLY"));
+    if (!db.open())
+        return fail(QCoreApplication::translate("ConversationStore", "Cannot open the conversations database %1").arg(path_),
+                    db.lastError().text());
+    return true;
+}
+
+bool ConversationStore::readVersion(int* version, QString* nativeCode) {
+    QSqlQuery q(QSqlDatabase::database(connection_));
+    if (!q.exec(QStringLiteral("PRAGMA user_version")) || !q.next()) {
+        *nativeCode = q.lastError().nativeErrorCode();
+        return fail(QCoreApplication::translate("ConversationStore", "The conversations database %1 cannot be read").arg(path_),
+                    q.lastError().text());
+    }
+    *version = q.value(0).toInt();
+    return true;
+}
+
+bool ConversationStore::intact() {
+    QSqlQuery q(QSqlDatabase::database(connection_));
+    if (q.exec(QStringLiteral("PRAGMA quick_check")) && q.next() && q.value(0).toString() == QLatin1String("ok")) return true;
+    return fail(QCoreApplication::translate("ConversationStore", "The conversations database %1 is damaged").arg(path_),
+                q.lastError().text());
+}
+
+bool ConversationStore::moveAside() {
+    {
+        QSqlDatabase db = QSqlDatabase::database(connection_, false);
+        if (db.isValid()) db.close();
+    }
+    QSqlDatabase::removeDatabase(connection_);
+    const QString aside =
+        path_ + QStringLiteral(".damaged-") + QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss"));
+    // The log and shared-memory files belong to the damaged file: they go with it.
+    for (const QString& suffix : {QString(), QStringLiteral("-wal"), QStringLiteral("-shm")}) {
+        if (!QFileInfo::exists(path_ + suffix)) continue;
+        if (!QFile::rename(path_ + suffix, aside + suffix)) {
+            error_ = QCoreApplication::translate("ConversationStore",
+                                                 "The conversations database %1 is damaged and could not be moved aside; move it "
+                                                 "elsewhere yourself and start the app again.")
+                         .arg(path_);
+            return false;
+        }
+    }
+    notice_ = QCoreApplication::translate("ConversationStore",
+                                          "The conversations database %1 was damaged; it is kept as %2 and a new one was "
+                                          "started.")
+                  .arg(path_, aside);
+    movedAside_ = aside;
+    return true;
+}
+
+bool ConversationStore::migrate() {
+    QSqlDatabase db = QSqlDatabase::database(connection_);
+    if (!db.transaction())
+        return fail(QCoreApplication::translate("ConversationStore", "Cannot write to %1").arg(path_), db.lastError().text());
+    // Version 0 is a file without our tables (a new or empty one), brought to version 1 by
+    // the schema; a later version adds its step after these, and a file of any older version
+    // takes them all in this one transaction. CREATE ... IF NOT EXISTS leaves a version-1
+    // file as it is.
     for (const char* sql : kSchema) {
         if (!exec(QString::fromLatin1(sql))) {
             db.rollback();
-            return;
+            return false;
         }
     }
-    exec(QStringLiteral("PRAGMA user_version = 1"));
-    if (!db.commit()) {
-        fail(QCoreApplication::translate("ConversationStore", "Cannot write to %1").arg(path_), db.lastError().text());
-        return;
+    if (!exec(QStringLiteral("PRAGMA user_version = %1").arg(kSchemaVersion))) {
+        db.rollback();
+        return false;
     }
-    open_ = true;
+    if (!db.commit())
+        return fail(QCoreApplication::translate("ConversationStore", "Cannot write to %1").arg(path_), db.lastError().text());
+    return true;
+}
+
+bool ConversationStore::writable() {
+    if (!open_) return false;
+    if (!readOnly_) return true;
+    error_ = notice_;
+    return false;
 }
 
 ConversationStore::~ConversationStore() {
@@ -142,7 +240,7 @@ bool ConversationStore::exec(const QString& sql) {
 }
 
 qint64 ConversationStore::createConversation(const QString& title) {
-    if (!open_) return 0;
+    if (!writable()) return 0;
     QSqlQuery q(QSqlDatabase::database(connection_));
     q.prepare(QStringLiteral("INSERT INTO conversations (title, created, updated) VALUES (?, ?, ?)"));
     const qint64 now = nowMs();
@@ -159,7 +257,7 @@ qint64 ConversationStore::createConversation(const QString& title) {
 }
 
 bool ConversationStore::renameConversation(qint64 id, const QString& title) {
-    if (!open_) return false;
+    if (!writable()) return false;
     QSqlQuery q(QSqlDatabase::database(connection_));
     q.prepare(QStringLiteral("UPDATE conversations SET title = ? WHERE id = ?"));
     q.addBindValue(title.trimmed().isNull() ? QStringLiteral("") : title.trimmed());
@@ -172,7 +270,7 @@ bool ConversationStore::renameConversation(qint64 id, const QString& title) {
 }
 
 bool ConversationStore::deleteConversation(qint64 id) {
-    if (!open_) return false;
+    if (!writable()) return false;
     QSqlQuery q(QSqlDatabase::database(connection_));
     q.prepare(QStringLiteral("DELETE FROM conversations WHERE id = ?"));
     q.addBindValue(id);
@@ -266,7 +364,7 @@ QList<StoredMessage> ConversationStore::messages(qint64 conversation) {
 
 qint64 ConversationStore::appendMessage(qint64 conversation, Role role, const QString& text, const QJsonObject& stats,
                                         const QList<AttachmentSpec>& attachments, QList<qint64>* attachmentIds) {
-    if (!open_) return 0;
+    if (!writable()) return 0;
     QSqlDatabase db = QSqlDatabase::database(connection_);
     const QString cannotSave =
         QCoreApplication::translate("ConversationStore", "Cannot save the message in %1").arg(path_);
@@ -326,7 +424,7 @@ qint64 ConversationStore::appendMessage(qint64 conversation, Role role, const QS
 }
 
 bool ConversationStore::deleteMessagesFrom(qint64 conversation, qint64 messageId) {
-    if (!open_) return false;
+    if (!writable()) return false;
     QSqlQuery q(QSqlDatabase::database(connection_));
     q.prepare(QStringLiteral("DELETE FROM messages WHERE conversation = ? AND id >= ?"));
     q.addBindValue(conversation);
@@ -339,7 +437,7 @@ bool ConversationStore::deleteMessagesFrom(qint64 conversation, qint64 messageId
 }
 
 bool ConversationStore::setAttachmentHash(qint64 attachmentId, const QString& sha256) {
-    if (!open_) return false;
+    if (!writable()) return false;
     QSqlQuery q(QSqlDatabase::database(connection_));
     q.prepare(QStringLiteral("UPDATE attachments SET sha256 = ? WHERE id = ?"));
     q.addBindValue(sha256);

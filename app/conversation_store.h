@@ -2,6 +2,10 @@
 // Saved conversations in SQLite (Qt Sql): conversations, their messages, and the files the
 // messages referenced (by path and content hash; the files themselves stay where they are).
 //
+// On open, the file's version (PRAGMA user_version) is checked: an older one is brought up to
+// date in one transaction, a newer one opens read-only, and a file that is not a sound SQLite
+// database is renamed to <name>.damaged-<time> (never deleted) and a new one started.
+//
 // Writes are small and synchronous on the caller's (UI) thread, on purpose: in WAL mode
 // with synchronous=NORMAL a commit appends a few pages to the log without an fsync (fsyncs
 // happen at checkpoints), which takes well under a millisecond for one message. A writer
@@ -60,6 +64,14 @@ public:
     static QString defaultPath();
 
     bool isOpen() const { return open_; }
+    // A file saved by a newer version of the app: readable, every write refused (lastError()
+    // then says why).
+    bool isReadOnly() const { return readOnly_; }
+    // One sentence for the user about what opening did (a damaged file moved aside, a newer
+    // file opened read-only); empty when nothing happened.
+    QString notice() const { return notice_; }
+    // Where a damaged file was moved (empty when none was).
+    QString movedAside() const { return movedAside_; }
     QString path() const { return path_; }
     // One sentence about the last failure (empty after a success).
     QString lastError() const { return error_; }
@@ -88,6 +100,12 @@ public:
     bool setAttachmentHash(qint64 attachmentId, const QString& sha256);
 
 private:
+    bool connect(bool readOnly);
+    bool readVersion(int* version, QString* nativeCode);
+    bool intact();
+    bool moveAside();
+    bool migrate();
+    bool writable();
     bool exec(const QString& sql);
     bool fail(const QString& what, const QString& detail);
     QList<ConversationSummary> summaries(const QString& where, const QString& pattern);
@@ -95,7 +113,10 @@ private:
     QString connection_;
     QString path_;
     QString error_;
+    QString notice_;
+    QString movedAside_;
     bool open_ = false;
+    bool readOnly_ = false;
 };
 
 QString roleName(Role role);  // "user" / "assistant", as stored

@@ -165,6 +165,8 @@ MainWindow::MainWindow(app::ConversationStore& store, app::EngineWorker& worker,
     sidebar_->setVisible(settings_.value(QStringLiteral("window/sidebar_visible"), true).toBool());
     if (!store_.isOpen())
         composer_->showProblem(tr("Conversations cannot be saved: %1").arg(store_.lastError()));
+    else if (!store_.notice().isEmpty())
+        composer_->showProblem(store_.notice());  // a damaged file moved aside, or a newer one read-only
 
     refreshSidebar();
     // Pick up where the user left off, as LM Studio does.

@@ -55,6 +55,39 @@ int writeAndHang(const QString& path) {
     return 0;
 }
 
+QByteArray fileBytes(const QString& path) {
+    QFile f(path);
+    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+}
+
+int userVersion(const QString& path) {
+    int v = -1;
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("raw-version"));
+        db.setDatabaseName(path);
+        if (db.open()) {
+            QSqlQuery q(db);
+            if (q.exec(QStringLiteral("PRAGMA user_version")) && q.next()) v = q.value(0).toInt();
+        }
+        db.close();
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("raw-version"));
+    return v;
+}
+
+void setUserVersion(const QString& path, int version) {
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("raw-set-version"));
+        db.setDatabaseName(path);
+        if (db.open()) {
+            QSqlQuery(db).exec(QStringLiteral("PRAGMA user_version = %1").arg(version));
+            QSqlQuery(db).exec(QStringLiteral("PRAGMA wal_checkpoint(TRUNCATE)"));
+        }
+        db.close();
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("raw-set-version"));
+}
+
 }  // namespace
 
 class TestConversationStore : public QObject {
@@ -209,6 +242,107 @@ private Q_SLOTS:
         QVERIFY(store.lastError().contains(QStringLiteral("not-a-folder")));
         QCOMPARE(store.createConversation(), qint64(0));
         QVERIFY(store.listConversations().isEmpty());
+    }
+
+    // A file of the first release (written by its SQL, through Python's sqlite3) opens with its
+    // conversation; an empty SQLite file (version 0) is given the tables in one go.
+    void opensOlderFiles() {
+        const QString path = dbPath(QStringLiteral("first-release.sqlite"));
+        QVERIFY(QFile::copy(QStringLiteral(IBLLM_TEST_DATA "/conversations/first-release.sqlite"), path));
+        QFile::setPermissions(path, QFile::ReadOwner | QFile::WriteOwner);
+        {
+            ConversationStore store(path);
+            QVERIFY2(store.isOpen(), qPrintable(store.lastError()));
+            QVERIFY(!store.isReadOnly());
+            QVERIFY(store.notice().isEmpty());
+            const QList<ConversationSummary> list = store.listConversations();
+            QCOMPARE(list.size(), 1);
+            QCOMPARE(list[0].title, QStringLiteral("A red cube"));
+            const QList<StoredMessage> messages = store.messages(list[0].id);
+            QCOMPARE(messages.size(), 2);
+            QCOMPARE(messages[0].attachments.size(), 1);
+            QCOMPARE(messages[0].attachments[0].path, QStringLiteral("/home/user/cube.png"));
+            QCOMPARE(messages[1].stats.value(QStringLiteral("tokens")).toInt(), 5);
+            QVERIFY(store.appendMessage(list[0].id, Role::User, QStringLiteral("And now?")) > 0);
+        }
+        const QString empty = dbPath(QStringLiteral("version0.sqlite"));
+        {
+            QSqlDatabase raw = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("raw-v0"));
+            raw.setDatabaseName(empty);
+            QVERIFY(raw.open());
+            QSqlQuery(raw).exec(QStringLiteral("CREATE TABLE notes (x)"));  // someone else's table stays
+            raw.close();
+        }
+        QSqlDatabase::removeDatabase(QStringLiteral("raw-v0"));
+        ConversationStore store(empty);
+        QVERIFY2(store.isOpen(), qPrintable(store.lastError()));
+        QVERIFY(store.createConversation(QStringLiteral("new")) > 0);
+        QCOMPARE(userVersion(empty), 1);
+    }
+
+    // A file of a newer version: its conversations are shown, nothing is written to it.
+    void newerFileOpensReadOnly() {
+        const QString path = dbPath(QStringLiteral("newer.sqlite"));
+        {
+            ConversationStore store(path);
+            QVERIFY(store.appendMessage(store.createConversation(QStringLiteral("kept")), Role::User, QStringLiteral("hi")) > 0);
+        }
+        setUserVersion(path, 7);
+        const QByteArray before = fileBytes(path);
+        {
+            ConversationStore store(path);
+            QVERIFY2(store.isOpen(), qPrintable(store.lastError()));
+            QVERIFY(store.isReadOnly());
+            QVERIFY2(store.notice().contains(QStringLiteral("newer version")) && store.notice().contains(QStringLiteral("7")),
+                     qPrintable(store.notice()));
+            const QList<ConversationSummary> list = store.listConversations();
+            QCOMPARE(list.size(), 1);
+            QCOMPARE(store.messages(list[0].id).size(), 1);
+            QCOMPARE(store.createConversation(QStringLiteral("refused")), qint64(0));
+            QVERIFY2(store.lastError().contains(QStringLiteral("read-only")), qPrintable(store.lastError()));
+            QVERIFY(!store.deleteConversation(list[0].id));
+            QCOMPARE(store.appendMessage(list[0].id, Role::User, QStringLiteral("no")), qint64(0));
+        }
+        QCOMPARE(userVersion(path), 7);
+        QCOMPARE(fileBytes(path), before);
+    }
+
+    // A file that is not an SQLite database, and one cut short: each is renamed, byte for byte
+    // intact, and a new database starts in its place.
+    void damagedFileIsMovedAsideNotDeleted_data() {
+        QTest::addColumn<bool>("truncated");
+        QTest::newRow("not a database") << false;
+        QTest::newRow("cut short") << true;
+    }
+    void damagedFileIsMovedAsideNotDeleted() {
+        QFETCH(bool, truncated);
+        const QString path = dbPath(truncated ? QStringLiteral("cut.sqlite") : QStringLiteral("garbage.sqlite"));
+        if (truncated) {
+            {
+                ConversationStore store(path);
+                for (int i = 0; i < 200; ++i)
+                    QVERIFY(store.appendMessage(store.createConversation(QStringLiteral("c%1").arg(i)), Role::User,
+                                                QString(400, QLatin1Char('x'))) > 0);
+            }
+            QFile f(path);
+            QVERIFY(f.open(QIODevice::ReadWrite));
+            QVERIFY(f.size() > 3 * 4096);
+            QVERIFY(f.resize(f.size() / 3));
+        } else {
+            QFile f(path);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write(QByteArray("this is not a database, but someone's conversations might be in it\n").repeated(64));
+        }
+        const QByteArray damaged = fileBytes(path);
+        ConversationStore store(path);
+        QVERIFY2(store.isOpen(), qPrintable(store.lastError()));
+        QVERIFY(!store.isReadOnly());
+        QVERIFY(!store.movedAside().isEmpty());
+        QVERIFY2(store.notice().contains(QStringLiteral("damaged")) && store.notice().contains(store.movedAside()),
+                 qPrintable(store.notice()));
+        QCOMPARE(fileBytes(store.movedAside()), damaged);
+        QVERIFY(store.listConversations().isEmpty());
+        QVERIFY(store.createConversation(QStringLiteral("fresh")) > 0);
     }
 
     void survivesRestartInANewProcess() {
