@@ -1,6 +1,6 @@
 #pragma once
-// Compute precision of the language model on CPU. libtorch has no fp16 matmul on CPU
-// (platform-notes pitfall 6), so fp16 checkpoints compute in bf16 by default.
+// Compute precision of the language model on CPU. libtorch 1.13 has no fp16 matmul on CPU,
+// so fp16 checkpoints compute in bf16 by default.
 #include <string>
 
 namespace ibllm {

@@ -11,7 +11,7 @@ PACKAGES=(
   qt6-base-dev qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools
   libqt6opengl6-dev libqt6svg6-dev qt6-multimedia-dev libqt6sql6-sqlite
   libgl-dev
-  # libtorch (CPU) and a fast BLAS for it (platform-notes: netlib BLAS is 40x slower)
+  # libtorch (CPU) and a fast BLAS for it (netlib BLAS is 40x slower)
   libtorch-dev libopenblas0-pthread
   # tokens, visual cache, JSON
   libsentencepiece-dev sentencepiece libfaiss-dev nlohmann-json3-dev

@@ -8,7 +8,7 @@ function(ibllm_add_test name)
   endif()
   add_executable(${name} ${name}.cpp)
   target_link_libraries(${name} PRIVATE Qt6::Test ${T_LIBS})
-  # Torch headers use `slots`; Qt's keyword macros must be off (platform-notes pitfall 1).
+  # Torch headers use `slots` as a name; Qt's keyword macros must be off where they are seen.
   # Test data lives in tests/data (copied from the shared fixtures), so a plain clone runs
   # every test.
   target_compile_definitions(${name} PRIVATE QT_NO_KEYWORDS

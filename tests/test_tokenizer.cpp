@@ -4,8 +4,8 @@
 // files, and training a demo tokenizer.
 //
 // This binary links libtorch and runs ATen computations before and after tokenizing on
-// purpose: SentencePiece and libtorch cannot share one symbol lookup (platform-notes
-// pitfall 4), and this is where a regression of the module isolation would show.
+// purpose: SentencePiece and libtorch cannot share one symbol lookup (their protobuf
+// versions clash), and this is where a regression of the module isolation would show.
 #include "engine/error.h"
 #include "engine/llama/detokenizer.h"
 #include "engine/llama/prompt.h"

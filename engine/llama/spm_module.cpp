@@ -1,8 +1,8 @@
 // libibllm_spm.so: SentencePiece behind a plain C interface.
 //
 // Debian's libsentencepiece carries its own protobuf-lite 3.14 and exports its symbols,
-// while libtorch needs libprotobuf 3.21; the two cannot share one symbol lookup
-// (platform-notes pitfall 4). So SentencePiece lives alone in this module, which
+// while libtorch needs libprotobuf 3.21; the two cannot share one symbol lookup (either
+// order crashes or aborts at start-up). So SentencePiece lives alone in this module, which
 // tokenizer.cpp dlopen()s with RTLD_LOCAL | RTLD_DEEPBIND. Only the functions below are
 // visible (the target builds with hidden visibility), and they trade in ints, char
 // buffers and one opaque handle, so no C++ type (let alone a protobuf one) crosses the

@@ -68,7 +68,8 @@ SpmModule open_module() {
         std::error_code ec;
         if (!fs::is_regular_file(file, ec)) continue;
         // RTLD_DEEPBIND makes the module prefer its own sentencepiece/protobuf symbols over
-        // the ones libtorch already brought into the process (platform-notes pitfall 4).
+        // the ones libtorch already brought into the process: sentencepiece's embedded
+        // protobuf-lite 3.14 and libtorch's protobuf 3.21 crash or abort when they share them.
         void* lib = ::dlopen(file.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND);
         if (lib == nullptr) {
             const char* why = ::dlerror();

@@ -111,7 +111,7 @@ void print_table(const RunInfo& run, const std::vector<nlohmann::json>& results)
     if (const nlohmann::json* b = result_for(results, "bf16"); b && at_path(*b, "bf16_logit_std", ""))
         std::printf("(bf16 logits have std %.2f over the agreement positions)\n", number(b, "bf16_logit_std"));
 
-    std::printf("\nTargets (issue 5):\n");
+    std::printf("\nTargets (prefill and decode speed, memory, load time):\n");
     int all80 = -1;
     for (const nlohmann::json& r : results) {
         const double f = number(&r, "decode_bandwidth_fraction");

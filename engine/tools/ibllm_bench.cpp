@@ -1,4 +1,4 @@
-// ibllm-bench: the benchmark program of issue 5 (not a test: it prints figures and asserts
+// ibllm-bench: the benchmark program (not a test: it prints figures and asserts
 // nothing). See docs/performance.md for what it measures and the figures of this machine.
 //
 //   ibllm-bench [--scale 7b|1.3b|tiny] [--formats bf16,int8,q4] [--json] [--json-file PATH] [--reference-python]

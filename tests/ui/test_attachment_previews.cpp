@@ -1,4 +1,4 @@
-// Attachment previews (issue 4), offscreen: a video chip shows the video's length and a strip
+// Attachment previews, offscreen: a video chip shows the video's length and a strip
 // of evenly spaced frames, an audio chip a waveform whose envelope is the signal's and a play
 // button that works or says why not, a broken video a sentence instead of a crash, and a
 // point cloud what the 3D encoder will be given. Also media/av's two preview decoders

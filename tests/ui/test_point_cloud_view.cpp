@@ -1,4 +1,4 @@
-// The point-cloud viewer (issue 4): it draws a cloud (checked on the grabbed frame), says how
+// The point-cloud viewer: it draws a cloud (checked on the grabbed frame), says how
 // many points it shows, reduces large clouds for display, reads files off the UI thread (or
 // shows a cloud read elsewhere at once), says what the encoder will get, and offers the cloud
 // to be asked about. Drawing needs OpenGL; ctest runs this under xvfb-run when installed.

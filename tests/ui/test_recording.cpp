@@ -1,4 +1,4 @@
-// Microphone recording in the composer (issue 4): the WAV writer round-trips, and with no
+// Microphone recording in the composer: the WAV writer round-trips, and with no
 // sound device pressing Record explains that no microphone was found instead of failing.
 // Recording through a (fake) device is test_recording_device.cpp: another ALSA configuration,
 // so another process.

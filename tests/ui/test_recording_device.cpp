@@ -1,4 +1,4 @@
-// The microphone in the desktop window, through a test audio device (issue 4): choosing the
+// The microphone in the desktop window, through a test audio device: choosing the
 // device in the settings, pressing Record then Stop makes an audio chip whose WAV holds
 // exactly the sound the device played, and "live" mode sends the last 6 seconds of sound
 // with a question.
