@@ -39,7 +39,8 @@ const char* kTrainUsage =
     "  imagebind  the ImageBind encoders from scratch on world folders (--data DIR[,DIR...]): --imagebind-config FILE\n"
     "             --out DIR [--stage text|modalities|all] [--imagebind FILE (an earlier stage's imagebind.pth)]\n"
     "             [--batch-size 36 (per rank; the global batch holds at most one file per shape-colour class)]\n"
-    "             [--save-dtype fp32|bf16]; writes OUT/imagebind.pth and OUT/imagebind_config.json, and with\n"
+    "             [--augment (a fresh crop of an image, gain and noise of a sound, jitter and 90% of a cloud's\n"
+    "             points at each use)] [--save-dtype fp32|bf16]; writes OUT/imagebind.pth and OUT/imagebind_config.json, and with\n"
     "             --save-every-epoch (or on Ctrl-C) OUT/checkpoint-<stage>-<when>.pth for --resume\n"
     "options:\n"
     "  --llama DIR --tokenizer FILE [--adapter FILE]\n"
@@ -250,6 +251,8 @@ int run_train(int argc, char** argv) {
         // app's decoders and the product's preprocessing.
         hooks.prepare = [](const std::string& path, Modality m) { return preprocess_input(app::decode_attachment(m, path)); };
         hooks.prepare_texts = [](const std::vector<std::string>& texts) { return preprocess_texts(texts); };
+        hooks.decode = [](const std::string& path, Modality m) { return app::decode_attachment(m, path); };
+        hooks.preprocess = [](const EncoderInput& in) { return preprocess_input(in); };
     } else if (!imagebind.empty()) {
         // ImageBind is frozen: its encoders run in float32, as `embed` does.
         engine.load_imagebind(imagebind, args.get("imagebind-config"), Precision::Fp32);

@@ -50,6 +50,7 @@ struct WorldFile {
     Modality modality = Modality::Image;
     int shape = 0, colour = 0;
     at::Tensor input;  // preprocessed, with a leading batch dim of 1
+    std::optional<EncoderInput> decoded;  // with --augment: the file as decoded, drawn from at each use
     int cls() const { return shape * kWorldColours + colour; }
 };
 
@@ -270,6 +271,7 @@ TrainSummary train_imagebind(const TrainOptions& o, const TrainHooks& hooks) {
     if (o.batch_size < 2) throw Error("--batch-size must be at least 2: a contrastive batch needs negatives.");
     if (o.save_dtype != "fp32" && o.save_dtype != "bf16") throw Error("--save-dtype must be fp32 or bf16.");
     if (!hooks.prepare || !hooks.prepare_texts) throw std::logic_error("train_imagebind needs the prepare hooks");
+    if (o.augment && (!hooks.decode || !hooks.preprocess)) throw std::logic_error("train_imagebind --augment needs the decode hooks");
     std::optional<TrainingCheckpoint> resumed;
     std::string resumed_stage;
     if (!o.resume.empty()) {
@@ -350,7 +352,12 @@ TrainSummary train_imagebind(const TrainOptions& o, const TrainHooks& hooks) {
                         " encoder's training needs; make the world with `ibllm-cli world make --modalities image,audio,point,depth`.");
     for (size_t i = 0; i < files.size(); ++i) {
         try {
-            files[i].input = batch_of_one(to_tensor(hooks.prepare(files[i].path, files[i].modality)), files[i].modality);
+            if (o.augment && files[i].modality != Modality::Depth) {
+                files[i].decoded = hooks.decode(files[i].path, files[i].modality);
+                files[i].input = batch_of_one(to_tensor(hooks.preprocess(*files[i].decoded)), files[i].modality);
+            } else {
+                files[i].input = batch_of_one(to_tensor(hooks.prepare(files[i].path, files[i].modality)), files[i].modality);
+            }
         } catch (const Error& e) {
             throw Error(files[i].where + ": " + e.what());
         }
@@ -377,7 +384,7 @@ TrainSummary train_imagebind(const TrainOptions& o, const TrainHooks& hooks) {
     const nlohmann::json settings = {{"phase", "imagebind"},        {"stage", o.imagebind_stage},   {"epochs", o.epochs},
                                      {"batch_size", o.batch_size},  {"blr", o.blr},                 {"min_lr", o.min_lr},
                                      {"warmup_epochs", o.warmup_epochs}, {"weight_decay", o.weight_decay}, {"seed", o.seed},
-                                     {"world_size", dp.world_size()}, {"files", files.size()},      {"data", std::to_string(data_hash)}};
+                                     {"world_size", dp.world_size()}, {"augment", o.augment}, {"files", files.size()},      {"data", std::to_string(data_hash)}};
     if (resumed) {
         nlohmann::json stored;
         try {
@@ -586,6 +593,16 @@ TrainSummary train_imagebind(const TrainOptions& o, const TrainHooks& hooks) {
         for (int r = 0; r < dp.world_size(); ++r) c.push_back(slice_of(n, r).second - slice_of(n, r).first);
         return c;
     };
+    // A file's encoder input for one use in a step: with --augment a fresh draw (seeded by the
+    // step and the file, the same on every rank), else the one prepared at the start. Only the
+    // rank's own slice is drawn; the others' stay undefined (encode_global skips them).
+    auto use_of = [&](const WorldFile& f, int64_t step, bool mine) {
+        if (!f.decoded || !mine) return mine ? f.input : at::Tensor();
+        uint64_t h = 1469598103934665603ull;
+        for (unsigned char ch : f.path) h = (h ^ ch) * 1099511628211ull;
+        const uint64_t seed = h ^ (o.seed * 0x9E3779B97F4A7C15ull) ^ (static_cast<uint64_t>(step) * 0xBF58476D1CE4E5B9ull);
+        return batch_of_one(to_tensor(hooks.preprocess(augment_world_input(*f.decoded, seed))), f.modality);
+    };
     // The rank's rows of the encoder's output, gathered into the global batch's.
     auto encode_global = [&](const Encoders& enc, Modality m, const std::vector<at::Tensor>& all_inputs, int64_t iteration) {
         const auto [first, end] = slice_of(static_cast<int64_t>(all_inputs.size()), dp.rank());
@@ -602,14 +619,14 @@ TrainSummary train_imagebind(const TrainOptions& o, const TrainHooks& hooks) {
             const std::vector<int64_t>& b = it->second[s];
             std::vector<at::Tensor> pixels, ids;
             std::mt19937_64 rng(o.seed * 1000003 + static_cast<uint64_t>(epoch) * 7919 + static_cast<uint64_t>(s) * 104729);
-            for (int64_t k : b) {
-                const WorldFile& f = files[images[k]];
-                pixels.push_back(f.input);
+            const auto [mine_first, mine_end] = slice_of(static_cast<int64_t>(b.size()), dp.rank());
+            for (size_t j = 0; j < b.size(); ++j) {
+                const WorldFile& f = files[images[b[j]]];
+                pixels.push_back(use_of(f, global_step, static_cast<int64_t>(j) >= mine_first && static_cast<int64_t>(j) < mine_end));
                 // A caption of the image's class: one of the templates, in English or (a third) Chinese.
                 ids.push_back(caption_tensor(f.cls(), rng() % 3 == 0, static_cast<int>(rng() % kCaptionVariants)));
             }
-            const auto [first, end] = slice_of(static_cast<int64_t>(b.size()), dp.rank());
-            *items = end - first;
+            *items = mine_end - mine_first;
             const int64_t iteration = global_step;
             const at::Tensor image_rows = encode_global(enc, Modality::Image, pixels, iteration);
             return symmetric_info_nce(image_rows, encode_global(enc, Modality::Text, ids, iteration));
@@ -672,15 +689,15 @@ TrainSummary train_imagebind(const TrainOptions& o, const TrainHooks& hooks) {
                 std::vector<int64_t> shapes;
                 std::mt19937_64 rng(o.seed * 1000003 + static_cast<uint64_t>(epoch) * 7919 + static_cast<uint64_t>(s) * 104729 +
                                     static_cast<uint64_t>(m) * 31);
-                for (int64_t k : b) {
-                    const WorldFile& f = files[of[m][k]];
-                    in.push_back(f.input);
+                const auto [mine_first, mine_end] = slice_of(static_cast<int64_t>(b.size()), dp.rank());
+                for (size_t j = 0; j < b.size(); ++j) {
+                    const WorldFile& f = files[of[m][b[j]]];
+                    in.push_back(use_of(f, global_step, static_cast<int64_t>(j) >= mine_first && static_cast<int64_t>(j) < mine_end));
                     if (m == Modality::Depth || m == Modality::Point) shapes.push_back(f.shape);
                     const std::vector<int64_t>& pool = images_of_class[f.cls()];
                     rows.push_back(image_embeddings[pool[rng() % pool.size()]]);
                 }
-                const auto [first, end] = slice_of(static_cast<int64_t>(b.size()), dp.rank());
-                *items += end - first;
+                *items += mine_end - mine_first;
                 const at::Tensor loss = symmetric_info_nce(encode_global(enc, m, in, global_step), at::stack(rows), shapes);
                 total = total.defined() ? total + loss : loss;
             }
