@@ -4,6 +4,23 @@
 //
 // Threading: an Engine is used from one thread at a time (the app's engine worker), except
 // cancel(), which any thread may call while ask() runs.
+//
+// Usage (app/attachment_decoder.h turns a file into an EncoderInput):
+//
+//   ibllm::Engine engine;
+//   engine.load(ibllm::find_model_folder("resources/models/solids").paths, ibllm::LoadOptions{},
+//               [](const std::string& stage, double f) { std::printf("%s %.0f%%\n", stage.c_str(), 100 * f); });
+//   ibllm::Attachment image;                                 // encode: file -> joint embedding
+//   image.modality = ibllm::Modality::Image;
+//   image.embedding = engine.embed(decoded_image);           // an EncoderInput of the image
+//   ibllm::AskRequest request;
+//   request.prompt = "What is this?";
+//   request.attachments = {image};
+//   std::thread stopper([&] { if (user_pressed_stop()) engine.cancel(); });  // any thread may cancel
+//   const ibllm::AskStats stats = engine.ask(request, [](const std::string& piece) {
+//       std::fputs(piece.c_str(), stdout);                   // streamed, token by token
+//   });                                                      // stats.cancelled if stopped
+//   stopper.join();
 #include <array>
 #include <atomic>
 #include <cstdint>
