@@ -15,12 +15,11 @@
 #include <type_traits>
 #include <vector>
 
+#include "engine/llama/quant/row_blocks_impl.h"
 
 namespace ibllm::quant::abi {
 
 namespace {
-
-constexpr int kMaxRowsPerBlock = 4;
 
 // Software prefetch this far ahead in the weight stream. With the hardware prefetcher alone,
 // decode reached 70-85% of the memory bandwidth here (2 cores); with this, both formats reach it.
@@ -186,32 +185,6 @@ void q4_block(const MatrixView& w, const ActivationView& x, const int8_t* pairs,
     // Each lane's products carry +8 per nibble: 8 * d_w * d_x * S per group in total.
     for (int m = 0; m < MB; ++m)
         y[(m0 + m) * ldy + n] = _mm512_reduce_add_ps(_mm512_fmadd_ps(corr[m], _mm512_set1_ps(-static_cast<float>(kQ4Offset)), acc[m]));
-}
-
-// Output rows [n_begin, n_end) for every activation row, in blocks of up to 4 activation rows
-// (the weights row is read once per block): block(integral_constant<int, MB>, n, m0).
-//
-// With more activation rows than one block (prefill), the blocks are the outer loop: one block
-// of activations (4 K bytes) stays in the L1 cache while the range's weight rows stream past
-// it from L2, instead of every activation row being read again for each weight row. Each
-// output is computed by the same operations either way (the same bits).
-template <class Block>
-void for_each_block(int64_t rows, int64_t n_begin, int64_t n_end, Block block) {
-    const auto block_at = [&](int64_t n, int64_t m0) {
-        switch (rows - m0 < kMaxRowsPerBlock ? rows - m0 : kMaxRowsPerBlock) {  // no std::min: see kernel_abi.h
-            case 4: block(std::integral_constant<int, 4>(), n, m0); break;
-            case 3: block(std::integral_constant<int, 3>(), n, m0); break;
-            case 2: block(std::integral_constant<int, 2>(), n, m0); break;
-            case 1: block(std::integral_constant<int, 1>(), n, m0); break;
-            default: break;
-        }
-    };
-    if (rows <= kMaxRowsPerBlock) {
-        for (int64_t n = n_begin; n < n_end; ++n) block_at(n, 0);
-        return;
-    }
-    for (int64_t m0 = 0; m0 < rows; m0 += kMaxRowsPerBlock)
-        for (int64_t n = n_begin; n < n_end; ++n) block_at(n, m0);
 }
 
 }  // namespace
