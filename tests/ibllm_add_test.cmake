@@ -8,6 +8,8 @@ function(ibllm_add_test name)
   endif()
   add_executable(${name} ${name}.cpp)
   target_link_libraries(${name} PRIVATE Qt6::Test ${T_LIBS})
+  # tests/support: the helpers every suite shares (data paths, the CLI runner, comparisons).
+  target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/tests/support)
   # Torch headers use `slots` as a name; Qt's keyword macros must be off where they are seen.
   # Test data lives in tests/data (copied from the shared fixtures), so a plain clone runs
   # every test.

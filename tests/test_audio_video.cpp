@@ -31,7 +31,7 @@
 #include "media/av/media_duration.h"
 #include "media/av/video_decoder.h"
 #include "media/media_error.h"
-#include "tests/golden.h"
+#include "golden.h"
 
 using namespace ibllm;
 using ibllm::media::DecodedAudio;

@@ -1,5 +1,6 @@
 // Parity of the bind module (fusion, FAISS visual cache, bridge) with the reference
 // forward_visual goldens in tests/data/llama_adapter, plus its user-facing errors.
+#include "test_paths.h"
 #include "engine/bind/bind_network.h"
 #include "engine/bind/fusion.h"
 #include "engine/bind/visual_cache.h"
@@ -18,7 +19,7 @@ using namespace ibllm;
 
 namespace {
 
-const std::string kData = std::string(IBLLM_TEST_DATA) + "/llama_adapter/";
+const std::string kData = ibllm::test::data_path("llama_adapter/");
 
 // README tolerances for a float32 reimplementation.
 constexpr double kPreProjTolerance = 1e-5;

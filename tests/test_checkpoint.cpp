@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "test_paths.h"
 #include "engine/checkpoint/checkpoint_inspect.h"
 #include "engine/checkpoint/crc32.h"
 #include "engine/checkpoint/mapped_file.h"
@@ -31,7 +32,7 @@ using namespace ibllm;
 
 namespace {
 
-std::string fixture(const std::string& name) { return std::string(IBLLM_TEST_DATA) + "/llama_adapter/" + name; }
+using ibllm::test::fixture;
 
 std::string read_bytes(const std::string& path) {
     std::ifstream in(path, std::ios::binary);

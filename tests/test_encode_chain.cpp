@@ -35,7 +35,7 @@ class TestEncodeChain : public QObject {
 
     int cli(const QStringList& args, QString* err = nullptr) {
         QProcess p;
-        p.start(QString(IBLLM_BIN_DIR) + "/ibllm-cli", args);
+        p.start(ibllm::test::bin_path(QStringLiteral("ibllm-cli")), args);
         p.waitForFinished(300000);
         if (err) *err = QString::fromUtf8(p.readAllStandardError());
         return p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
@@ -169,7 +169,7 @@ private Q_SLOTS:
 
         auto answer = [&](const QStringList& inputs) {
             QProcess p;
-            p.start(QString(IBLLM_BIN_DIR) + "/ibllm-cli", QStringList{"ask"} + model + inputs + QStringList{"What is this?"});
+            p.start(ibllm::test::bin_path(QStringLiteral("ibllm-cli")), QStringList{"ask"} + model + inputs + QStringList{"What is this?"});
             p.waitForFinished(300000);
             const QString out = QString::fromUtf8(p.readAllStandardOutput());
             if (p.exitCode() != 0) qWarning("%s", p.readAllStandardError().constData());

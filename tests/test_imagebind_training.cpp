@@ -33,7 +33,7 @@ Q_DECLARE_METATYPE(ibllm::ImageBindTrunk)
 
 namespace {
 
-const std::string kData = std::string(IBLLM_TEST_DATA) + "/imagebind/";
+const std::string kData = ibllm::test::data_path("imagebind/");
 const QString kSolidsConfig = QStringLiteral(IBLLM_SOURCE_DIR "/resources/models/solids/imagebind_config.json");
 
 // log.jsonl's lines as JSON.
@@ -221,7 +221,7 @@ private Q_SLOTS:
     void symmetricInfoNceMatchesPyTorch() {
         QFETCH(QString, variant);
         const std::string v = variant.toStdString();
-        const TensorStore g = TensorStore::from_pth(std::string(IBLLM_TEST_DATA) + "/imagebind_training/contrastive_loss.pth");
+        const TensorStore g = TensorStore::from_pth(test::data_path("imagebind_training/contrastive_loss.pth"));
         const at::Tensor fa = g.get("fa").clone().requires_grad_(true), fb = g.get("fb").clone().requires_grad_(true);
         const at::Tensor ls = g.get("log_logit_scale").clone().requires_grad_(true);
         std::vector<int64_t> classes;

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "test_paths.h"
 #include "engine/checkpoint/tensor_store.h"
 #include "media/media_error.h"
 #include "media/points/imu_csv.h"
@@ -26,7 +27,7 @@ using namespace ibllm::media;
 
 namespace {
 
-std::string asset(const std::string& name) { return std::string(IBLLM_TEST_DATA) + "/imagebind/assets/" + name; }
+std::string asset(const std::string& name) { return ibllm::test::data_path("imagebind/assets/" + name); }
 
 void write_bytes(const std::string& path, const std::string& bytes) {
     std::ofstream out(path, std::ios::binary | std::ios::trunc);
@@ -68,7 +69,7 @@ void expect_media_error(const std::function<void()>& f, const std::string& path,
 
 // The reference points as float64, [8192 * 3].
 std::vector<double> reference_points(const char* key) {
-    const auto store = ibllm::TensorStore::from_pth(std::string(IBLLM_TEST_DATA) + "/imagebind/preprocess.pth");
+    const auto store = ibllm::TensorStore::from_pth(ibllm::test::data_path("imagebind/preprocess.pth"));
     const at::Tensor t = store.get(key).contiguous();
     const at::Tensor d = t.to(at::kDouble).contiguous();
     return std::vector<double>(d.data_ptr<double>(), d.data_ptr<double>() + d.numel());
@@ -100,7 +101,7 @@ private Q_SLOTS:
         QCOMPARE(cloud.source_dtype, std::string("float64"));
         QCOMPARE(cloud.non_finite, int64_t(0));
         QVERIFY(cloud.rgb.empty());
-        const auto store = ibllm::TensorStore::from_pth(std::string(IBLLM_TEST_DATA) + "/imagebind/preprocess.pth");
+        const auto store = ibllm::TensorStore::from_pth(ibllm::test::data_path("imagebind/preprocess.pth"));
         const at::Tensor expected = store.get(key.toStdString(), {1, 8192, 3}).contiguous();
         QCOMPARE(expected.scalar_type(), at::kDouble);
         QCOMPARE(cloud.xyz.size(), size_t(8192 * 3));

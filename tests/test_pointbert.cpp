@@ -1,6 +1,7 @@
 // Parity of the Point-Bind 3D encoder (Point-BERT trunk, projection, head, post-processor)
 // and its farthest-point / KNN grouping with the reference goldens in tests/data/imagebind,
 // plus the product's point-cloud preparation and the user-facing errors.
+#include "test_paths.h"
 #include "engine/checkpoint/tensor_store.h"
 #include "engine/error.h"
 #include "engine/imagebind/pointbert/point_bert_config.h"
@@ -23,7 +24,7 @@ using namespace ibllm;
 
 namespace {
 
-const std::string kData = std::string(IBLLM_TEST_DATA) + "/imagebind/";
+const std::string kData = ibllm::test::data_path("imagebind/");
 
 // README "Recommended tolerances": encoder outputs and intermediates atol 1e-4 + rtol 1e-4;
 // FPS indices and KNN sets exact.

@@ -31,7 +31,7 @@
 #include "engine/imagebind/preprocess/video_preprocessor.h"
 #include "media/image/image_file.h"
 #include "media/media_error.h"
-#include "tests/golden.h"
+#include "golden.h"
 
 using namespace ibllm;
 using ibllm::test::data_path;

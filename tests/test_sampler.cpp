@@ -1,6 +1,7 @@
 // The sampler against the reference sample_top_p goldens (masked, renormalised
 // distributions and kept sets), greedy decoding against the golden greedy run, and the
 // statistics and reproducibility of seeded sampling.
+#include "test_paths.h"
 #include "engine/checkpoint/tensor_store.h"
 #include "engine/error.h"
 #include "engine/llama/sampler.h"
@@ -20,7 +21,7 @@ using namespace ibllm;
 
 namespace {
 
-const std::string kData = std::string(IBLLM_TEST_DATA) + "/llama_adapter/";
+const std::string kData = ibllm::test::data_path("llama_adapter/");
 constexpr double kRenormTolerance = 1e-5;  // README: top-p renormalised probabilities
 
 double max_abs_diff(const at::Tensor& a, const at::Tensor& b) {

@@ -6,6 +6,7 @@
 // This binary links libtorch and runs ATen computations before and after tokenizing on
 // purpose: SentencePiece and libtorch cannot share one symbol lookup (their protobuf
 // versions clash), and this is where a regression of the module isolation would show.
+#include "test_paths.h"
 #include "engine/error.h"
 #include "engine/llama/detokenizer.h"
 #include "engine/llama/prompt.h"
@@ -28,7 +29,7 @@ using json = nlohmann::json;
 
 namespace {
 
-const std::string kData = std::string(IBLLM_TEST_DATA) + "/llama_adapter/";
+const std::string kData = ibllm::test::data_path("llama_adapter/");
 const std::string kReplacement = "\xEF\xBF\xBD";  // U+FFFD
 
 QByteArray bytes(const std::string& s) { return QByteArray::fromStdString(s); }

@@ -584,7 +584,7 @@ private Q_SLOTS:
         TrainOptions o = options("finetune", "sigint");
         o.epochs = 40;  // long enough to be interrupted
         QProcess p;
-        p.start(QString(IBLLM_BIN_DIR) + "/ibllm-cli", cli_args(o));
+        p.start(ibllm::test::bin_path(QStringLiteral("ibllm-cli")), cli_args(o));
         QVERIFY(p.waitForStarted());
         const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
         while (read_log_losses_safe(o.out + "/log.jsonl") < 2 && std::chrono::steady_clock::now() < deadline) {
@@ -683,8 +683,7 @@ private Q_SLOTS:
             const TrainOptions o = options("finetune", "full");
             QStringList args = cli_args(o);
             const QString out = QString::fromStdString(o.out);
-            QString command = "mkdir -p '" + out + "' && mount -t tmpfs -o size=64k tmpfs '" + out + "' && '" + QString(IBLLM_BIN_DIR) +
-                              "/ibllm-cli'";
+            QString command = "mkdir -p '" + out + "' && mount -t tmpfs -o size=64k tmpfs '" + out + "' && '" + ibllm::test::bin_path(QStringLiteral("ibllm-cli")) + "'";
             for (const QString& a : args) command += " '" + a + "'";
             command += "; code=$?; ls -A '" + out + "'; exit $code";
             QProcess p;

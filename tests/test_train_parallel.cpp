@@ -157,7 +157,7 @@ class TestTrainParallel : public QObject {
         env.insert("MASTER_ADDR", "127.0.0.1");
         env.insert("MASTER_PORT", QString::number(port));
         p->setProcessEnvironment(env);
-        p->start(QString(IBLLM_BIN_DIR) + "/ibllm-cli", cli_args(o) << extra);
+        p->start(ibllm::test::bin_path(QStringLiteral("ibllm-cli")), cli_args(o) << extra);
         p->waitForStarted();
         return p;
     }
@@ -259,7 +259,7 @@ private Q_SLOTS:
     void nprocEqualsWorkersStartedByHand() {
         TrainOptions a = options("nproc");
         QProcess launcher;
-        launcher.start(QString(IBLLM_BIN_DIR) + "/ibllm-cli", cli_args(a) << "--nproc" << "2");
+        launcher.start(ibllm::test::bin_path(QStringLiteral("ibllm-cli")), cli_args(a) << "--nproc" << "2");
         QVERIFY(launcher.waitForFinished(300000));
         QVERIFY2(launcher.exitCode() == 0, launcher.readAllStandardError().constData());
         TrainOptions b = options("byhand");
@@ -282,7 +282,7 @@ private Q_SLOTS:
     void nprocListensOnLoopbackAlone() {
         TrainOptions a = options("noport");
         QProcess launcher;
-        launcher.start(QString(IBLLM_BIN_DIR) + "/ibllm-cli", cli_args(a) << "--nproc" << "2");
+        launcher.start(ibllm::test::bin_path(QStringLiteral("ibllm-cli")), cli_args(a) << "--nproc" << "2");
         QVERIFY(launcher.waitForStarted());
         const std::string parent = std::to_string(launcher.processId());
         std::set<std::string> listening;  // "address:port" in /proc/net/tcp's hex
@@ -377,7 +377,7 @@ private Q_SLOTS:
         QVERIFY(last_step >= 2);
         QVERIFY(!fs::exists(o.out + "/adapter.pth"));
         QProcess resume;
-        resume.start(QString(IBLLM_BIN_DIR) + "/ibllm-cli", cli_args(o) << "--nproc" << "2" << "--resume" << QString::fromStdString(last));
+        resume.start(ibllm::test::bin_path(QStringLiteral("ibllm-cli")), cli_args(o) << "--nproc" << "2" << "--resume" << QString::fromStdString(last));
         QVERIFY(resume.waitForFinished(300000));
         QVERIFY2(resume.exitCode() == 0, resume.readAllStandardError().constData());
         QVERIFY(fs::is_regular_file(o.out + "/adapter.pth"));

@@ -280,7 +280,7 @@ private Q_SLOTS:
         QCOMPARE(params.at("dim").get<int>(), 64);
         QCOMPARE(params.at("vocab_size").get<int>(), -1);
         // Pre-training on the new base, with ImageBind (the tiny test model), then an answer.
-        const QString ib = QString::fromStdString(std::string(IBLLM_TEST_DATA) + "/imagebind/");
+        const QString ib = test::data_file(QStringLiteral("imagebind/"));
         const Run pre = run_cli({"train", "pretrain", "--llama", w + "/base", "--tokenizer", tok, "--imagebind", ib + "imagebind.pth",
                                  "--imagebind-config", ib + "imagebind_config.json", "--data", w + "/pretrain.csv", "--out", w + "/pre",
                                  "--epochs", "1", "--batch-size", "8", "--blr", "0.5", "--max-words", "96", "--threads", "2"});

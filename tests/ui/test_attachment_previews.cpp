@@ -17,6 +17,7 @@
 #include <cstring>
 #include <functional>
 
+#include "test_paths.h"
 #include "app/wav_file.h"
 #include "media/av/audio_envelope.h"
 #include "media/av/video_thumbnails.h"
@@ -41,7 +42,7 @@ constexpr int kRate = 16000;
 // Decoding runs on the thread pool; generous for a loaded CI machine.
 constexpr int kPreviewTimeoutMs = 60000;
 
-QString videoAsset() { return QStringLiteral(IBLLM_TEST_DATA "/imagebind/assets/testsrc2_320x240_25fps_6s.mp4"); }
+QString videoAsset() { return ibllm::test::data_file(QStringLiteral("imagebind/assets/testsrc2_320x240_25fps_6s.mp4")); }
 
 // A 16-bit PCM WAV of `channels` interleaved channels: sample(frame, channel) in -1..1.
 void writeWav(const QString& path, int channels, int frames, const std::function<double(int, int)>& sample) {
@@ -415,7 +416,7 @@ private Q_SLOTS:
                  qPrintable(note));
 
         // The fixture's airplane has exactly 8192 points: all are used, none sampled away.
-        AttachmentChip* plane = attach(bar, QStringLiteral(IBLLM_TEST_DATA "/imagebind/assets/airplane.ply"));
+        AttachmentChip* plane = attach(bar, ibllm::test::data_file(QStringLiteral("imagebind/assets/airplane.ply")));
         QVERIFY(plane);
         QTRY_COMPARE_WITH_TIMEOUT(plane->preview()->state(), AttachmentPreview::State::Ready, kPreviewTimeoutMs);
         QCOMPARE(plane->preview()->pointCloud()->points, int64_t(8192));

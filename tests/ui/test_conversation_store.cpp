@@ -13,6 +13,7 @@
 #include <QThread>
 #include <QtTest>
 
+#include "test_paths.h"
 #include "app/conversation_markdown.h"
 #include "app/conversation_store.h"
 #include "app/file_hasher.h"
@@ -248,7 +249,7 @@ private Q_SLOTS:
     // conversation; an empty SQLite file (version 0) is given the tables in one go.
     void opensOlderFiles() {
         const QString path = dbPath(QStringLiteral("first-release.sqlite"));
-        QVERIFY(QFile::copy(QStringLiteral(IBLLM_TEST_DATA "/conversations/first-release.sqlite"), path));
+        QVERIFY(QFile::copy(ibllm::test::data_file(QStringLiteral("conversations/first-release.sqlite")), path));
         QFile::setPermissions(path, QFile::ReadOwner | QFile::WriteOwner);
         {
             ConversationStore store(path);

@@ -29,7 +29,7 @@
 #include <unistd.h>
 
 #include "app/conversation_store.h"
-#include "tests/fake_alsa_microphone.h"
+#include "fake_alsa_microphone.h"
 #include "app/engine_thread.h"
 #include "app/wav_file.h"
 #include "ui/attachment_bar.h"

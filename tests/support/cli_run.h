@@ -5,6 +5,8 @@
 #include <QtCore/QString>
 #include <QtCore/QStringList>
 
+#include "test_paths.h"
+
 namespace ibllm::test {
 
 struct CliRun {
@@ -14,7 +16,7 @@ struct CliRun {
 
 inline CliRun run_cli(const QStringList& args, int timeout_ms = 300000) {
     QProcess p;
-    p.start(QString(IBLLM_BIN_DIR) + "/ibllm-cli", args);
+    p.start(bin_path(QStringLiteral("ibllm-cli")), args);
     CliRun r;
     if (!p.waitForFinished(timeout_ms)) {
         p.kill();

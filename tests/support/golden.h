@@ -9,11 +9,9 @@
 #include <string>
 
 #include "engine/checkpoint/tensor_store.h"
+#include "test_paths.h"
 
 namespace ibllm::test {
-
-inline std::string data_path(const std::string& rel) { return std::string(IBLLM_TEST_DATA) + "/" + rel; }
-inline std::string fixture(const std::string& file) { return data_path("llama_adapter/" + file); }
 
 inline nlohmann::json load_json(const std::string& path) {
     std::ifstream in(path);
