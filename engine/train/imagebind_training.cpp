@@ -1,7 +1,6 @@
 #include "engine/train/imagebind_training.h"
 
 #include <ATen/ATen.h>
-#include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Parallel.h>
 #include <torch/optim/adamw.h>
 
@@ -199,27 +198,6 @@ TrainingCheckpoint read_imagebind_checkpoint(const std::string& path, std::strin
     return read_training_checkpoint(path);
 }
 
-// log.jsonl on a fresh start: empty; on resume: the steps up to the checkpoint's.
-void prepare_log(const std::string& path, int64_t keep_steps) {
-    std::vector<std::string> kept;
-    if (keep_steps > 0) {
-        std::ifstream in(path);
-        for (std::string line; std::getline(in, line);) {
-            try {
-                const nlohmann::json j = nlohmann::json::parse(line);
-                if (j.contains("step") && j.at("step").get<int64_t>() <= keep_steps) kept.push_back(line + "\n");
-            } catch (const nlohmann::json::exception&) {
-                // a line cut short by a crash
-            }
-        }
-    }
-    std::ofstream out(path, std::ios::trunc);
-    if (!out) throw Error("Could not write " + path + "; check that the folder is writable.");
-    for (const std::string& l : kept) out << l;
-}
-
-std::string param_key(const at::Tensor& p) { return c10::guts::to_string(p.unsafeGetTensorImpl()); }
-
 void append_line(const std::string& path, const nlohmann::json& j) {
     std::ofstream out(path, std::ios::app);
     out << j.dump() << "\n";
@@ -400,10 +378,7 @@ TrainSummary train_imagebind(const TrainOptions& o, const TrainHooks& hooks) {
                                               ", or start the " + o.imagebind_stage + " stage from that run's imagebind.pth with --imagebind"
                                         : "; resume with the settings (and data) of the original run") + ".");
         }
-        if (resumed->rng_state.defined()) {
-            at::Generator gen = at::detail::getDefaultCPUGenerator();
-            gen.set_state(resumed->rng_state);
-        }
+        restore_generator(*resumed);
         note("Resuming " + o.resume + " after step " + std::to_string(resumed->position.step) + " (stage " + resumed_stage + ").");
     }
     {
@@ -416,7 +391,7 @@ TrainSummary train_imagebind(const TrainOptions& o, const TrainHooks& hooks) {
         dp.check_agreement(std::to_string(h));
     }
     const std::string log_path = out_path("log.jsonl");
-    if (writer) prepare_log(log_path, resumed ? resumed->position.step : 0);
+    if (writer) prepare_training_log(log_path, resumed ? resumed->position.step : 0);
 
     TrainSummary summary;
     summary.examples = static_cast<int64_t>(files.size());
@@ -459,15 +434,7 @@ TrainSummary train_imagebind(const TrainOptions& o, const TrainHooks& hooks) {
         int64_t done = 0;  // steps of this stage already taken (by the run a checkpoint resumes)
         if (resumed && resumed_stage == stage) {
             done = resumed->position.iteration;
-            for (size_t i = 0; i < params.size(); ++i) {
-                const auto it = resumed->moments.find(param_names[i]);
-                if (it == resumed->moments.end()) continue;
-                auto state = std::make_unique<torch::optim::AdamWParamState>();
-                state->step(it->second.step);
-                state->exp_avg(it->second.exp_avg.to(at::kFloat));
-                state->exp_avg_sq(it->second.exp_avg_sq.to(at::kFloat));
-                optimizer.state()[param_key(params[i])] = std::move(state);
-            }
+            restore_adam_moments(optimizer, param_names, params, resumed->moments);
         }
         // checkpoint-<stage>-<when>.pth: every tensor (the model as imagebind.pth holds it, in
         // float32), AdamW's moments, the position and the settings.
@@ -478,13 +445,7 @@ TrainSummary train_imagebind(const TrainOptions& o, const TrainHooks& hooks) {
             for (const std::string& name : store.names()) model.set(name, Value::from_tensor(store.get(name).detach().contiguous()));
             root.set("model", model);
             root.set("imagebind_stage", Value::string(stage));
-            std::map<std::string, AdamMoments> moments;
-            for (size_t i = 0; i < params.size(); ++i) {
-                const auto it = optimizer.state().find(param_key(params[i]));
-                if (it == optimizer.state().end()) continue;
-                const auto& st = static_cast<const torch::optim::AdamWParamState&>(*it->second);
-                moments[param_names[i]] = AdamMoments{st.step(), st.exp_avg(), st.exp_avg_sq()};
-            }
+            const std::map<std::string, AdamMoments> moments = adam_moments(optimizer, param_names, params);
             TrainingPosition position;
             position.step = global_step;
             position.iteration = stage_steps;

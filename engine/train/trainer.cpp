@@ -38,8 +38,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-std::string param_key(const at::Tensor& p) { return c10::guts::to_string(p.unsafeGetTensorImpl()); }
-
 void check_options(const TrainOptions& o) {
     auto require = [](bool ok, const std::string& what) {
         if (!ok) throw Error(what);
@@ -99,26 +97,6 @@ std::string log_line(const TrainProgress& p) {
     nlohmann::json j = {{"step", p.step},   {"epoch", p.epoch},         {"lr", p.lr},         {"loss", p.loss},
                         {"grad_norm", p.grad_norm}, {"seconds", p.seconds}, {"tokens", p.tokens}};
     return j.dump() + "\n";
-}
-
-// On a fresh start the log is emptied; on resume it keeps the steps up to the checkpoint.
-void prepare_log(const std::string& path, int64_t keep_steps) {
-    std::vector<std::string> kept;
-    if (keep_steps > 0) {
-        std::ifstream in(path);
-        std::string line;
-        while (std::getline(in, line)) {
-            try {
-                const nlohmann::json j = nlohmann::json::parse(line);
-                if (j.value("step", int64_t{0}) <= keep_steps) kept.push_back(line + "\n");
-            } catch (const nlohmann::json::exception&) {
-                // a line cut short by a crash
-            }
-        }
-    }
-    std::ofstream out(path, std::ios::trunc);
-    if (!out) throw Error("Could not write " + path + "; check that the folder is writable.");
-    for (const std::string& l : kept) out << l;
 }
 
 void append_log(const std::string& path, const std::string& line) {
@@ -264,6 +242,9 @@ TrainSummary run_training(const TrainOptions& o, const TrainHooks& hooks, const 
 
     // ---- optimizer: AdamW(betas 0.9/0.95, eps 1e-8) with add_weight_decay's two groups ----
     const std::vector<NamedParameter> trainable = model.trainable();
+    std::vector<std::string> trainable_names;
+    std::vector<at::Tensor> trainable_tensors;
+    for (const NamedParameter& p : trainable) trainable_names.push_back(p.name), trainable_tensors.push_back(p.tensor);
     std::vector<at::Tensor> no_decay, decay, all_params;
     for (const NamedParameter& p : trainable) {
         (gets_weight_decay(p.name, p.tensor.dim()) ? decay : no_decay).push_back(p.tensor);
@@ -287,19 +268,8 @@ TrainSummary run_training(const TrainOptions& o, const TrainHooks& hooks, const 
     TrainingPosition position;
     if (resumed) {
         position = resumed->position;
-        for (const NamedParameter& p : trainable) {
-            const auto it = resumed->moments.find(p.name);
-            if (it == resumed->moments.end()) continue;
-            auto state = std::make_unique<torch::optim::AdamWParamState>();
-            state->step(it->second.step);
-            state->exp_avg(it->second.exp_avg.to(at::kFloat));
-            state->exp_avg_sq(it->second.exp_avg_sq.to(at::kFloat));
-            optimizer.state()[param_key(p.tensor)] = std::move(state);
-        }
-        if (resumed->rng_state.defined()) {
-            at::Generator gen = at::detail::getDefaultCPUGenerator();
-            gen.set_state(resumed->rng_state);
-        }
+        restore_adam_moments(optimizer, trainable_names, trainable_tensors, resumed->moments);
+        restore_generator(*resumed);
         note("Resuming " + o.resume + " after step " + std::to_string(position.step) + ".");
     }
     const std::string settings = settings_of(o, phase, max_words, kept.size()).dump();
@@ -328,16 +298,7 @@ TrainSummary run_training(const TrainOptions& o, const TrainHooks& hooks, const 
         c.set("steps", Value::integer(position.step));
         return c;
     };
-    auto moments = [&]() {
-        std::map<std::string, AdamMoments> m;
-        for (const NamedParameter& p : trainable) {
-            const auto it = optimizer.state().find(param_key(p.tensor));
-            if (it == optimizer.state().end()) continue;
-            const auto& s = static_cast<const torch::optim::AdamWParamState&>(*it->second);
-            m[p.name] = AdamMoments{s.step(), s.exp_avg(), s.exp_avg_sq()};
-        }
-        return m;
-    };
+    auto moments = [&]() { return adam_moments(optimizer, trainable_names, trainable_tensors); };
     auto save_checkpoint = [&](const std::string& name, const TrainingPosition& at_position) {
         if (!writer) return;
         TrainingPosition saved = at_position;
@@ -347,7 +308,7 @@ TrainSummary run_training(const TrainOptions& o, const TrainHooks& hooks, const 
 
     // ---- the loop ----
     const std::string log_path = out_path("log.jsonl");
-    if (writer) prepare_log(log_path, resumed ? position.step : 0);
+    if (writer) prepare_training_log(log_path, resumed ? position.step : 0);
     const int64_t total_steps = steps_per_epoch * o.epochs;
     const int64_t start_iteration = position.iteration;
     const int64_t start_step = position.step;

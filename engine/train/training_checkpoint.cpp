@@ -2,6 +2,10 @@
 
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
+#include <torch/optim/adamw.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "engine/checkpoint/pth_reader.h"
 #include "engine/checkpoint/pth_writer.h"
@@ -68,6 +72,63 @@ TrainingCheckpoint read_training_checkpoint(const std::string& path) {
     }
     if (const Value* rng = root.find("rng_state"); rng && rng->is_tensor()) c.rng_state = rng->as_tensor().clone();
     return c;
+}
+
+namespace {
+
+// The optimizer keys its state by the parameter's TensorImpl.
+std::string param_key(const at::Tensor& p) { return c10::guts::to_string(p.unsafeGetTensorImpl()); }
+
+}  // namespace
+
+std::map<std::string, AdamMoments> adam_moments(const torch::optim::AdamW& optimizer, const std::vector<std::string>& names,
+                                                const std::vector<at::Tensor>& params) {
+    std::map<std::string, AdamMoments> m;
+    for (size_t i = 0; i < params.size(); ++i) {
+        const auto it = optimizer.state().find(param_key(params[i]));
+        if (it == optimizer.state().end()) continue;
+        const auto& s = static_cast<const torch::optim::AdamWParamState&>(*it->second);
+        m[names[i]] = AdamMoments{s.step(), s.exp_avg(), s.exp_avg_sq()};
+    }
+    return m;
+}
+
+void restore_adam_moments(torch::optim::AdamW& optimizer, const std::vector<std::string>& names,
+                          const std::vector<at::Tensor>& params, const std::map<std::string, AdamMoments>& moments) {
+    for (size_t i = 0; i < params.size(); ++i) {
+        const auto it = moments.find(names[i]);
+        if (it == moments.end()) continue;
+        auto state = std::make_unique<torch::optim::AdamWParamState>();
+        state->step(it->second.step);
+        state->exp_avg(it->second.exp_avg.to(at::kFloat));
+        state->exp_avg_sq(it->second.exp_avg_sq.to(at::kFloat));
+        optimizer.state()[param_key(params[i])] = std::move(state);
+    }
+}
+
+void restore_generator(const TrainingCheckpoint& checkpoint) {
+    if (!checkpoint.rng_state.defined()) return;
+    at::Generator gen = at::detail::getDefaultCPUGenerator();
+    gen.set_state(checkpoint.rng_state);
+}
+
+void prepare_training_log(const std::string& path, int64_t keep_steps) {
+    std::vector<std::string> kept;
+    if (keep_steps > 0) {
+        std::ifstream in(path);
+        std::string line;
+        while (std::getline(in, line)) {
+            try {
+                const nlohmann::json j = nlohmann::json::parse(line);
+                if (j.value("step", int64_t{0}) <= keep_steps) kept.push_back(line + "\n");
+            } catch (const nlohmann::json::exception&) {
+                // a line cut short by a crash
+            }
+        }
+    }
+    std::ofstream out(path, std::ios::trunc);
+    if (!out) throw Error("Could not write " + path + "; check that the folder is writable.");
+    for (const std::string& l : kept) out << l;
 }
 
 }  // namespace ibllm

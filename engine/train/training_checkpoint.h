@@ -9,8 +9,13 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "engine/checkpoint/pickle_value.h"
+
+namespace torch::optim {
+class AdamW;
+}
 
 namespace ibllm {
 
@@ -46,5 +51,20 @@ void write_training_checkpoint(const std::string& path, Value root, const std::m
 
 // Throws ibllm::Error naming the file when it is not a training checkpoint of this program.
 TrainingCheckpoint read_training_checkpoint(const std::string& path);
+
+// AdamW's moments of the parameters `params` (named `names`, in the same order), as a checkpoint
+// stores them, and back into a new optimizer on resume (parameters without a stored state
+// start fresh).
+std::map<std::string, AdamMoments> adam_moments(const torch::optim::AdamW& optimizer, const std::vector<std::string>& names,
+                                                const std::vector<at::Tensor>& params);
+void restore_adam_moments(torch::optim::AdamW& optimizer, const std::vector<std::string>& names,
+                          const std::vector<at::Tensor>& params, const std::map<std::string, AdamMoments>& moments);
+
+// The default CPU generator as the checkpoint left it (unchanged when it stored none).
+void restore_generator(const TrainingCheckpoint& checkpoint);
+
+// log.jsonl on a fresh start (keep_steps 0): emptied; on resume: the lines of steps up to
+// keep_steps (a line cut short by a crash is dropped).
+void prepare_training_log(const std::string& path, int64_t keep_steps);
 
 }  // namespace ibllm
