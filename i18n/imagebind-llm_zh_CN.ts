@@ -94,6 +94,26 @@
             <source>Cannot save the file hash in %1</source>
             <translation>无法在 %1 中保存文件哈希</translation>
         </message>
+        <message>
+            <source>The conversations in %1 were saved by a newer version of ImageBind-LLM (database version %2; this one knows up to %3), so they are shown read-only and new chats are not saved; update the app to keep writing to them.</source>
+            <translation>%1 中的对话由更新版本的 ImageBind-LLM 保存（数据库版本 %2；本版本最高支持 %3），因此只读显示，新对话不会被保存；请更新应用以继续保存。</translation>
+        </message>
+        <message>
+            <source>The conversations database %1 cannot be read</source>
+            <translation>无法读取对话数据库 %1</translation>
+        </message>
+        <message>
+            <source>The conversations database %1 is damaged</source>
+            <translation>对话数据库 %1 已损坏</translation>
+        </message>
+        <message>
+            <source>The conversations database %1 is damaged and could not be moved aside; move it elsewhere yourself and start the app again.</source>
+            <translation>对话数据库 %1 已损坏且无法移开；请手动把它移到别处，然后重新启动应用。</translation>
+        </message>
+        <message>
+            <source>The conversations database %1 was damaged; it is kept as %2 and a new one was started.</source>
+            <translation>对话数据库 %1 已损坏；它已保留为 %2，并已新建一个数据库。</translation>
+        </message>
     </context>
     <context>
         <name>ModalityName</name>
@@ -269,6 +289,49 @@
         <message>
             <source>%1 is too large to preview with the memory available.</source>
             <translation>%1 太大，可用内存不足以预览。</translation>
+        </message>
+    </context>
+    <context>
+        <name>ibllm::app::ChatSession</name>
+        <message>
+            <source>An answer is still being written; stop it first.</source>
+            <translation>回答仍在生成中；请先停止。</translation>
+        </message>
+        <message>
+            <source>The model is not loaded yet.</source>
+            <translation>模型尚未加载。</translation>
+        </message>
+        <message>
+            <source>The question is empty.</source>
+            <translation>问题为空。</translation>
+        </message>
+        <message>
+            <source>The conversation could not be saved.</source>
+            <translation>无法保存该对话。</translation>
+        </message>
+        <message>
+            <source>The question could not be saved.</source>
+            <translation>无法保存该问题。</translation>
+        </message>
+        <message>
+            <source>That question is no longer in this conversation.</source>
+            <translation>该问题已不在此对话中。</translation>
+        </message>
+        <message>
+            <source>The old answer could not be removed.</source>
+            <translation>无法移除旧的回答。</translation>
+        </message>
+        <message>
+            <source>The old question could not be replaced.</source>
+            <translation>无法替换旧的问题。</translation>
+        </message>
+        <message>
+            <source>Stopped before the model wrote anything.</source>
+            <translation>在模型写出任何内容之前就已停止。</translation>
+        </message>
+        <message>
+            <source>The answer could not be saved.</source>
+            <translation>无法保存该回答。</translation>
         </message>
     </context>
     <context>
@@ -538,19 +601,7 @@ Last message: %2</source>
         </message>
     </context>
     <context>
-        <name>ibllm::ui::MainWindow</name>
-        <message>
-            <source>Conversations cannot be saved: %1</source>
-            <translation>无法保存对话：%1</translation>
-        </message>
-        <message>
-            <source>About ImageBind-LLM</source>
-            <translation>关于 ImageBind-LLM</translation>
-        </message>
-        <message>
-            <source>&lt;p&gt;&lt;b&gt;ImageBind-LLM&lt;/b&gt; %1&lt;/p&gt;&lt;p&gt;A desktop assistant that answers questions about images, sounds, videos and 3D point clouds with LLaMA-7B, ImageBind and the ImageBind-LLM adapter (Han et al., 2023), running locally on this computer.&lt;/p&gt;</source>
-            <translation>&lt;p&gt;&lt;b&gt;ImageBind-LLM&lt;/b&gt; %1&lt;/p&gt;&lt;p&gt;一个桌面助手，借助 LLaMA-7B、ImageBind 和 ImageBind-LLM 适配器（Han 等，2023）回答关于图像、声音、视频和三维点云的问题，完全在本机运行。&lt;/p&gt;</translation>
-        </message>
+        <name>ibllm::ui::MainMenus</name>
         <message>
             <source>&amp;File</source>
             <translation>文件(&amp;F)</translation>
@@ -619,61 +670,24 @@ Last message: %2</source>
             <source>&amp;About ImageBind-LLM</source>
             <translation>关于 ImageBind-LLM(&amp;A)</translation>
         </message>
+    </context>
+    <context>
+        <name>ibllm::ui::MainWindow</name>
         <message>
-            <source>Cancel</source>
-            <translation>取消</translation>
+            <source>Conversations cannot be saved: %1</source>
+            <translation>无法保存对话：%1</translation>
         </message>
         <message>
-            <source>Stop loading (Esc); the previous model stays loaded</source>
-            <translation>停止加载（Esc）；之前的模型会保持加载</translation>
+            <source>About ImageBind-LLM</source>
+            <translation>关于 ImageBind-LLM</translation>
+        </message>
+        <message>
+            <source>&lt;p&gt;&lt;b&gt;ImageBind-LLM&lt;/b&gt; %1&lt;/p&gt;&lt;p&gt;A desktop assistant that answers questions about images, sounds, videos and 3D point clouds with LLaMA-7B, ImageBind and the ImageBind-LLM adapter (Han et al., 2023), running locally on this computer.&lt;/p&gt;</source>
+            <translation>&lt;p&gt;&lt;b&gt;ImageBind-LLM&lt;/b&gt; %1&lt;/p&gt;&lt;p&gt;一个桌面助手，借助 LLaMA-7B、ImageBind 和 ImageBind-LLM 适配器（Han 等，2023）回答关于图像、声音、视频和三维点云的问题，完全在本机运行。&lt;/p&gt;</translation>
         </message>
         <message>
             <source>New chat</source>
             <translation>新对话</translation>
-        </message>
-        <message>
-            <source>Preparing the demo model</source>
-            <translation>正在准备演示模型</translation>
-        </message>
-        <message>
-            <source>Loading the model</source>
-            <translation>正在加载模型</translation>
-        </message>
-        <message>
-            <source>No model loaded</source>
-            <translation>未加载模型</translation>
-        </message>
-        <message>
-            <source>Demo model (random answers)</source>
-            <translation>演示模型（随机回答）</translation>
-        </message>
-        <message>
-            <source>%1 · %2%3</source>
-            <translation>%1 · %2%3</translation>
-        </message>
-        <message>
-            <source> · visual cache</source>
-            <translation> · 视觉缓存</translation>
-        </message>
-        <message>
-            <source>Demo model: its weights are random, so its answers are random text. For real answers, choose the LLaMA-7B folder (params.json, consolidated.00.pth), tokenizer.model and the ImageBind-LLM adapter 7B.pth under Model › Choose model files.</source>
-            <translation>演示模型：它的权重是随机的，所以回答是随机文本。要得到真正的回答，请在“模型 › 选择模型文件”中选择 LLaMA-7B 文件夹（params.json、consolidated.00.pth）、tokenizer.model 以及 ImageBind-LLM 适配器 7B.pth。</translation>
-        </message>
-        <message>
-            <source>Choose model files…</source>
-            <translation>选择模型文件…</translation>
-        </message>
-        <message>
-            <source>The model could not be loaded: %1</source>
-            <translation>无法加载模型：%1</translation>
-        </message>
-        <message>
-            <source>No model is loaded. Choose the model files, or use the demo model from the Model menu.</source>
-            <translation>尚未加载模型。请选择模型文件，或在“模型”菜单中使用演示模型。</translation>
-        </message>
-        <message>
-            <source>The conversation could not be renamed.</source>
-            <translation>无法重命名该对话。</translation>
         </message>
         <message>
             <source>Delete conversation</source>
@@ -682,10 +696,6 @@ Last message: %2</source>
         <message>
             <source>Delete “%1” and all its messages? This cannot be undone.</source>
             <translation>删除“%1”及其所有消息？此操作无法撤销。</translation>
-        </message>
-        <message>
-            <source>The conversation could not be deleted.</source>
-            <translation>无法删除该对话。</translation>
         </message>
         <message>
             <source>There is nothing to export yet: ask a question first.</source>
@@ -704,32 +714,8 @@ Last message: %2</source>
             <translation>模型尚未加载；你的问题会保留在这里，直到加载完成。</translation>
         </message>
         <message>
-            <source>The conversation could not be saved.</source>
-            <translation>无法保存该对话。</translation>
-        </message>
-        <message>
-            <source>The question could not be saved.</source>
-            <translation>无法保存该问题。</translation>
-        </message>
-        <message>
             <source>The model is not loaded yet.</source>
             <translation>模型尚未加载。</translation>
-        </message>
-        <message>
-            <source>The old answer could not be removed.</source>
-            <translation>无法移除旧的回答。</translation>
-        </message>
-        <message>
-            <source>The old question could not be replaced.</source>
-            <translation>无法替换旧的问题。</translation>
-        </message>
-        <message>
-            <source>Stopped before the model wrote anything.</source>
-            <translation>在模型写出任何内容之前就已停止。</translation>
-        </message>
-        <message>
-            <source>The answer could not be saved.</source>
-            <translation>无法保存该回答。</translation>
         </message>
         <message>
             <source>Attach files</source>
@@ -949,10 +935,68 @@ Generating: %5 ms</source>
         </message>
     </context>
     <context>
+        <name>ibllm::ui::ModelStatusView</name>
+        <message>
+            <source>Preparing the demo model</source>
+            <translation>正在准备演示模型</translation>
+        </message>
+        <message>
+            <source>Loading the model</source>
+            <translation>正在加载模型</translation>
+        </message>
+        <message>
+            <source>Cancel</source>
+            <translation>取消</translation>
+        </message>
+        <message>
+            <source>Stop loading (Esc); the previous model stays loaded</source>
+            <translation>停止加载（Esc）；之前的模型会保持加载</translation>
+        </message>
+        <message>
+            <source>No model loaded</source>
+            <translation>未加载模型</translation>
+        </message>
+        <message>
+            <source>Demo model (random answers)</source>
+            <translation>演示模型（随机回答）</translation>
+        </message>
+        <message>
+            <source>%1 · %2%3</source>
+            <translation>%1 · %2%3</translation>
+        </message>
+        <message>
+            <source> · visual cache</source>
+            <translation> · 视觉缓存</translation>
+        </message>
+        <message>
+            <source>Demo model: its weights are random, so its answers are random text. For real answers, choose the LLaMA-7B folder (params.json, consolidated.00.pth), tokenizer.model and the ImageBind-LLM adapter 7B.pth under Model › Choose model files.</source>
+            <translation>演示模型：它的权重是随机的，所以回答是随机文本。要得到真正的回答，请在“模型 › 选择模型文件”中选择 LLaMA-7B 文件夹（params.json、consolidated.00.pth）、tokenizer.model 以及 ImageBind-LLM 适配器 7B.pth。</translation>
+        </message>
+        <message>
+            <source>Choose model files…</source>
+            <translation>选择模型文件…</translation>
+        </message>
+        <message>
+            <source>The model could not be loaded: %1</source>
+            <translation>无法加载模型：%1</translation>
+        </message>
+        <message>
+            <source>No model is loaded. Choose the model files, or use the demo model from the Model menu.</source>
+            <translation>尚未加载模型。请选择模型文件，或在“模型”菜单中使用演示模型。</translation>
+        </message>
+    </context>
+    <context>
         <name>ibllm::ui::NoticeBanner</name>
         <message>
             <source>Dismiss</source>
             <translation>关闭提示</translation>
+        </message>
+    </context>
+    <context>
+        <name>ibllm::ui::PointCloudDock</name>
+        <message>
+            <source>Point cloud</source>
+            <translation>点云</translation>
         </message>
     </context>
     <context>
@@ -1013,6 +1057,41 @@ Generating: %5 ms</source>
         <message>
             <source>The 3D view cannot draw: %1</source>
             <translation>3D 视图无法绘制：%1</translation>
+        </message>
+    </context>
+    <context>
+        <name>ibllm::ui::RecordingControl</name>
+        <message>
+            <source>The recording cannot be saved: the folder %1 cannot be created.</source>
+            <translation>无法保存录音：无法创建文件夹 %1。</translation>
+        </message>
+        <message>
+            <source>The recording cannot be saved to %1; check the disk space and permissions.</source>
+            <translation>无法将录音保存到 %1；请检查磁盘空间和权限。</translation>
+        </message>
+        <message>
+            <source>The microphone stopped; check that it is still connected.</source>
+            <translation>麦克风已停止；请检查它是否仍然连接。</translation>
+        </message>
+        <message>
+            <source>Stop recording and attach it</source>
+            <translation>停止录音并附加</translation>
+        </message>
+        <message>
+            <source>Record from the microphone</source>
+            <translation>用麦克风录音</translation>
+        </message>
+        <message>
+            <source>Record</source>
+            <translation>录音</translation>
+        </message>
+        <message>
+            <source>Live</source>
+            <translation>实时</translation>
+        </message>
+        <message>
+            <source>Send the last %1 seconds of sound with each question</source>
+            <translation>每个问题附带最近 %1 秒的声音</translation>
         </message>
     </context>
     <context>
@@ -1140,6 +1219,22 @@ Generating: %5 ms</source>
         <message>
             <source>System</source>
             <translation>跟随系统</translation>
+        </message>
+        <message>
+            <source>Microphone</source>
+            <translation>麦克风</translation>
+        </message>
+        <message>
+            <source>Default input</source>
+            <translation>默认输入</translation>
+        </message>
+        <message>
+            <source>Find microphones</source>
+            <translation>查找麦克风</translation>
+        </message>
+        <message>
+            <source>No microphone was found; connect one and press "Find microphones" again.</source>
+            <translation>未找到麦克风；请连接一个，然后再次点击“查找麦克风”。</translation>
         </message>
     </context>
 </TS>

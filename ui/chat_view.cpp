@@ -1,5 +1,7 @@
 #include "ui/chat_view.h"
 
+#include "app/chat_session.h"
+
 #include <QEvent>
 #include <QLabel>
 #include <QScrollBar>
@@ -89,6 +91,30 @@ MessageWidget* ChatView::addMessage(const app::StoredMessage& message) {
     m->setStats(message.stats);
     refreshActions();
     return m;
+}
+
+void ChatView::follow(app::ChatSession* session) {
+    connect(session, &app::ChatSession::questionAdded, this, &ChatView::addMessage);
+    connect(session, &app::ChatSession::answerStarted, this, [this] { streaming_ = addStreamingAnswer(); });
+    connect(session, &app::ChatSession::pieceArrived, this, [this](const QString& piece) {
+        if (streaming_) streaming_->appendStreamText(piece);
+    });
+    connect(session, &app::ChatSession::answerFinished, this, [this](const app::StoredMessage& answer) {
+        if (!streaming_) return;
+        streaming_->setMessageId(answer.id);
+        if (streaming_->text() != answer.text) streaming_->setText(answer.text);
+        streaming_->finishStreaming(answer.stats);
+    });
+    connect(session, &app::ChatSession::answerFailed, this, [this](const QString& message) {
+        if (streaming_) streaming_->showError(message);
+    });
+    connect(session, &app::ChatSession::busyChanged, this, &ChatView::setBusy);
+}
+
+void ChatView::showConversation(const QList<app::StoredMessage>& messages) {
+    clear();
+    for (const app::StoredMessage& m : messages) addMessage(m);
+    scrollToBottom();
 }
 
 MessageWidget* ChatView::addStreamingAnswer() {

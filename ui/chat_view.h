@@ -4,7 +4,13 @@
 #include <QList>
 #include <QScrollArea>
 
+#include <QPointer>
+
 #include "app/conversation_store.h"
+
+namespace ibllm::app {
+class ChatSession;
+}
 
 class QLabel;
 class QVBoxLayout;
@@ -17,6 +23,12 @@ class ChatView : public QScrollArea {
     Q_OBJECT
 public:
     explicit ChatView(QWidget* parent = nullptr);
+
+    // Shows what `session` does: questions as they are saved, answers as they stream, and
+    // the busy state. The view asks nothing itself; its signals below go to the window.
+    void follow(app::ChatSession* session);
+    // Shows the session's current conversation from the store.
+    void showConversation(const QList<app::StoredMessage>& messages);
 
     void clear();
     MessageWidget* addMessage(const app::StoredMessage& message);
@@ -51,6 +63,7 @@ private:
     QLabel* placeholder_;
     bool busy_ = false;
     bool followBottom_ = true;
+    QPointer<MessageWidget> streaming_;  // the answer being written
 };
 
 }  // namespace ibllm::ui

@@ -236,7 +236,7 @@ private Q_SLOTS:
         QCOMPARE(window_->chatView()->messages().size(), 4);
         MessageWidget* second = window_->chatView()->messages()[2];
         QCOMPARE(second->role(), app::Role::User);
-        QSignalSpy asked(window_.get(), &MainWindow::askRequested);
+        QSignalSpy asked(window_->session(), &app::ChatSession::askRequested);
         second->startEditing();
         second->submitEdit(QStringLiteral("What colour is it?"));
         waitIdle();
@@ -309,7 +309,7 @@ private Q_SLOTS:
         chips[1]->setWeight(0.75);
 
         setAnswerSettings(0.0, 6);
-        QSignalSpy asked(window_.get(), &MainWindow::askRequested);
+        QSignalSpy asked(window_->session(), &app::ChatSession::askRequested);
         window_->newConversation();
         typeAndSend(QStringLiteral("What is the dog doing?"));
         QCOMPARE(asked.size(), 1);

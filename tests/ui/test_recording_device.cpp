@@ -229,7 +229,7 @@ private Q_SLOTS:
         QVERIFY(!recorder()->durationLabel()->isVisibleTo(window_.get()));
         while (player.seconds_played() < 7.0) QTest::qWait(50);
 
-        QSignalSpy asked(window_.get(), &MainWindow::askRequested);
+        QSignalSpy asked(window_->session(), &app::ChatSession::askRequested);
         window_->newConversation();
         PromptEdit* editor = window_->composer()->editor();
         editor->setFocus();
