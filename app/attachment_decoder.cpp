@@ -124,4 +124,6 @@ std::vector<float> encode_attachment(Engine& engine, Modality modality, const st
     return engine.embed(decode_attachment(modality, path), note);
 }
 
+std::vector<double> read_saved_point_cloud(const std::string& path) { return read_point_tensor(path).xyz; }
+
 }  // namespace ibllm::app

@@ -23,6 +23,11 @@ std::optional<Modality> guess_modality(const std::string& path);
 // with one sentence naming the file for anything that cannot be decoded.
 EncoderInput decode_attachment(Modality modality, const std::string& path, bool reference_points = false);
 
+// The xyz of a point cloud saved with torch.save (.pt), as rows of x, y, z, for showing it:
+// the window's previews read such files through here, never through the engine. Throws
+// ibllm::Error naming the file when it cannot be read.
+std::vector<double> read_saved_point_cloud(const std::string& path);
+
 // decode_attachment() + Engine::embed(); `note` receives what was done to the input.
 std::vector<float> encode_attachment(Engine& engine, Modality modality, const std::string& path, std::string* note = nullptr);
 

@@ -564,6 +564,29 @@ Drop files on the window, paste them, or press Ctrl+O to attach them.</source>
         </message>
     </context>
     <context>
+        <name>ibllm::ui::ConversationList</name>
+        <message>
+            <source>Delete conversation</source>
+            <translation>删除对话</translation>
+        </message>
+        <message>
+            <source>Delete “%1” and all its messages? This cannot be undone.</source>
+            <translation>删除“%1”及其所有消息？此操作无法撤销。</translation>
+        </message>
+        <message>
+            <source>There is nothing to export yet: ask a question first.</source>
+            <translation>还没有可以导出的内容：请先提一个问题。</translation>
+        </message>
+        <message>
+            <source>Export as Markdown</source>
+            <translation>导出为 Markdown</translation>
+        </message>
+        <message>
+            <source>Markdown (*.md)</source>
+            <translation>Markdown（*.md）</translation>
+        </message>
+    </context>
+    <context>
         <name>ibllm::ui::ConversationSidebar</name>
         <message>
             <source>New chat</source>
@@ -670,13 +693,6 @@ Last message: %2</source>
             <source>&amp;About ImageBind-LLM</source>
             <translation>关于 ImageBind-LLM(&amp;A)</translation>
         </message>
-    </context>
-    <context>
-        <name>ibllm::ui::MainWindow</name>
-        <message>
-            <source>Conversations cannot be saved: %1</source>
-            <translation>无法保存对话：%1</translation>
-        </message>
         <message>
             <source>About ImageBind-LLM</source>
             <translation>关于 ImageBind-LLM</translation>
@@ -685,29 +701,16 @@ Last message: %2</source>
             <source>&lt;p&gt;&lt;b&gt;ImageBind-LLM&lt;/b&gt; %1&lt;/p&gt;&lt;p&gt;A desktop assistant that answers questions about images, sounds, videos and 3D point clouds with LLaMA-7B, ImageBind and the ImageBind-LLM adapter (Han et al., 2023), running locally on this computer.&lt;/p&gt;</source>
             <translation>&lt;p&gt;&lt;b&gt;ImageBind-LLM&lt;/b&gt; %1&lt;/p&gt;&lt;p&gt;一个桌面助手，借助 LLaMA-7B、ImageBind 和 ImageBind-LLM 适配器（Han 等，2023）回答关于图像、声音、视频和三维点云的问题，完全在本机运行。&lt;/p&gt;</translation>
         </message>
+    </context>
+    <context>
+        <name>ibllm::ui::MainWindow</name>
+        <message>
+            <source>Conversations cannot be saved: %1</source>
+            <translation>无法保存对话：%1</translation>
+        </message>
         <message>
             <source>New chat</source>
             <translation>新对话</translation>
-        </message>
-        <message>
-            <source>Delete conversation</source>
-            <translation>删除对话</translation>
-        </message>
-        <message>
-            <source>Delete “%1” and all its messages? This cannot be undone.</source>
-            <translation>删除“%1”及其所有消息？此操作无法撤销。</translation>
-        </message>
-        <message>
-            <source>There is nothing to export yet: ask a question first.</source>
-            <translation>还没有可以导出的内容：请先提一个问题。</translation>
-        </message>
-        <message>
-            <source>Export as Markdown</source>
-            <translation>导出为 Markdown</translation>
-        </message>
-        <message>
-            <source>Markdown (*.md)</source>
-            <translation>Markdown（*.md）</translation>
         </message>
         <message>
             <source>The model is not loaded yet; your question stays here until it is.</source>
@@ -716,10 +719,6 @@ Last message: %2</source>
         <message>
             <source>The model is not loaded yet.</source>
             <translation>模型尚未加载。</translation>
-        </message>
-        <message>
-            <source>Attach files</source>
-            <translation>附加文件</translation>
         </message>
     </context>
     <context>

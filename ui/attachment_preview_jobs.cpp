@@ -7,7 +7,7 @@
 #include <exception>
 #include <new>
 
-#include "engine/engine.h"
+#include "app/attachment_decoder.h"
 #include "media/av/audio_envelope.h"
 #include "media/av/video_thumbnails.h"
 
@@ -76,15 +76,15 @@ std::shared_ptr<const LoadedPointCloud> readPointCloudPreview(const QString& pat
     if (QFileInfo(path).suffix().compare(QLatin1String("pt"), Qt::CaseInsensitive) != 0)
         return loadPointCloudForDisplay(path);
     try {
-        ibllm::PointInput tensor = ibllm::read_point_tensor(path.toStdString());
+        std::vector<double> xyz = app::read_saved_point_cloud(path.toStdString());
         media::PointCloudData cloud;
-        cloud.count = int64_t(tensor.xyz.size() / 3);
+        cloud.count = int64_t(xyz.size() / 3);
         cloud.source_dtype = "float64";
         for (int64_t i = 0; i < cloud.count; ++i) {
-            const double* p = tensor.xyz.data() + 3 * i;
+            const double* p = xyz.data() + 3 * i;
             if (!std::isfinite(p[0]) || !std::isfinite(p[1]) || !std::isfinite(p[2])) ++cloud.non_finite;
         }
-        cloud.xyz = std::move(tensor.xyz);
+        cloud.xyz = std::move(xyz);
         return prepareForDisplay(path, cloud);
     } catch (const std::bad_alloc&) {
         auto out = std::make_shared<LoadedPointCloud>();

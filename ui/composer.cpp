@@ -3,12 +3,15 @@
 #include <QDateTime>
 #include <QDir>
 #include <QEvent>
+#include <QFileDialog>
+#include <QFileInfo>
 #include <QHBoxLayout>
 #include <QImage>
 #include <QKeyEvent>
 #include <QLabel>
 #include <QMimeData>
 #include <QPushButton>
+#include <QSettings>
 #include <QStandardPaths>
 #include <QStyle>
 #include <QTextBlock>
@@ -146,7 +149,7 @@ Composer::Composer(QWidget* parent) : QWidget(parent) {
     connect(editor_, &PromptEdit::submitted, this, &Composer::trySend);
     connect(editor_, &PromptEdit::filesPasted, this, &Composer::attachFiles);
     connect(editor_, &PromptEdit::imagePasted, this, &Composer::attachPastedImage);
-    connect(attach_, &QToolButton::clicked, this, &Composer::attachRequested);
+    connect(attach_, &QToolButton::clicked, this, &Composer::attachWithDialog);
     connect(recorder_, &RecordingControl::recordingSaved, this, [this](const QString& path) { attachFiles({path}); });
     connect(recorder_, &RecordingControl::problem, this, &Composer::showProblem);
     connect(send_, &QPushButton::clicked, this, [this] {
@@ -223,11 +226,37 @@ void Composer::trySend() {
     Q_EMIT sendRequested(text);
 }
 
-void Composer::takeQuestion() {
+namespace {
+const QString kHistoryKey = QStringLiteral("composer/history");
+const QString kAttachDirKey = QStringLiteral("composer/attach_dir");
+}  // namespace
+
+void Composer::keepIn(QSettings& settings) {
+    settings_ = &settings;
+    editor_->history().setEntries(settings.value(kHistoryKey).toStringList());
+    attachDir_ = settings.value(kAttachDirKey, QDir::homePath()).toString();
+}
+
+void Composer::attachWithDialog() {
+    const QString start = attachDir_.isEmpty() ? QDir::homePath() : attachDir_;
+    const QStringList files = QFileDialog::getOpenFileNames(this, tr("Attach files"), start, AttachmentBar::fileDialogFilter());
+    if (files.isEmpty()) return;
+    attachDir_ = QFileInfo(files.first()).absolutePath();
+    if (settings_) settings_->setValue(kAttachDirKey, attachDir_);
+    attachFiles(files);
+    editor_->setFocus();
+}
+
+QList<app::AttachmentSpec> Composer::takeQuestion() {
+    QList<app::AttachmentSpec> attachments = bar_->attachments();
+    if (const QString clip = recorder_->takeLiveClip(); !clip.isEmpty())
+        attachments.append(app::AttachmentSpec{ibllm::Modality::Audio, clip, 1.0, QString()});
     editor_->history().add(editor_->toPlainText());
+    if (settings_) settings_->setValue(kHistoryKey, editor_->history().entries());
     editor_->clear();
     bar_->clear();
     notice_->hide();
+    return attachments;
 }
 
 }  // namespace ibllm::ui

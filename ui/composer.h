@@ -5,9 +5,11 @@
 #include <QPlainTextEdit>
 #include <QWidget>
 
+#include "app/attachment_spec.h"
 #include "ui/prompt_history.h"
 
 class QLabel;
+class QSettings;
 class QPushButton;
 class QToolButton;
 
@@ -66,13 +68,19 @@ public:
     void setModelReady(bool ready);
     bool isGenerating() const { return generating_; }
 
-    // After a question was taken: empties the prompt and the chips, remembers the prompt.
-    void takeQuestion();
+    // Restores the earlier prompts and the folder files were last attached from, and keeps
+    // both in `settings` from now on. `settings` outlives the composer.
+    void keepIn(QSettings& settings);
+    // The file dialog for attaching, opened where files were attached from last time.
+    void attachWithDialog();
+    // Takes the question's attachments: the chips, and with the "live" microphone on, the
+    // last seconds of sound as an audio clip. Empties the prompt and the chips and remembers
+    // the prompt.
+    QList<app::AttachmentSpec> takeQuestion();
 
 Q_SIGNALS:
     void sendRequested(const QString& text);
     void stopRequested();
-    void attachRequested();
 
 protected:
     void changeEvent(QEvent* event) override;
@@ -90,6 +98,8 @@ private:
     QPushButton* send_;
     QLabel* hint_;
     QString pasteFolder_;
+    QString attachDir_;
+    QSettings* settings_ = nullptr;
     bool generating_ = false;
     bool ready_ = false;
 };

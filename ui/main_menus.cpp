@@ -1,9 +1,11 @@
 #include "ui/main_menus.h"
 
 #include <QAction>
+#include <QApplication>
 #include <QIcon>
 #include <QMainWindow>
 #include <QMenuBar>
+#include <QMessageBox>
 
 namespace ibllm::ui {
 
@@ -42,6 +44,13 @@ MainMenus::MainMenus(QMainWindow* window) : QObject(window) {
 
     help_ = bar->addMenu(QString());
     about = add(help_, nullptr, {});
+    connect(about, &QAction::triggered, window, [window] {
+        QMessageBox::about(window, tr("About ImageBind-LLM"),
+                           tr("<p><b>ImageBind-LLM</b> %1</p><p>A desktop assistant that answers questions about images, "
+                              "sounds, videos and 3D point clouds with LLaMA-7B, ImageBind and the ImageBind-LLM "
+                              "adapter (Han et al., 2023), running locally on this computer.</p>")
+                               .arg(QApplication::applicationVersion()));
+    });
     retranslate();
 }
 

@@ -1,7 +1,7 @@
 #pragma once
 // The main window's menu bar: File, Chat, Model, View and Help, with their shortcuts. The
-// window connects the actions to what they do; this class makes them and names them in
-// the interface language.
+// window connects the actions to what they do (About shows its box here); this class makes
+// them and names them in the interface language.
 #include <QObject>
 
 class QAction;

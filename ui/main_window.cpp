@@ -1,29 +1,23 @@
 #include "ui/main_window.h"
 
 #include <QAction>
-#include <QApplication>
 #include <QCloseEvent>
-#include <QDir>
 #include <QDragEnterEvent>
 #include <QDropEvent>
-#include <QFileDialog>
-#include <QFileInfo>
 #include <QMessageBox>
 #include <QMimeData>
-#include <QRegularExpression>
 #include <QScrollArea>
 #include <QSplitter>
-#include <QStandardPaths>
 #include <QStatusBar>
 #include <QUrl>
 #include <QVBoxLayout>
 
-#include "app/conversation_markdown.h"
 #include "app/model_config.h"
 #include "app/model_validation.h"
 #include "ui/attachment_bar.h"
 #include "ui/chat_view.h"
 #include "ui/composer.h"
+#include "ui/conversation_list.h"
 #include "ui/conversation_sidebar.h"
 #include "ui/main_menus.h"
 #include "ui/message_widget.h"
@@ -33,13 +27,10 @@
 #include "ui/point_cloud_dock.h"
 #include "ui/recording_control.h"
 #include "ui/settings_panel.h"
-#include "ui/ui_language.h"
 
 namespace ibllm::ui {
 
 namespace {
-
-const QString kHistoryKey = QStringLiteral("composer/history");
 
 QStringList localFiles(const QMimeData* data) {
     QStringList out;
@@ -89,24 +80,17 @@ MainWindow::MainWindow(app::ConversationStore& store, app::EngineWorker& worker,
     cloudDock_->hide();
 
     modelStatus_ = new ModelStatusView(*session_, banner_, statusBar(), this);
+    conversations_ = new ConversationList(*session_, sidebar_, chat_, composer_, this);
+    connect(conversations_, &ConversationList::renamed, this, &MainWindow::updateTitle);
     menus_ = new MainMenus(this);
     connectMenus();
     connectSession();
 
-    settingsPanel_->setAnswerSettings(app::loadAnswerSettings(settings_));
-    settingsPanel_->setInterfaceLanguage(settings_.value(QStringLiteral("ui/language"), QStringLiteral("system")).toString());
-    composer_->history().setEntries(settings_.value(kHistoryKey).toStringList());
-    attachDir_ = settings_.value(QStringLiteral("composer/attach_dir"), QDir::homePath()).toString();
+    settingsPanel_->keepIn(settings_);
+    composer_->keepIn(settings_);
 
-    connect(sidebar_, &ConversationSidebar::conversationChosen, this, &MainWindow::openConversation);
-    connect(sidebar_, &ConversationSidebar::newConversationRequested, this, &MainWindow::newConversation);
-    connect(sidebar_, &ConversationSidebar::renameRequested, this, &MainWindow::renameConversation);
-    connect(sidebar_, &ConversationSidebar::deleteRequested, this, &MainWindow::deleteConversation);
-    connect(sidebar_, &ConversationSidebar::exportRequested, this, &MainWindow::exportConversation);
-    connect(sidebar_, &ConversationSidebar::searchChanged, this, &MainWindow::refreshSidebar);
     connect(composer_, &Composer::sendRequested, this, &MainWindow::sendQuestion);
     connect(composer_, &Composer::stopRequested, this, &MainWindow::stop);
-    connect(composer_, &Composer::attachRequested, this, &MainWindow::attachFilesWithDialog);
     // PortAudio device indices change between sessions, so the choice is not saved.
     connect(settingsPanel_, &SettingsPanel::microphoneChanged, composer_->recorder(), &RecordingControl::setDevice);
     connect(chat_, &ChatView::stopRequested, this, &MainWindow::stop);
@@ -114,12 +98,6 @@ MainWindow::MainWindow(app::ConversationStore& store, app::EngineWorker& worker,
     connect(chat_, &ChatView::editSubmitted, this, &MainWindow::resend);
     connect(banner_, &NoticeBanner::actionTriggered, this, &MainWindow::chooseModel);
     connect(modelStatus_, &ModelStatusView::cancelRequested, this, &MainWindow::stop);
-    connect(settingsPanel_, &SettingsPanel::answerSettingsChanged, this,
-            [this](const app::AnswerSettings& s) { app::saveAnswerSettings(settings_, s); });
-    connect(settingsPanel_, &SettingsPanel::interfaceLanguageChanged, this, [this](const QString& code) {
-        settings_.setValue(QStringLiteral("ui/language"), code);
-        applyUiLanguage(code);
-    });
     connect(settingsPanel_, &SettingsPanel::chooseModelRequested, this, &MainWindow::chooseModel);
     connect(settingsPanel_, &SettingsPanel::demoModelRequested, this, &MainWindow::useDemoModel);
 
@@ -132,7 +110,7 @@ MainWindow::MainWindow(app::ConversationStore& store, app::EngineWorker& worker,
     else if (!store_.notice().isEmpty())
         composer_->showProblem(store_.notice());  // a damaged file moved aside, or a newer one read-only
 
-    refreshSidebar();
+    conversations_->refresh();
     // Pick up where the user left off, as LM Studio does.
     const qint64 last = settings_.value(QStringLiteral("window/conversation"), 0).toLongLong();
     if (last && store_.conversation(last)) openConversation(last);
@@ -169,13 +147,6 @@ void MainWindow::connectMenus() {
     connect(menus_->useDemo, &QAction::triggered, this, &MainWindow::useDemoModel);
     connect(menus_->showSidebar, &QAction::toggled, sidebar_, &QWidget::setVisible);
     connect(menus_->showSettings, &QAction::toggled, settingsScroll_, &QWidget::setVisible);
-    connect(menus_->about, &QAction::triggered, this, [this] {
-        QMessageBox::about(this, tr("About ImageBind-LLM"),
-                           tr("<p><b>ImageBind-LLM</b> %1</p><p>A desktop assistant that answers questions about images, "
-                              "sounds, videos and 3D point clouds with LLaMA-7B, ImageBind and the ImageBind-LLM "
-                              "adapter (Han et al., 2023), running locally on this computer.</p>")
-                               .arg(QApplication::applicationVersion()));
-    });
 }
 
 void MainWindow::connectSession() {
@@ -187,12 +158,7 @@ void MainWindow::connectSession() {
     });
     connect(session_, &app::ChatSession::modelLoaded, this,
             [this](const ibllm::ModelInfo& info) { settingsPanel_->setModelInfo(info, true); });
-    connect(session_, &app::ChatSession::conversationChanged, this, [this](qint64 id) {
-        sidebar_->setCurrent(id);
-        const std::optional<app::ConversationSummary> c = id ? store_.conversation(id) : std::nullopt;
-        setWindowTitle(c ? ConversationSidebar::displayTitle(*c) : tr("New chat"));
-    });
-    connect(session_, &app::ChatSession::conversationsChanged, this, &MainWindow::refreshSidebar);
+    connect(session_, &app::ChatSession::conversationChanged, this, &MainWindow::updateTitle);
     connect(session_, &app::ChatSession::storeProblem, this, &MainWindow::showProblem);
 }
 
@@ -212,6 +178,10 @@ void MainWindow::retranslate() {
         menus_->showSidebar->setChecked(!sidebar_->isHidden());
         menus_->showSettings->setChecked(!settingsScroll_->isHidden());
     }
+    updateTitle();
+}
+
+void MainWindow::updateTitle() {
     const qint64 id = session_->conversation();
     const std::optional<app::ConversationSummary> c = id ? store_.conversation(id) : std::nullopt;
     setWindowTitle(c ? ConversationSidebar::displayTitle(*c) : tr("New chat"));
@@ -253,51 +223,12 @@ void MainWindow::chooseModel() {
 
 // ---- conversations -----------------------------------------------------------------------
 
-void MainWindow::refreshSidebar() { sidebar_->setConversations(store_.search(sidebar_->searchText()), session_->conversation()); }
-
-void MainWindow::newConversation() {
-    session_->startNew();
-    chat_->clear();
-    composer_->editor()->setFocus();
-}
-
-void MainWindow::openConversation(qint64 id) {
-    if (id == session_->conversation()) return;
-    if (!session_->open(id)) return refreshSidebar();
-    chat_->showConversation(session_->messages());
-}
-
-void MainWindow::renameConversation(qint64 id, const QString& title) {
-    if (!store_.renameConversation(id, title)) showProblem(store_.lastError());
-    refreshSidebar();
-    if (id == session_->conversation()) setWindowTitle(title);
-}
-
-void MainWindow::deleteConversation(qint64 id) {
-    const std::optional<app::ConversationSummary> c = store_.conversation(id);
-    if (!c) return;
-    if (confirmDeletes_ &&
-        QMessageBox::question(this, tr("Delete conversation"),
-                              tr("Delete “%1” and all its messages? This cannot be undone.")
-                                  .arg(ConversationSidebar::displayTitle(*c))) != QMessageBox::Yes)
-        return;
-    if (id == session_->answeringConversation()) session_->stop();
-    if (!store_.deleteConversation(id)) return showProblem(store_.lastError());
-    if (id == session_->conversation()) newConversation();
-    refreshSidebar();
-}
-
-void MainWindow::exportConversation(qint64 id) {
-    const std::optional<app::ConversationSummary> c = id ? store_.conversation(id) : std::nullopt;
-    if (!c) return showProblem(tr("There is nothing to export yet: ask a question first."));
-    QString name = ConversationSidebar::displayTitle(*c);
-    name.replace(QRegularExpression(QStringLiteral("[/\\\\:*?\"<>|]")), QStringLiteral("_"));
-    const QString start = QDir(QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation)).absoluteFilePath(name + QStringLiteral(".md"));
-    const QString path = QFileDialog::getSaveFileName(this, tr("Export as Markdown"), start, tr("Markdown (*.md)"));
-    if (path.isEmpty()) return;
-    const QString error = app::exportConversationMarkdown(store_, id, path);
-    if (!error.isEmpty()) QMessageBox::warning(this, tr("Export as Markdown"), error);
-}
+void MainWindow::newConversation() { conversations_->startNew(); }
+void MainWindow::openConversation(qint64 id) { conversations_->open(id); }
+void MainWindow::renameConversation(qint64 id, const QString& title) { conversations_->rename(id, title); }
+void MainWindow::deleteConversation(qint64 id) { conversations_->remove(id); }
+void MainWindow::exportConversation(qint64 id) { conversations_->exportMarkdown(id); }
+void MainWindow::setConfirmDeletes(bool confirm) { conversations_->setConfirmDeletes(confirm); }
 
 // ---- asking ------------------------------------------------------------------------------
 
@@ -305,12 +236,7 @@ void MainWindow::sendQuestion(const QString& text) {
     if (isGenerating() || text.trimmed().isEmpty()) return;
     if (!isModelReady())
         return showProblem(tr("The model is not loaded yet; your question stays here until it is."));
-    QList<app::AttachmentSpec> attachments = composer_->attachments()->attachments();
-    // "Live" microphone: the last seconds of sound go with the question as an audio clip.
-    if (const QString clip = composer_->recorder()->takeLiveClip(); !clip.isEmpty())
-        attachments.append(app::AttachmentSpec{ibllm::Modality::Audio, clip, 1.0, QString()});
-    composer_->takeQuestion();
-    settings_.setValue(kHistoryKey, composer_->history().entries());
+    const QList<app::AttachmentSpec> attachments = composer_->takeQuestion();
     const QString why = session_->ask(text, attachments, settingsPanel_->answerSettings());
     if (!why.isEmpty()) showProblem(why);
 }
@@ -343,15 +269,7 @@ void MainWindow::resend(MessageWidget* question, const QString& text) {
 
 // ---- attachments ---------------------------------------------------------------------------
 
-void MainWindow::attachFilesWithDialog() {
-    const QStringList files =
-        QFileDialog::getOpenFileNames(this, tr("Attach files"), attachDir_, AttachmentBar::fileDialogFilter());
-    if (files.isEmpty()) return;
-    attachDir_ = QFileInfo(files.first()).absolutePath();
-    settings_.setValue(QStringLiteral("composer/attach_dir"), attachDir_);
-    composer_->attachFiles(files);
-    composer_->editor()->setFocus();
-}
+void MainWindow::attachFilesWithDialog() { composer_->attachWithDialog(); }
 
 void MainWindow::dragEnterEvent(QDragEnterEvent* event) {
     if (!localFiles(event->mimeData()).isEmpty()) event->acceptProposedAction();

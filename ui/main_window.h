@@ -22,6 +22,7 @@ namespace ibllm::ui {
 
 class ChatView;
 class Composer;
+class ConversationList;
 class ConversationSidebar;
 class MainMenus;
 class MessageWidget;
@@ -44,7 +45,7 @@ public:
     // Where the demo model is written (default: AppDataLocation/demo-model).
     void setDemoModelDir(const QString& dir) { demoDir_ = dir; }
     // Asks before deleting a conversation (tests turn it off).
-    void setConfirmDeletes(bool confirm) { confirmDeletes_ = confirm; }
+    void setConfirmDeletes(bool confirm);
 
     // The conversation's flow: what is asked of the engine, and what it answered.
     app::ChatSession* session() const { return session_; }
@@ -89,7 +90,7 @@ private:
     void connectMenus();
     void connectSession();
     void retranslate();
-    void refreshSidebar();
+    void updateTitle();
     void updateActions();
     void regenerate(MessageWidget* answer);
     void resend(MessageWidget* question, const QString& text);
@@ -99,8 +100,6 @@ private:
     QSettings& settings_;
     app::ChatSession* session_;
     QString demoDir_;
-    bool confirmDeletes_ = true;
-    QString attachDir_;
 
     QSplitter* splitter_;
     ConversationSidebar* sidebar_;
@@ -111,6 +110,7 @@ private:
     SettingsPanel* settingsPanel_;
     ModelStatusView* modelStatus_;
     MainMenus* menus_;
+    ConversationList* conversations_;
     PointCloudDock* cloudDock_;
 };
 

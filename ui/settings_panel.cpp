@@ -1,4 +1,7 @@
 #include "ui/settings_panel.h"
+#include "ui/ui_language.h"
+
+#include <QSettings>
 
 #include <QComboBox>
 #include <QDoubleSpinBox>
@@ -175,6 +178,17 @@ void SettingsPanel::retranslate() {
 void SettingsPanel::changeEvent(QEvent* event) {
     QWidget::changeEvent(event);
     if (event->type() == QEvent::LanguageChange) retranslate();
+}
+
+void SettingsPanel::keepIn(QSettings& settings) {
+    setAnswerSettings(app::loadAnswerSettings(settings));
+    setInterfaceLanguage(settings.value(QStringLiteral("ui/language"), QStringLiteral("system")).toString());
+    connect(this, &SettingsPanel::answerSettingsChanged, this,
+            [&settings](const app::AnswerSettings& s) { app::saveAnswerSettings(settings, s); });
+    connect(this, &SettingsPanel::interfaceLanguageChanged, this, [&settings](const QString& code) {
+        settings.setValue(QStringLiteral("ui/language"), code);
+        applyUiLanguage(code);
+    });
 }
 
 app::AnswerSettings SettingsPanel::answerSettings() const {

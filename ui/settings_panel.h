@@ -13,6 +13,7 @@ class QFormLayout;
 class QGroupBox;
 class QLabel;
 class QPushButton;
+class QSettings;
 class QSpinBox;
 
 namespace ibllm::ui {
@@ -21,6 +22,10 @@ class SettingsPanel : public QWidget {
     Q_OBJECT
 public:
     explicit SettingsPanel(QWidget* parent = nullptr);
+
+    // Shows the answer settings and interface language saved in `settings`, and saves every
+    // change there (a language change is applied at once). `settings` outlives the panel.
+    void keepIn(QSettings& settings);
 
     app::AnswerSettings answerSettings() const;
     void setAnswerSettings(const app::AnswerSettings& settings);
