@@ -80,7 +80,7 @@ struct Engine::Impl {
             inputs.push_back({to_tensor(e), a.weight});
         }
         at::Tensor fused = fuse_embeddings(inputs);
-        if (cache && cs.enabled) fused = cache->enhance(fused, VisualCacheSettings{cs.k, cs.t, cs.w});
+        if (cache && cs.enabled) fused = cache->enhance(fused, cs);
         return fused;
     }
 
@@ -251,12 +251,7 @@ AskStats Engine::ask(const AskRequest& request, const TokenFn& on_token) {
 
     FittedPrompt prompt = fit_conversation(*m.tokenizer, request.history, request.prompt, request.input, request.language,
                                            m.model->config().max_seq_len, request.sampling.max_tokens);
-    GenerationSettings gs;
-    gs.temperature = request.sampling.temperature;
-    gs.top_p = request.sampling.top_p;
-    gs.max_tokens = request.sampling.max_tokens;
-    gs.seed = request.sampling.seed;
-    GenerationResult r = m.generator->generate(prompt.ids, adapter, gs, on_token, &m.cancel);
+    GenerationResult r = m.generator->generate(prompt.ids, adapter, request.sampling, on_token, &m.cancel);
 
     stats.ids = r.ids;
     stats.text = r.text;

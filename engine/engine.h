@@ -30,6 +30,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/ask_settings.h"
 #include "engine/error.h"
 #include "engine/llama/prompt.h"
 #include "engine/modality.h"
@@ -124,20 +125,6 @@ struct EncoderInput {
 struct TensorData {
     std::vector<int64_t> shape;
     std::vector<float> values;
-};
-
-struct CacheSettings {
-    bool enabled = true;  // used when a cache is loaded
-    int k = 10;
-    double t = 20.0;
-    double w = 0.5;
-};
-
-struct SamplingSettings {
-    double temperature = 0.1;  // 0: greedy
-    double top_p = 0.75;
-    int max_tokens = 256;
-    std::optional<uint64_t> seed;
 };
 
 struct AskRequest {

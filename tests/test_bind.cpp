@@ -117,7 +117,7 @@ private Q_SLOTS:
         const auto cache = VisualCache::open(kData + "knn.index");
         const at::Tensor fused = fuse_embeddings(case_inputs(c));
         VisualCache::Hits hits;
-        const at::Tensor enhanced = cache->enhance(fused, VisualCacheSettings{10, 20.0, 0.5}, &hits);
+        const at::Tensor enhanced = cache->enhance(fused, CacheSettings{true, 10, 20.0, 0.5}, &hits);
 
         const std::vector<int64_t> expected_ids = cases_.at(c).at("topk_ids");
         QVERIFY(hits.ids == expected_ids);
@@ -138,7 +138,7 @@ private Q_SLOTS:
     void cache_weight_zero_keeps_normalised_query() {
         const auto cache = VisualCache::open(kData + "knn.index");
         const at::Tensor fused = fuse_embeddings(case_inputs("fused"));
-        const at::Tensor kept = cache->enhance(fused, VisualCacheSettings{10, 20.0, 0.0});
+        const at::Tensor kept = cache->enhance(fused, CacheSettings{true, 10, 20.0, 0.0});
         QVERIFY(max_abs_diff(kept, fused / fused.norm()) < 1e-6);
     }
 
@@ -171,7 +171,7 @@ private Q_SLOTS:
         // End to end from the raw embeddings: fusion, optional cache, bridge.
         at::Tensor features = fuse_embeddings(case_inputs(c));
         if (cases_.at(c).at("knn").get<bool>())
-            features = VisualCache::open(kData + "knn.index")->enhance(features, VisualCacheSettings{});
+            features = VisualCache::open(kData + "knn.index")->enhance(features, CacheSettings{});
         const double bridge_diff = diff;
         diff = max_abs_diff(net.forward(features), expected);
         qInfo("query max abs diff: bridge %.3g, end to end %.3g", bridge_diff, diff);
@@ -256,12 +256,12 @@ private Q_SLOTS:
 
         const auto cache = VisualCache::open(kData + "knn.index");
         const at::Tensor fused = fuse_embeddings(case_inputs("fused"));
-        message = error_of([&] { cache->enhance(fused, VisualCacheSettings{201, 20.0, 0.5}); });
+        message = error_of([&] { cache->enhance(fused, CacheSettings{true, 201, 20.0, 0.5}); });
         QVERIFY2(message.find("200") != std::string::npos && message.find("knn.index") != std::string::npos,
                  message.c_str());
         QVERIFY(!error_of([&] { cache->search(fused, 0); }).empty());
-        QVERIFY(!error_of([&] { cache->enhance(fused, VisualCacheSettings{10, 0.0, 0.5}); }).empty());
-        QVERIFY(!error_of([&] { cache->enhance(fused, VisualCacheSettings{10, 20.0, 1.5}); }).empty());
+        QVERIFY(!error_of([&] { cache->enhance(fused, CacheSettings{true, 10, 0.0, 0.5}); }).empty());
+        QVERIFY(!error_of([&] { cache->enhance(fused, CacheSettings{true, 10, 20.0, 1.5}); }).empty());
         message = error_of([&] { cache->search(at::ones({1, 64}), 10); });
         QVERIFY2(message.find("32-d") != std::string::npos, message.c_str());
         // k = ntotal is still valid.

@@ -307,7 +307,7 @@ private Q_SLOTS:
         const auto& g = json_["generate"][n];
         const AdapterValues adapter = model_->adapter_values(golden_.get("gen." + n + ".visual_query"));
         Generator gen(*model_, *tokenizer_);
-        GenerationSettings gs;
+        SamplingSettings gs;
         gs.temperature = 0;
         gs.max_tokens = g["max_gen_len"].get<int>();
         std::vector<at::Tensor> rows;
@@ -324,7 +324,7 @@ private Q_SLOTS:
         // A second turn must give the same logits whether its shared prefix comes from the
         // cache or is recomputed: this exercises the chunk-after-prefix causal mask.
         const AdapterValues adapter = model_->adapter_values(golden_.get("visual.fused.query"));
-        GenerationSettings gs;
+        SamplingSettings gs;
         gs.temperature = 0;
         gs.max_tokens = 6;
         Generator warm(*model_, *tokenizer_);

@@ -144,7 +144,7 @@ at::Tensor VisualCache::cached_vectors(const std::vector<int64_t>& ids) const {
     return vectors;
 }
 
-at::Tensor VisualCache::enhance(const at::Tensor& fused, const VisualCacheSettings& settings,
+at::Tensor VisualCache::enhance(const at::Tensor& fused, const CacheSettings& settings,
                                 Hits* hits_out) const {
     if (!(std::isfinite(settings.t) && settings.t > 0.0))
         throw Error("The visual cache temperature t must be a positive number; the default is 20.");

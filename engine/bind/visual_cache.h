@@ -9,17 +9,13 @@
 #include <string>
 #include <vector>
 
+#include "engine/ask_settings.h"
+
 namespace faiss {
 struct Index;
 }
 
 namespace ibllm {
-
-struct VisualCacheSettings {
-    int k = 10;       // how many cached features to retrieve
-    double t = 20.0;  // softmax temperature applied to the similarities (multiplied)
-    double w = 0.5;   // share of the retrieved feature in the mix, in [0, 1]
-};
 
 class VisualCache {
 public:
@@ -48,7 +44,7 @@ public:
     // normalize((1-w) * fused + w * normalize(softmax(t * sims) @ cached[ids])) as [1, D]
     // float32, the reference's knn branch of forward_visual. `fused` is used as it is (the
     // reference does not normalise it first). Optionally reports the retrieved hits.
-    at::Tensor enhance(const at::Tensor& fused, const VisualCacheSettings& settings,
+    at::Tensor enhance(const at::Tensor& fused, const CacheSettings& settings,
                        Hits* hits_out = nullptr) const;
 
 private:

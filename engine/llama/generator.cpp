@@ -43,7 +43,7 @@ int64_t Generator::reusable_prefix(const std::vector<int64_t>& prompt, const Ada
 }
 
 GenerationResult Generator::generate(const std::vector<int>& prompt_ids, const AdapterValues& adapter,
-                                     const GenerationSettings& settings, const TextCallback& on_text,
+                                     const SamplingSettings& settings, const TextCallback& on_text,
                                      const std::atomic<bool>* cancel, const LogitsObserver& on_logits) {
     const int64_t capacity = model_.config().max_seq_len;
     if (prompt_ids.empty()) throw Error("The prompt is empty; type a question.");

@@ -12,19 +12,13 @@
 #include <string>
 #include <vector>
 
+#include "engine/ask_settings.h"
 #include "engine/llama/kv_cache.h"
 #include "engine/llama/transformer.h"
 
 namespace ibllm {
 
 class Tokenizer;
-
-struct GenerationSettings {
-    double temperature = 0.1;  // <= 0: greedy
-    double top_p = 0.75;
-    int max_tokens = 256;
-    std::optional<uint64_t> seed;
-};
 
 struct GenerationResult {
     std::vector<int> ids;  // generated ids, EOS excluded
@@ -47,7 +41,7 @@ public:
     // The tensor is only valid during the call (the decode step reuses it): clone to keep.
     using LogitsObserver = std::function<void(const at::Tensor& logits)>;
 
-    GenerationResult generate(const std::vector<int>& prompt, const AdapterValues& adapter, const GenerationSettings& settings,
+    GenerationResult generate(const std::vector<int>& prompt, const AdapterValues& adapter, const SamplingSettings& settings,
                               const TextCallback& on_text, const std::atomic<bool>* cancel = nullptr,
                               const LogitsObserver& on_logits = nullptr);
 
