@@ -17,7 +17,7 @@
 #include "engine/checkpoint/tensor_store.h"
 #include "engine/llama/context_window.h"
 #include "engine/llama/generator.h"
-#include "engine/llama/quant/compute_paths.h"
+#include "engine/llama/kernels/compute_paths.h"
 #include "engine/llama/tokenizer.h"
 #include "engine/llama/transformer.h"
 

@@ -16,7 +16,7 @@ Precision parse_precision(const std::string& s);  // "auto", "fp32", "bf16"; Err
 
 // How the language model's projection matrices (the 7 per layer and the output) are stored.
 // Decoding reads every weight once per token and is bound by memory bandwidth, so fewer bytes
-// per weight means proportionally more tokens per second (engine/llama/quant/).
+// per weight means proportionally more tokens per second (engine/llama/kernels/).
 enum class WeightFormat {
     Bf16,  // the exact path: the weights in the compute dtype of Precision (bf16 or fp32)
     Int8,  // 8-bit, one scale per output row (~1 byte per weight)

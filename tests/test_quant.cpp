@@ -1,4 +1,4 @@
-// Weight-only quantised linear layers (engine/llama/quant): the round-trip error of the int8
+// Weight-only quantised linear layers (engine/llama/kernels): the round-trip error of the int8
 // and 4-bit formats, every kernel this CPU can run (and the portable one, forced) against
 // dequantise-then-multiply, the bf16 decode kernel against the exact product, and the
 // quantised language model against the exact one on the fixture model. Speed is measured by
@@ -24,14 +24,14 @@
 #include "engine/bind/fusion.h"
 #include "engine/engine.h"
 #include "engine/llama/llama_weights.h"
-#include "engine/llama/quant/bf16_linear.h"
-#include "engine/llama/quant/kernel_abi.h"
-#include "engine/llama/quant/compute_paths.h"
-#include "engine/llama/quant/parallel_rows.h"
-#include "engine/llama/quant/quantized_linear.h"
-#include "engine/llama/quant/quantized_cache.h"
-#include "engine/llama/quant/quantized_matrix.h"
-#include "engine/llama/quant/weight_memory.h"
+#include "engine/llama/kernels/bf16_linear.h"
+#include "engine/llama/kernels/kernel_abi.h"
+#include "engine/llama/kernels/compute_paths.h"
+#include "engine/llama/kernels/parallel_rows.h"
+#include "engine/llama/kernels/quantized_linear.h"
+#include "engine/llama/kernels/quantized_cache.h"
+#include "engine/llama/kernels/quantized_matrix.h"
+#include "engine/llama/kernels/weight_memory.h"
 #include "engine/llama/tokenizer.h"
 #include "engine/llama/transformer.h"
 #include "golden.h"

@@ -21,7 +21,7 @@
 #include "engine/checkpoint/tensor_store.h"
 #include "engine/llama/llama_weights.h"
 #include "engine/llama/prompt.h"
-#include "engine/llama/quant/kernel_isa.h"
+#include "engine/llama/kernels/kernel_isa.h"
 #include "engine/llama/tokenizer.h"
 #include "engine/llama/transformer.h"
 #include "engine/train/trainer.h"

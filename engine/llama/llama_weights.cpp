@@ -10,11 +10,11 @@
 
 #include "engine/checkpoint/tensor_store.h"
 #include "engine/error.h"
-#include "engine/llama/quant/bf16_linear.h"
-#include "engine/llama/quant/compute_paths.h"
-#include "engine/llama/quant/quantized_cache.h"
-#include "engine/llama/quant/quantized_linear.h"
-#include "engine/llama/quant/weight_memory.h"
+#include "engine/llama/kernels/bf16_linear.h"
+#include "engine/llama/kernels/compute_paths.h"
+#include "engine/llama/kernels/quantized_cache.h"
+#include "engine/llama/kernels/quantized_linear.h"
+#include "engine/llama/kernels/weight_memory.h"
 
 namespace fs = std::filesystem;
 

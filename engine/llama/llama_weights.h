@@ -21,7 +21,7 @@ struct QuantizedMatrix;
 }
 
 // y = x W^T (+ b). Weights are in the compute dtype, or quantised (int8 / 4-bit, see
-// engine/llama/quant/) when `quantized` is set, and then `weight` is undefined. The bias, the
+// engine/llama/kernels/) when `quantized` is set, and then `weight` is undefined. The bias, the
 // input and the output are float32, so the residual stream keeps full precision whatever the
 // weights are.
 struct Linear {
@@ -81,7 +81,7 @@ using LoadProgress = std::function<void(const std::string& stage, double fractio
 // projections of every layer and the output projection are quantised from their float32
 // values (LoRA merged in first); tok_embeddings, norms, biases and LoRA factors stay as they are.
 // With `quant_cache` the quantised matrices are read from, or else written to,
-// consolidated.00.<format>.safetensors next to the base checkpoint (engine/llama/quant/
+// consolidated.00.<format>.safetensors next to the base checkpoint (engine/llama/kernels/
 // quantized_cache.h); a stale or unwritable cache is ignored.
 //
 // `training` loads the same tensors for the differentiable forward (Transformer::

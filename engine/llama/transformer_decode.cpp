@@ -9,7 +9,7 @@
 #include <ATen/Parallel.h>
 
 #include "engine/llama/decode_ops.h"
-#include "engine/llama/quant/quantized_matrix.h"
+#include "engine/llama/kernels/quantized_matrix.h"
 #include "engine/llama/transformer.h"
 
 namespace ibllm {

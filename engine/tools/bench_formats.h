@@ -1,6 +1,6 @@
 #pragma once
 // The LLaMA weight formats the benchmark compares (LoadOptions::weight_format): bf16, the
-// exact path, and the quantised int8 and q4 of engine/llama/quant/.
+// exact path, and the quantised int8 and q4 of engine/llama/kernels/.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -17,7 +17,7 @@ bool format_available(const std::string& name);
 // Selects `name` in `options`; false when this build cannot load that format.
 bool select_format(LoadOptions& options, const std::string& name);
 
-// Bytes a decoded token reads per weight, scales included, as engine/llama/quant/ stores
+// Bytes a decoded token reads per weight, scales included, as engine/llama/kernels/ stores
 // them: bf16 2; int8 1 plus a float32 scale per output row (`in_features` weights); q4 half
 // a byte plus a half-precision scale per group of 32. 0 for an unknown name.
 double bytes_per_weight(const std::string& format, int64_t in_features);

@@ -12,9 +12,9 @@
 #include <vector>
 
 #include "engine/llama/llama_weights.h"
-#include "engine/llama/quant/compute_paths.h"
-#include "engine/llama/quant/quantized_linear.h"
-#include "engine/llama/quant/quantized_matrix.h"
+#include "engine/llama/kernels/compute_paths.h"
+#include "engine/llama/kernels/quantized_linear.h"
+#include "engine/llama/kernels/quantized_matrix.h"
 #include "engine/tools/bench_scale.h"
 #include "engine/tools/bench_system.h"
 

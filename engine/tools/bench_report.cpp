@@ -2,7 +2,7 @@
 
 #include <cstdio>
 
-#include "engine/llama/quant/compute_paths.h"
+#include "engine/llama/kernels/compute_paths.h"
 #include "engine/tools/bench_inputs.h"
 
 namespace ibllm::bench {

@@ -10,7 +10,7 @@
 #include "engine/error.h"
 #include "engine/llama/llama_config.h"
 #include "engine/llama/llama_weights.h"
-#include "engine/llama/quant/compute_paths.h"
+#include "engine/llama/kernels/compute_paths.h"
 #include "engine/llama/transformer.h"
 #include "engine/train/adapter_init.h"
 

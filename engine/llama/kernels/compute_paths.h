@@ -12,7 +12,7 @@
 #include <optional>
 #include <string>
 
-#include "engine/llama/quant/kernel_isa.h"
+#include "engine/llama/kernels/kernel_isa.h"
 
 namespace ibllm::quant {
 

@@ -1,4 +1,4 @@
-#include "engine/llama/quant/bf16_linear.h"
+#include "engine/llama/kernels/bf16_linear.h"
 
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
@@ -8,8 +8,8 @@
 #include <memory>
 #include <vector>
 
-#include "engine/llama/quant/kernel_table.h"
-#include "engine/llama/quant/parallel_rows.h"
+#include "engine/llama/kernels/kernel_table.h"
+#include "engine/llama/kernels/parallel_rows.h"
 
 namespace ibllm::quant {
 

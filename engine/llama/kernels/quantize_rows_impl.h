@@ -4,7 +4,7 @@
 // has 6.5 billion weights to quantise at load. The loops run over fixed widths with per-lane
 // partial results combined in a fixed order, and the files are built with -ffp-contract=off,
 // so every instruction set produces the same bytes (checked by the tests).
-#include "engine/llama/quant/kernel_abi.h"
+#include "engine/llama/kernels/kernel_abi.h"
 
 namespace ibllm::quant::abi {
 namespace {

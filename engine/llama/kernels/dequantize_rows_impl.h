@@ -2,7 +2,7 @@
 // Rows of a quantised matrix back to float32 in natural order, for the prefill path (a tile is
 // dequantised, then multiplied by BLAS/oneDNN). Included by each kernel_*.cpp like
 // prepare_activations_impl.h, so that the compiler vectorises it for that instruction set.
-#include "engine/llama/quant/kernel_abi.h"
+#include "engine/llama/kernels/kernel_abi.h"
 
 namespace ibllm::quant::abi {
 namespace {

@@ -1,4 +1,4 @@
-#include "engine/llama/quant/kernel_isa.h"
+#include "engine/llama/kernels/kernel_isa.h"
 
 #include <algorithm>
 #include <atomic>

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/llama/quant/quantized_matrix.h"
+#include "engine/llama/kernels/quantized_matrix.h"
 
 namespace ibllm::quant {
 

@@ -5,7 +5,7 @@
 // 64 unsigned weight bytes and sums each group of four products into sixteen int32 lanes, lane L
 // belonging to group L % 2 (kernel_abi.h). The weights are unsigned (w + 128, or q + 8), so
 // the sum carries offset * sum(x), which the per-group S terms take back out exactly.
-#include "engine/llama/quant/kernel_abi.h"
+#include "engine/llama/kernels/kernel_abi.h"
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
@@ -15,7 +15,7 @@
 #include <type_traits>
 #include <vector>
 
-#include "engine/llama/quant/row_blocks_impl.h"
+#include "engine/llama/kernels/row_blocks_impl.h"
 
 namespace ibllm::quant::abi {
 

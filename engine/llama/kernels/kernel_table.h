@@ -1,7 +1,7 @@
 #pragma once
-// The kernel functions of one instruction set (internal to engine/llama/quant).
-#include "engine/llama/quant/kernel_abi.h"
-#include "engine/llama/quant/kernel_isa.h"
+// The kernel functions of one instruction set (internal to engine/llama/kernels).
+#include "engine/llama/kernels/kernel_abi.h"
+#include "engine/llama/kernels/kernel_isa.h"
 
 namespace ibllm::quant {
 

@@ -1,7 +1,7 @@
 // The portable bf16 matrix-vector kernel, and the reference the vector ones are tested against.
 #include <cstring>
 
-#include "engine/llama/quant/kernel_abi.h"
+#include "engine/llama/kernels/kernel_abi.h"
 
 namespace ibllm::quant::abi {
 

@@ -1,4 +1,4 @@
-#include "engine/llama/quant/quantized_linear.h"
+#include "engine/llama/kernels/quantized_linear.h"
 
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
@@ -8,10 +8,10 @@
 #include <vector>
 
 #include "engine/error.h"
-#include "engine/llama/quant/compute_paths.h"
-#include "engine/llama/quant/kernel_abi.h"
-#include "engine/llama/quant/kernel_table.h"
-#include "engine/llama/quant/parallel_rows.h"
+#include "engine/llama/kernels/compute_paths.h"
+#include "engine/llama/kernels/kernel_abi.h"
+#include "engine/llama/kernels/kernel_table.h"
+#include "engine/llama/kernels/parallel_rows.h"
 
 namespace ibllm::quant {
 

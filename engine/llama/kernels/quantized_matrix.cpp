@@ -1,4 +1,4 @@
-#include "engine/llama/quant/quantized_matrix.h"
+#include "engine/llama/kernels/quantized_matrix.h"
 
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
@@ -7,9 +7,9 @@
 #include <cmath>
 
 #include "engine/error.h"
-#include "engine/llama/quant/kernel_abi.h"
-#include "engine/llama/quant/kernel_table.h"
-#include "engine/llama/quant/weight_memory.h"
+#include "engine/llama/kernels/kernel_abi.h"
+#include "engine/llama/kernels/kernel_table.h"
+#include "engine/llama/kernels/weight_memory.h"
 
 namespace ibllm::quant {
 

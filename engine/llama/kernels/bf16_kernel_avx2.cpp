@@ -1,6 +1,6 @@
 // The bf16 kernels for AVX2 + FMA (built with the flags of kernel_avx2.cpp, kernels.cmake): the
 // matrix-vector product of decoding, four weight rows at once, and the prefill tiles.
-#include "engine/llama/quant/kernel_abi.h"
+#include "engine/llama/kernels/kernel_abi.h"
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>

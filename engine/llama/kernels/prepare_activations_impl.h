@@ -4,7 +4,7 @@
 // internal linkage (see kernel_abi.h for why). The kernel files are built with
 // -ffp-contract=off, so `x * id` is rounded before the rounding constant is added and every
 // copy gives the same bytes.
-#include "engine/llama/quant/kernel_abi.h"
+#include "engine/llama/kernels/kernel_abi.h"
 
 namespace ibllm::quant::abi {
 namespace {

@@ -3,8 +3,8 @@
 // work per byte is tiny and the speed is the memory's: four weight rows are streamed at once
 // (each activation load serves four rows), with software prefetch ahead of every stream.
 // x stays float32; each bf16 weight widens exactly to float32 (a 16-bit shift).
-#include "engine/llama/quant/bf16_rows_driver_impl.h"
-#include "engine/llama/quant/kernel_abi.h"
+#include "engine/llama/kernels/bf16_rows_driver_impl.h"
+#include "engine/llama/kernels/kernel_abi.h"
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>

@@ -3,10 +3,10 @@
 // per 32-element group, scaled in float.
 #include <cstring>
 
-#include "engine/llama/quant/kernel_abi.h"
-#include "engine/llama/quant/dequantize_rows_impl.h"
-#include "engine/llama/quant/quantize_rows_impl.h"
-#include "engine/llama/quant/prepare_activations_impl.h"
+#include "engine/llama/kernels/kernel_abi.h"
+#include "engine/llama/kernels/dequantize_rows_impl.h"
+#include "engine/llama/kernels/quantize_rows_impl.h"
+#include "engine/llama/kernels/prepare_activations_impl.h"
 
 namespace ibllm::quant::abi {
 

@@ -1,4 +1,4 @@
-#include "engine/llama/quant/weight_memory.h"
+#include "engine/llama/kernels/weight_memory.h"
 
 #include <ATen/ATen.h>
 #include <sys/mman.h>

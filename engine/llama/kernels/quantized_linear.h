@@ -13,7 +13,7 @@
 
 #include <cstdint>
 
-#include "engine/llama/quant/quantized_matrix.h"
+#include "engine/llama/kernels/quantized_matrix.h"
 
 namespace ibllm::quant {
 

@@ -1,4 +1,4 @@
-#include "engine/llama/quant/parallel_rows.h"
+#include "engine/llama/kernels/parallel_rows.h"
 
 #include <ATen/Parallel.h>
 #include <c10/util/Exception.h>

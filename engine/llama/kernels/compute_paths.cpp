@@ -1,4 +1,4 @@
-#include "engine/llama/quant/compute_paths.h"
+#include "engine/llama/kernels/compute_paths.h"
 
 #include <atomic>
 #include <cstdlib>

@@ -8,7 +8,7 @@
 // streams, each only one 4 KiB page long at K = 2048) decoded the 1.3B shape's projections at
 // 9.2-9.5 tokens/s on two Zen 4 cores, one row at a time at 11.7-13.6 (x is read from L1 for
 // each row, which the load ports absorb at memory-bound speed).
-#include "engine/llama/quant/kernel_abi.h"
+#include "engine/llama/kernels/kernel_abi.h"
 
 namespace ibllm::quant::abi {
 namespace {

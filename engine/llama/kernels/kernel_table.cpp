@@ -1,4 +1,4 @@
-#include "engine/llama/quant/kernel_table.h"
+#include "engine/llama/kernels/kernel_table.h"
 
 namespace ibllm::quant {
 

@@ -1,4 +1,4 @@
-#include "engine/llama/quant/quantized_cache.h"
+#include "engine/llama/kernels/quantized_cache.h"
 
 #include <ATen/ATen.h>
 
@@ -8,7 +8,7 @@
 
 #include "engine/checkpoint/safetensors.h"
 #include "engine/error.h"
-#include "engine/llama/quant/weight_memory.h"
+#include "engine/llama/kernels/weight_memory.h"
 
 namespace fs = std::filesystem;
 

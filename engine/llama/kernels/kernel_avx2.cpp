@@ -4,7 +4,7 @@
 // Without VPDPBUSD the int8 products go through VPMADDUBSW (unsigned x signed bytes -> int16
 // pairs) and VPMADDWD with ones (-> int32 lanes). The same lane order as the AVX-512 kernel:
 // eight 4-byte lanes, lane L belonging to group L % 2.
-#include "engine/llama/quant/kernel_abi.h"
+#include "engine/llama/kernels/kernel_abi.h"
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
@@ -12,9 +12,9 @@
 #include <cstring>
 #include <type_traits>
 
-#include "engine/llama/quant/dequantize_rows_impl.h"
-#include "engine/llama/quant/quantize_rows_impl.h"
-#include "engine/llama/quant/row_blocks_impl.h"
+#include "engine/llama/kernels/dequantize_rows_impl.h"
+#include "engine/llama/kernels/quantize_rows_impl.h"
+#include "engine/llama/kernels/row_blocks_impl.h"
 
 namespace ibllm::quant::abi {
 
