@@ -24,6 +24,7 @@
 #include <cstring>
 
 #include "app/engine_thread.h"
+#include "demo_window.h"
 #include "ui/attachment_bar.h"
 #include "ui/attachment_chip.h"
 #include "ui/chat_view.h"
@@ -85,14 +86,14 @@ void dropFiles(QWidget* target, const QStringList& paths) {
 class TestDesktopUi : public QObject {
     Q_OBJECT
 
-    QTemporaryDir dir_;
-    std::unique_ptr<QSettings> settings_;
-    std::unique_ptr<app::ConversationStore> store_;
-    std::unique_ptr<app::EngineThread> engine_;
-    std::unique_ptr<MainWindow> window_;
+    test::DemoWindow demo_;
+    MainWindow* window_ = nullptr;
+    QSettings* settings_ = nullptr;
+    app::ConversationStore* store_ = nullptr;
+    app::EngineThread* engine_ = nullptr;
 
-    QString path(const QString& p) const { return dir_.filePath(p); }
-    QString demoDir() const { return path(QStringLiteral("demo")); }
+    QString path(const QString& p) const { return demo_.path(p); }
+    QString demoDir() const { return demo_.demoDir(); }
 
     void setAnswerSettings(double temperature, int maxTokens) {
         app::AnswerSettings s = window_->settingsPanel()->answerSettings();
@@ -122,20 +123,12 @@ private Q_SLOTS:
     }
 
     void initTestCase() {
-        QVERIFY(dir_.isValid());
-        QStandardPaths::setTestModeEnabled(true);  // nothing lands in the user's folders
-        applyUiLanguage(QStringLiteral("en"));
-        settings_ = std::make_unique<QSettings>(path(QStringLiteral("settings.ini")), QSettings::IniFormat);
-        store_ = std::make_unique<app::ConversationStore>(path(QStringLiteral("conversations.sqlite")));
-        engine_ = std::make_unique<app::EngineThread>();
-        window_ = std::make_unique<MainWindow>(*store_, *engine_->worker(), *settings_);
-        window_->setDemoModelDir(demoDir());
-        window_->setConfirmDeletes(false);
-        window_->resize(1200, 800);
-        window_->show();
-        QVERIFY(QTest::qWaitForWindowExposed(window_.get()));
-        window_->startModel();
-        QTRY_VERIFY_WITH_TIMEOUT(window_->isModelReady(), 180000);
+        QString why;
+        QVERIFY2(demo_.open(QSize(1200, 800), {}, &why), qPrintable(why));
+        window_ = demo_.window();
+        settings_ = &demo_.settings();
+        store_ = &demo_.store();
+        engine_ = &demo_.engine();
     }
 
     void showsTheDemoBanner() {
@@ -173,7 +166,7 @@ private Q_SLOTS:
         QTRY_VERIFY(answer->statusText().contains(QStringLiteral("tokens/s")));
         QVERIFY(answer->isStreaming());
 
-        QTest::keyClick(window_.get(), Qt::Key_Escape);
+        QTest::keyClick(window_, Qt::Key_Escape);
         waitIdle();
         QVERIFY(!answer->isStreaming());
         QVERIFY2(answer->statusText().contains(QStringLiteral("stopped")), qPrintable(answer->statusText()));
@@ -264,7 +257,7 @@ private Q_SLOTS:
         AttachmentBar* bar = window_->composer()->attachments();
         bar->clear();
 
-        dropFiles(window_.get(), {path(QStringLiteral("photo.png")), path(QStringLiteral("bark.wav")),
+        dropFiles(window_, {path(QStringLiteral("photo.png")), path(QStringLiteral("bark.wav")),
                                   path(QStringLiteral("clip.mp4")), path(QStringLiteral("plane.ply")),
                                   path(QStringLiteral("notes.docx"))});
         const QList<app::AttachmentSpec> specs = bar->attachments();
@@ -286,7 +279,7 @@ private Q_SLOTS:
         QVERIFY2(notice->text().contains(QStringLiteral("notes.docx: unknown file type")), qPrintable(notice->text()));
 
         // Dropping the same file again is explained, not duplicated; removing works.
-        dropFiles(window_.get(), {path(QStringLiteral("photo.png"))});
+        dropFiles(window_, {path(QStringLiteral("photo.png"))});
         QCOMPARE(bar->count(), 4);
         QVERIFY(notice->text().contains(QStringLiteral("attached already")));
         bar->chips()[1]->removeRequested();
@@ -455,11 +448,7 @@ private Q_SLOTS:
         QTRY_COMPARE(window_->composer()->sendButton()->text(), QStringLiteral("Send"));
     }
 
-    void cleanupTestCase() {
-        window_.reset();
-        engine_.reset();
-        store_.reset();
-    }
+    void cleanupTestCase() { demo_.closeWindow(); }
 };
 
 QTEST_MAIN(TestDesktopUi)

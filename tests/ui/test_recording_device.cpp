@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "app/conversation_store.h"
+#include "demo_window.h"
 #include "fake_alsa_microphone.h"
 #include "app/engine_thread.h"
 #include "app/wav_file.h"
@@ -79,10 +80,8 @@ class TestRecordingDevice : public QObject {
     QTemporaryDir dir_;
     std::unique_ptr<test::FakeAlsaMicrophone> mic_;
     QString noDevice_;  // why the test device is unavailable here (empty: it is available)
-    std::unique_ptr<QSettings> settings_;
-    std::unique_ptr<app::ConversationStore> store_;
-    std::unique_ptr<app::EngineThread> engine_;
-    std::unique_ptr<MainWindow> window_;
+    test::DemoWindow demo_;  // the window, its settings and conversations, in their own folder
+    MainWindow* window_ = nullptr;
 
     QString path(const QString& p) const { return dir_.filePath(p); }
     QString recordings() const { return path(QStringLiteral("recordings")); }
@@ -110,23 +109,14 @@ private Q_SLOTS:
         // PortAudio, which reads the ALSA configuration once.
         mic_->install();
 
-        QStandardPaths::setTestModeEnabled(true);
-        applyUiLanguage(QStringLiteral("en"));
-        settings_ = std::make_unique<QSettings>(path(QStringLiteral("settings.ini")), QSettings::IniFormat);
-        store_ = std::make_unique<app::ConversationStore>(path(QStringLiteral("conversations.sqlite")));
-        engine_ = std::make_unique<app::EngineThread>();
-        window_ = std::make_unique<MainWindow>(*store_, *engine_->worker(), *settings_);
-        window_->setDemoModelDir(path(QStringLiteral("demo")));
-        window_->resize(1100, 760);
-        window_->show();
-        QVERIFY(QTest::qWaitForWindowExposed(window_.get()));
-        recorder()->setRecordingsFolder(recordings());
-        window_->startModel();
-        QTRY_VERIFY_WITH_TIMEOUT(window_->isModelReady(), 180000);
+        QString why;
+        QVERIFY2(demo_.open(QSize(1100, 760), [this](MainWindow& w) { w.composer()->recorder()->setRecordingsFolder(recordings()); }, &why),
+                 qPrintable(why));
+        window_ = demo_.window();
     }
 
     void cleanupTestCase() {
-        window_.reset();  // stops the microphone while nothing blocks its reads
+        demo_.closeWindow();  // stops the microphone while nothing blocks its reads
         mic_.reset();
     }
 
@@ -166,8 +156,8 @@ private Q_SLOTS:
         recorder()->recordButton()->click();
         QVERIFY2(recorder()->isRecording(), qPrintable(recorder()->lastProblem()));
         QVERIFY(recorder()->recordButton()->isChecked());
-        QVERIFY(recorder()->levelMeter()->isVisibleTo(window_.get()));
-        QVERIFY(recorder()->durationLabel()->isVisibleTo(window_.get()));
+        QVERIFY(recorder()->levelMeter()->isVisibleTo(window_));
+        QVERIFY(recorder()->durationLabel()->isVisibleTo(window_));
 
         // The meter follows the sound: near zero in the silence, about 35 % in the tone.
         int silentLevel = -1, toneLevel = -1;
@@ -184,7 +174,7 @@ private Q_SLOTS:
         recorder()->recordButton()->click();  // Stop
         QVERIFY(!recorder()->isRecording());
         QVERIFY(!recorder()->recordButton()->isChecked());
-        QVERIFY(!recorder()->levelMeter()->isVisibleTo(window_.get()));  // nothing captures any more
+        QVERIFY(!recorder()->levelMeter()->isVisibleTo(window_));  // nothing captures any more
         QCOMPARE(problems.count(), 0);
         QCOMPARE(saved.count(), 1);
         const QString wavPath = saved.first().first().toString();
@@ -226,7 +216,7 @@ private Q_SLOTS:
         recorder()->liveButton()->click();
         QVERIFY2(recorder()->isLive(), qPrintable(recorder()->lastProblem()));
         QVERIFY(!recorder()->isRecording());  // live listens; it does not record
-        QVERIFY(!recorder()->durationLabel()->isVisibleTo(window_.get()));
+        QVERIFY(!recorder()->durationLabel()->isVisibleTo(window_));
         while (player.seconds_played() < 7.0) QTest::qWait(50);
 
         QSignalSpy asked(window_->session(), &app::ChatSession::askRequested);
@@ -268,7 +258,7 @@ private Q_SLOTS:
         // The question is stored with the clip; the answer is written (not asserted: the demo
         // model's answers are random).
         QTRY_VERIFY_WITH_TIMEOUT(!window_->isGenerating(), 120000);
-        const QList<app::StoredMessage> m = store_->messages(window_->currentConversation());
+        const QList<app::StoredMessage> m = demo_.store().messages(window_->currentConversation());
         QVERIFY(!m.isEmpty());
         QCOMPARE(m[0].attachments.size(), 1);
         QCOMPARE(m[0].attachments[0].modality, Modality::Audio);
@@ -277,7 +267,7 @@ private Q_SLOTS:
         // Live off: the microphone closes.
         recorder()->liveButton()->click();
         QVERIFY(!recorder()->isLive());
-        QVERIFY(!recorder()->levelMeter()->isVisibleTo(window_.get()));
+        QVERIFY(!recorder()->levelMeter()->isVisibleTo(window_));
     }
 };
 
