@@ -55,6 +55,32 @@ std::vector<int64_t> shard_indices(int64_t n, int world_size, int rank, bool shu
     return mine;
 }
 
+namespace {
+
+// The ranks' meeting place: a FileStore at the rendezvous file for a run on one machine (no
+// port opened; numWorkers -1: the launcher removes the file), else a TCPStore served by rank 0.
+// `rendezvous`: a rank's first connection, which counts itself in (rank 0's serves the store
+// and waits for every rank); later connections (the heartbeat's) only talk to it.
+c10::intrusive_ptr<c10d::Store> open_store(const TrainOptions& o, bool rendezvous, std::chrono::milliseconds timeout) {
+    c10::intrusive_ptr<c10d::Store> store;
+    if (!o.rendezvous_file.empty()) {
+        store = c10::make_intrusive<c10d::FileStore>(o.rendezvous_file, -1);
+        store->setTimeout(timeout);
+        return store;
+    }
+    c10d::TCPStoreOptions so;
+    so.port = static_cast<uint16_t>(o.master_port);
+    so.isServer = rendezvous && o.rank == 0;
+    if (rendezvous) {
+        so.numWorkers = static_cast<size_t>(o.world_size);
+        so.waitWorkers = true;
+    }
+    so.timeout = timeout;
+    return c10::make_intrusive<c10d::TCPStore>(o.master_addr, so);
+}
+
+}  // namespace
+
 DataParallel::DataParallel(const TrainOptions& o)
     : rank_(o.rank), world_(o.world_size), address_(o.master_addr + ":" + std::to_string(o.master_port)),
       timeout_(std::chrono::milliseconds(static_cast<int64_t>(o.timeout_s) * 1000)) {
@@ -66,40 +92,26 @@ DataParallel::DataParallel(const TrainOptions& o)
         throw Error("This build has no NCCL (Debian's libtorch is CPU-only); use --backend gloo.");
     if (o.backend != "gloo") throw Error("Unknown --backend '" + o.backend + "'; use gloo.");
     if (o.master_port < 1 || o.master_port > 65535) throw Error("MASTER_PORT must be between 1 and 65535.");
-    const bool file_store = !o.rendezvous_file.empty();
-    if (file_store) {
-        // One machine: the ranks meet in a file (numWorkers -1: the launcher removes it).
-        address_ = o.rendezvous_file;
-        try {
-            store_ = c10::make_intrusive<c10d::FileStore>(o.rendezvous_file, -1);
-            store_->setTimeout(timeout_);
-        } catch (const std::exception& e) {
+    file_store_ = !o.rendezvous_file.empty();
+    if (file_store_) address_ = o.rendezvous_file;
+    try {
+        store_ = open_store(o, true, timeout_);
+    } catch (const std::exception& e) {
+        if (file_store_)
             throw Error("Rank " + std::to_string(rank_) + " could not open the rendezvous file " + o.rendezvous_file + " (" + e.what() +
                         "); check that the output folder is writable.");
-        }
-    } else {
-        c10d::TCPStoreOptions so;
-        so.port = static_cast<uint16_t>(o.master_port);
-        so.isServer = rank_ == 0;
-        so.numWorkers = static_cast<size_t>(world_);
-        so.waitWorkers = true;
-        so.timeout = timeout_;
-        try {
-            store_ = c10::make_intrusive<c10d::TCPStore>(o.master_addr, so);
-        } catch (const std::exception& e) {
-            if (rank_ == 0)
-                throw Error("Rank 0 waited " + std::to_string(o.timeout_s) + " s at " + address_ + " for " + std::to_string(world_) +
-                            " processes, but not all arrived (" + e.what() + "); start every rank, or use --nproc.");
-            throw Error("Rank " + std::to_string(rank_) + " could not reach rank 0 at " + address_ + " within " +
-                        std::to_string(o.timeout_s) + " s (" + e.what() + "); start rank 0, or check MASTER_ADDR and MASTER_PORT.");
-        }
+        if (rank_ == 0)
+            throw Error("Rank 0 waited " + std::to_string(o.timeout_s) + " s at " + address_ + " for " + std::to_string(world_) +
+                        " processes, but not all arrived (" + e.what() + "); start every rank, or use --nproc.");
+        throw Error("Rank " + std::to_string(rank_) + " could not reach rank 0 at " + address_ + " within " +
+                    std::to_string(o.timeout_s) + " s (" + e.what() + "); start rank 0, or check MASTER_ADDR and MASTER_PORT.");
     }
     auto options = c10d::ProcessGroupGloo::Options::create(timeout_);
     // The transport binds to the rendezvous address's side: loopback for a local run. On a
     // machine with several interfaces GLOO_SOCKET_IFNAME picks one, as in PyTorch.
     if (const char* ifname = std::getenv("GLOO_SOCKET_IFNAME"); ifname && *ifname)
         options->devices.push_back(c10d::ProcessGroupGloo::createDeviceForInterface(ifname));
-    else if (file_store || is_loopback(o.master_addr))
+    else if (file_store_ || is_loopback(o.master_addr))
         options->devices.push_back(c10d::ProcessGroupGloo::createDeviceForHostname("127.0.0.1"));
     else
         options->devices.push_back(c10d::ProcessGroupGloo::createDefaultDevice());
@@ -115,17 +127,8 @@ DataParallel::DataParallel(const TrainOptions& o)
 }
 
 void DataParallel::start_heartbeat(const TrainOptions& o) {
-    c10::intrusive_ptr<c10d::Store> store;
-    if (!o.rendezvous_file.empty()) {
-        store = c10::make_intrusive<c10d::FileStore>(o.rendezvous_file, -1);
-        store->setTimeout(timeout_);
-    } else {
-        c10d::TCPStoreOptions so;
-        so.port = static_cast<uint16_t>(o.master_port);
-        so.isServer = false;
-        so.timeout = timeout_;
-        store = c10::make_intrusive<c10d::TCPStore>(o.master_addr, so);
-    }
+    // Its own connection: the heartbeat thread must not share the store with the collectives.
+    c10::intrusive_ptr<c10d::Store> store = open_store(o, false, timeout_);
     store->set(alive_key(rank_), bytes(text(now_ms())));
     heartbeat_ = std::thread([this, store] {
         while (!stop_heartbeat_.load()) {
@@ -165,7 +168,7 @@ void DataParallel::peer_failed(const std::string& what, int64_t iteration) {
             for (int r = 0; r < world_; ++r)
                 if (r != rank_ && number(store_->get(key_for(r))) < iteration) named += (named.empty() ? "" : ", ") + std::to_string(r);
     } catch (const std::exception&) {
-        named = "0 (which holds the rendezvous store)";
+        named = file_store_ ? std::string() : "0 (which holds the rendezvous store)";
     }
     throw Error((named.empty() ? std::string("Another rank") : "Rank " + named) + " stopped answering during " + what + " (rank " +
                 std::to_string(rank_) + " waited up to " + std::to_string(timeout_.count() / 1000) +

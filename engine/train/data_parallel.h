@@ -76,6 +76,7 @@ private:
 
     int rank_ = 0, world_ = 1;
     std::string address_;
+    bool file_store_ = false;  // the ranks meet in a file (one machine), not at rank 0's TCPStore
     std::chrono::milliseconds timeout_{0};
     c10::intrusive_ptr<c10d::Store> store_;
     c10::intrusive_ptr<c10d::ProcessGroupGloo> group_;
