@@ -1,5 +1,7 @@
 #include "app/engine_worker.h"
 
+#include "app/attachment_decoder.h"
+
 #include <QDir>
 #include <QFileInfo>
 
@@ -14,6 +16,11 @@ std::vector<float> precomputedEmbeddingOnly(Engine&, const Attachment& attachmen
         }
     }
     return {};
+}
+
+std::vector<float> embeddingOrEncodedFile(Engine& engine, const Attachment& attachment) {
+    std::vector<float> v = precomputedEmbeddingOnly(engine, attachment);
+    return v.empty() ? encode_attachment(engine, attachment.modality, attachment.path) : v;
 }
 
 EngineWorker::EngineWorker(QObject* parent) : QObject(parent) { registerEngineMetaTypes(); }

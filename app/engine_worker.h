@@ -25,6 +25,10 @@ using AttachmentEncoder = std::function<std::vector<float>(Engine& engine, const
 // explains what it needs.
 std::vector<float> precomputedEmbeddingOnly(Engine& engine, const Attachment& attachment);
 
+// What the front ends set: a .npy holding one vector is a precomputed embedding; any other
+// file is decoded by media/ and encoded by ImageBind (app/attachment_decoder).
+std::vector<float> embeddingOrEncodedFile(Engine& engine, const Attachment& attachment);
+
 class EngineWorker : public QObject {
     Q_OBJECT
 public:

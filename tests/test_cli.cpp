@@ -10,6 +10,7 @@
 
 #include <fstream>
 
+#include "app/conversation_store.h"
 #include "cli_run.h"
 #include "golden.h"
 
@@ -139,6 +140,50 @@ private Q_SLOTS:
                                    "--cache", dir + "/knn.index", "--embedding", "image=" + dir + "/demo_image_embedding.npy",
                                    "--max-tokens", "12", "--seed", "7", "--ids", "What is this?"});
         QCOMPARE(ids_line(again.out), ids_line(r.out));
+    }
+
+    // chat: questions on standard input through the desktop's chat session, saved with the
+    // app's conversations, and continued later with the history.
+    void chatKeepsTheConversation() {
+        const QString dir = tmp_.filePath("demo");  // made by makeDemoThenAsk
+        const QString db = tmp_.filePath("chats.sqlite");
+        const QStringList model = {"--model", dir, "--conversations", db, "--temperature", "0", "--max-tokens", "6"};
+        const Run r = run_cli(QStringList{"chat"} + model, 300000,
+                              "Describe this image.\n/attach image " + (dir + "/demo_image_embedding.npy").toUtf8() +
+                                  "\nWhat colour is it?\n/regenerate\n/attach nothing.png\n/frobnicate\n");
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QVERIFY(r.err.contains("DEMO"));
+        QVERIFY(r.err.contains("nothing.png is not a file"));
+        QVERIFY(r.err.contains("Unknown command /frobnicate"));
+        QVERIFY(!r.out.trimmed().isEmpty());
+        qint64 id = 0;
+        {
+            app::ConversationStore store(db);
+            const QList<app::ConversationSummary> chats = store.listConversations();
+            QCOMPARE(chats.size(), 1);
+            id = chats[0].id;
+            QCOMPARE(chats[0].title, QStringLiteral("Describe this image."));
+            const QList<app::StoredMessage> m = store.messages(id);
+            QCOMPARE(m.size(), 4);  // the regenerated answer replaced the second one
+            QCOMPARE(m[2].text, QStringLiteral("What colour is it?"));
+            QCOMPARE(m[2].attachments.size(), 1);
+            QCOMPARE(m[2].attachments[0].modality, Modality::Image);
+            QCOMPARE(m[3].role, app::Role::Assistant);
+            QVERIFY(r.err.contains(QStringLiteral("saved as conversation %1").arg(id)));
+        }
+        // Continued: the new turn is answered with the earlier ones as its history, so its
+        // prompt is longer than the first question's was.
+        const Run more = run_cli(QStringList{"chat"} + model + QStringList{"--continue", QString::number(id)}, 300000,
+                                 "And its shape?\n");
+        QVERIFY2(more.code == 0, qPrintable(more.err));
+        app::ConversationStore store(db);
+        const QList<app::StoredMessage> m = store.messages(id);
+        QCOMPARE(m.size(), 6);
+        QVERIFY(m[5].stats.value("prompt_tokens").toInt() > m[1].stats.value("prompt_tokens").toInt() + 10);
+        // A conversation that is not there is one line and exit code 2.
+        const Run missing = run_cli(QStringList{"chat"} + model + QStringList{"--continue", "424242"}, 300000, "Hi\n");
+        QCOMPARE(missing.code, 2);
+        QVERIFY(missing.err.contains("no conversation 424242"));
     }
 
     void badInputExitsWithCode2_data() {

@@ -68,10 +68,7 @@ int main(int argc, char** argv) {
     ibllm::app::EngineThread engine;
     // Attached files are decoded by media/ and encoded by ImageBind on the engine thread; a
     // .npy holding one vector is taken as a precomputed embedding.
-    engine.worker()->setAttachmentEncoder([](ibllm::Engine& e, const ibllm::Attachment& a) {
-        std::vector<float> v = ibllm::app::precomputedEmbeddingOnly(e, a);
-        return v.empty() ? ibllm::app::encode_attachment(e, a.modality, a.path) : v;
-    });
+    engine.worker()->setAttachmentEncoder(ibllm::app::embeddingOrEncodedFile);
     ibllm::ui::MainWindow window(store, *engine.worker(), settings);
     if (cli.isSet(demoDir)) window.setDemoModelDir(cli.value(demoDir));
     window.resize(1200, 780);

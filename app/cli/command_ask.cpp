@@ -6,6 +6,7 @@
 #include "app/attachment_decoder.h"
 #include "app/cli/arguments.h"
 #include "app/cli/commands.h"
+#include "app/cli/model_arguments.h"
 #include "engine/engine.h"
 
 namespace ibllm::cli {
@@ -15,47 +16,21 @@ const std::set<std::string> kModalityOptions = {"image", "audio", "video", "poin
 }
 
 int run_ask(int argc, char** argv) {
-    std::set<std::string> valued = {"model", "llama", "tokenizer", "adapter", "imagebind", "imagebind-config", "cache", "cache-size",
-                                    "cache-t", "cache-weight", "embedding", "weight", "input", "temperature", "top-p", "seed",
-                                    "max-tokens", "precision", "weights", "threads", "context", "language"};
+    std::set<std::string> valued = model_option_names();
+    valued.insert({"embedding", "weight", "input"});
     valued.insert(kModalityOptions.begin(), kModalityOptions.end());
     Arguments args(argc, argv, 2, valued, {"ids", "no-cache", "verbose"});
     if (args.positionals().size() != 1)
         throw UsageError("ask needs exactly one PROMPT (quote it), got " + std::to_string(args.positionals().size()) + ".");
 
-    // --model DIR finds the files by name; explicit flags override what the folder gives.
-    ModelPaths paths;
-    if (args.has("model")) paths = find_model_folder(args.get("model")).paths;
-    auto take = [&](const char* flag, std::string& field) {
-        if (args.has(flag)) field = args.get(flag);
-        if (field.empty()) throw UsageError(std::string("give --") + flag + " (or --model DIR with the model's files).");
-    };
-    take("llama", paths.llama_dir);
-    take("tokenizer", paths.tokenizer);
-    take("adapter", paths.adapter);
-    if (args.has("imagebind")) paths.imagebind = args.get("imagebind");
-    if (args.has("imagebind-config")) paths.imagebind_config = args.get("imagebind-config");
-    if (args.has("cache")) paths.cache = args.get("cache");
-
-    LoadOptions load;
-    load.precision = parse_precision(args.get("precision", "auto"));
-    load.weight_format = parse_weight_format(args.get("weights", "bf16"));
-    load.threads = static_cast<int>(args.get_int("threads", 0));
-    load.context = static_cast<int>(args.get_int("context", 2048));
-
+    const ModelPaths paths = model_paths(args);
+    const LoadOptions load = load_options(args);
     AskRequest request;
     request.prompt = args.positionals()[0];
     request.input = args.get("input");
     request.language = parse_answer_language(args.get("language", "auto"));
-    request.sampling.temperature = args.get_double("temperature", 0.1);
-    request.sampling.top_p = args.get_double("top-p", 0.75);
-    request.sampling.max_tokens = static_cast<int>(args.get_int("max-tokens", 256));
-    if (args.has("seed")) request.sampling.seed = static_cast<uint64_t>(args.get_int("seed", 0));
-    if (args.has("no-cache")) paths.cache.clear();
-    request.cache.enabled = !paths.cache.empty();
-    request.cache.k = static_cast<int>(args.get_int("cache-size", 10));
-    request.cache.t = args.get_double("cache-t", 20.0);
-    request.cache.w = args.get_double("cache-weight", 0.5);
+    request.sampling = sampling_settings(args);
+    request.cache = cache_settings(args, paths);
 
     std::map<Modality, double> weights;
     for (const auto& [name, value] : args.options()) {

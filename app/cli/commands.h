@@ -4,6 +4,7 @@
 namespace ibllm::cli {
 
 int run_ask(int argc, char** argv);
+int run_chat(int argc, char** argv);  // a conversation on standard input and output (Qt Core)
 int run_tokenize(int argc, char** argv);
 int run_inspect(int argc, char** argv);
 int run_make_demo(int argc, char** argv);

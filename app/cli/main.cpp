@@ -24,6 +24,9 @@ const char* kUsage =
     "      [--precision fp32|bf16] [--weights bf16|int8|q4] [--threads N] [--context 2048]\n"
     "      [--language auto|en|zh] [--ids] [--verbose (the CPU's features and each product's path)]\n"
     "      PROMPT\n"
+    "  ibllm-cli chat (--model DIR | --llama DIR --tokenizer FILE --adapter FILE) [the model and answer options of ask]\n"
+    "      [--conversations FILE.sqlite | --no-save] [--continue ID]\n"
+    "      questions from standard input, a line each (/attach FILE, /regenerate, /new, /quit, /help)\n"
     "  ibllm-cli embed --imagebind FILE [--imagebind-config FILE]\n"
     "      (--image|--audio|--video|--point|--depth|--thermal|--imu FILE | --text TEXT) --out FILE.npy\n"
     "  ibllm-cli preprocess (--image|--audio|--video|--point FILE) [--reference] --out FILE.npy\n"
@@ -49,6 +52,7 @@ int main(int argc, char** argv) {
     ibllm::restart_with_openmp_waiting(argv, command == "train" ? ibllm::OpenMpWaiting::Passive : ibllm::OpenMpWaiting::Inference);
     try {
         if (command == "ask") return run_ask(argc, argv);
+        if (command == "chat") return run_chat(argc, argv);
         if (command == "tokenize") return run_tokenize(argc, argv);
         if (command == "inspect") return run_inspect(argc, argv);
         if (command == "make-demo") return run_make_demo(argc, argv);
@@ -57,7 +61,7 @@ int main(int argc, char** argv) {
         if (command == "train") return run_train(argc, argv);
         if (command == "world") return run_world(argc, argv);
         if (command == "cache") return run_cache(argc, argv);
-        std::cerr << "ibllm-cli: unknown command '" << command << "'; use ask, embed, preprocess, train, world, cache, tokenize, inspect or make-demo.\n";
+        std::cerr << "ibllm-cli: unknown command '" << command << "'; use ask, chat, embed, preprocess, train, world, cache, tokenize, inspect or make-demo.\n";
         return 2;
     } catch (const UsageError& e) {
         std::cerr << "ibllm-cli " << command << ": " << e.what() << "\n";

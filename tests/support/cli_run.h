@@ -14,9 +14,14 @@ struct CliRun {
     QString out, err;
 };
 
-inline CliRun run_cli(const QStringList& args, int timeout_ms = 300000) {
+// `input` is written to its standard input, which is then closed.
+inline CliRun run_cli(const QStringList& args, int timeout_ms = 300000, const QByteArray& input = {}) {
     QProcess p;
     p.start(bin_path(QStringLiteral("ibllm-cli")), args);
+    if (p.waitForStarted(timeout_ms)) {
+        if (!input.isEmpty()) p.write(input);
+        p.closeWriteChannel();
+    }
     CliRun r;
     if (!p.waitForFinished(timeout_ms)) {
         p.kill();

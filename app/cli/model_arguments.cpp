@@ -1,0 +1,55 @@
+#include "app/cli/model_arguments.h"
+
+namespace ibllm::cli {
+
+std::set<std::string> model_option_names() {
+    return {"model", "llama", "tokenizer", "adapter", "imagebind", "imagebind-config", "cache", "cache-size", "cache-t",
+            "cache-weight", "temperature", "top-p", "seed", "max-tokens", "precision", "weights", "threads", "context",
+            "language"};
+}
+
+ModelPaths model_paths(const Arguments& args) {
+    ModelPaths paths;
+    if (args.has("model")) paths = find_model_folder(args.get("model")).paths;
+    auto take = [&](const char* flag, std::string& field) {
+        if (args.has(flag)) field = args.get(flag);
+        if (field.empty()) throw UsageError(std::string("give --") + flag + " (or --model DIR with the model's files).");
+    };
+    take("llama", paths.llama_dir);
+    take("tokenizer", paths.tokenizer);
+    take("adapter", paths.adapter);
+    if (args.has("imagebind")) paths.imagebind = args.get("imagebind");
+    if (args.has("imagebind-config")) paths.imagebind_config = args.get("imagebind-config");
+    if (args.has("cache")) paths.cache = args.get("cache");
+    if (args.has("no-cache")) paths.cache.clear();
+    return paths;
+}
+
+LoadOptions load_options(const Arguments& args) {
+    LoadOptions load;
+    load.precision = parse_precision(args.get("precision", "auto"));
+    load.weight_format = parse_weight_format(args.get("weights", "bf16"));
+    load.threads = static_cast<int>(args.get_int("threads", 0));
+    load.context = static_cast<int>(args.get_int("context", 2048));
+    return load;
+}
+
+SamplingSettings sampling_settings(const Arguments& args) {
+    SamplingSettings s;
+    s.temperature = args.get_double("temperature", 0.1);
+    s.top_p = args.get_double("top-p", 0.75);
+    s.max_tokens = static_cast<int>(args.get_int("max-tokens", 256));
+    if (args.has("seed")) s.seed = static_cast<uint64_t>(args.get_int("seed", 0));
+    return s;
+}
+
+CacheSettings cache_settings(const Arguments& args, const ModelPaths& paths) {
+    CacheSettings c;
+    c.enabled = !paths.cache.empty();
+    c.k = static_cast<int>(args.get_int("cache-size", 10));
+    c.t = args.get_double("cache-t", 20.0);
+    c.w = args.get_double("cache-weight", 0.5);
+    return c;
+}
+
+}  // namespace ibllm::cli
