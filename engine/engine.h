@@ -300,7 +300,7 @@ TrainSummary train_adapter(const TrainOptions& options, const TrainHooks& hooks)
 ImageInput random_resized_crop(const ImageInput& image, uint64_t seed);
 
 // `train imagebind --augment`'s draw for one use of a decoded world file, seeded: an image
-// random_resized_crop; a sound a gain of 0.6-1.4 and white noise 25-45 dB below it; a point
+// random_resized_crop, then mirrored left-right and/or upside down (each half the time); a sound a gain of 0.6-1.4 and white noise 25-45 dB below it; a point
 // cloud Gaussian jitter of 0.5% of its extent on a random 90% of its points. Other inputs
 // come back as they are.
 EncoderInput augment_world_input(const EncoderInput& input, uint64_t seed);

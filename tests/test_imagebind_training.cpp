@@ -353,6 +353,23 @@ private Q_SLOTS:
         QCOMPARE(a.image.height, 224);
         QVERIFY(a.image.rgb == a2.image.rgb);
         QVERIFY(a.image.rgb != b.image.rgb);
+        // Mirrors: a picture whose left half is black and right half white comes back with the
+        // white on either side over some seeds, and never with colours the picture lacks.
+        EncoderInput halves;
+        halves.modality = Modality::Image;
+        halves.image.width = halves.image.height = 224;
+        for (int y = 0; y < 224; ++y)
+            for (int x = 0; x < 224; ++x)
+                for (int c = 0; c < 3; ++c) halves.image.rgb.push_back(x < 112 ? 0 : 255);
+        int whiteRight = 0, whiteLeft = 0;
+        for (uint64_t seed = 0; seed < 16; ++seed) {
+            const ImageInput m = augment_world_input(halves, seed).image;
+            const auto at = [&](int x, int y) { return m.rgb[(size_t(y) * 224 + x) * 3]; };
+            whiteRight += at(220, 112) > 200 && at(3, 112) < 50;
+            whiteLeft += at(3, 112) > 200 && at(220, 112) < 50;
+        }
+        QCOMPARE(whiteRight + whiteLeft, 16);
+        QVERIFY2(whiteRight >= 3 && whiteLeft >= 3, qPrintable(QString("%1 / %2").arg(whiteRight).arg(whiteLeft)));
         EncoderInput sound;
         sound.modality = Modality::Audio;
         sound.audio.sample_rate = 16000;

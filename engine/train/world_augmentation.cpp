@@ -1,6 +1,7 @@
 // The augmentations `train imagebind --augment` draws for each use of a file, as far as the
-// solids world's spec leaves room: a camera framing a little differently, a sound recorded
-// louder or softer in a noisier room, a scan with other noise and other points.
+// solids world's spec leaves room: a camera framing a little differently and seeing the solid
+// mirrored, a sound recorded louder or softer in a noisier room, a scan with other noise and
+// other points.
 #include <algorithm>
 #include <cmath>
 #include <numeric>
@@ -12,6 +13,25 @@
 namespace ibllm {
 
 namespace {
+
+// A solid turned uniformly at random looks the same mirrored (all six shapes are mirror
+// symmetric), the light stays within 60 degrees of the view, and a vertically graded
+// background stays vertically graded: left-right and upside-down mirrors (and both: a half
+// turn) are views the spec allows. A quarter turn would grade the background sideways.
+void mirror_image(ImageInput& image, std::mt19937_64& rng) {
+    const bool left_right = rng() & 1, upside_down = rng() & 1;
+    if (!left_right && !upside_down) return;
+    const int w = image.width, h = image.height;
+    std::vector<uint8_t> out(image.rgb.size());
+    for (int y = 0; y < h; ++y) {
+        const int sy = upside_down ? h - 1 - y : y;
+        for (int x = 0; x < w; ++x) {
+            const int sx = left_right ? w - 1 - x : x;
+            std::copy_n(&image.rgb[(size_t(sy) * w + sx) * 3], 3, &out[(size_t(y) * w + x) * 3]);
+        }
+    }
+    image.rgb = std::move(out);
+}
 
 void augment_audio(AudioInput& audio, std::mt19937_64& rng) {
     if (audio.samples.empty()) return;
@@ -53,7 +73,10 @@ EncoderInput augment_world_input(const EncoderInput& in, uint64_t seed) {
     EncoderInput out = in;
     std::mt19937_64 rng(seed);
     switch (in.modality) {
-        case Modality::Image: out.image = random_resized_crop(in.image, rng()); break;
+        case Modality::Image:
+            out.image = random_resized_crop(in.image, rng());
+            mirror_image(out.image, rng);
+            break;
         case Modality::Audio: augment_audio(out.audio, rng); break;
         case Modality::Point: augment_points(out.points, rng); break;
         default: break;  // depth maps: the spec varies them already, and a crop would move the wall
