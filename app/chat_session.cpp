@@ -7,14 +7,18 @@
 namespace ibllm::app {
 
 namespace {
-constexpr int kTitleLength = 60;
-}
 
-QString conversationTitleFrom(const QString& question) {
+constexpr int kTitleLength = 60;
+
+// A new conversation is named after its first question (its first line, shortened), as the
+// chat apps do.
+QString titleFrom(const QString& question) {
     QString line = question.trimmed().section(QLatin1Char('\n'), 0, 0).simplified();
     if (line.size() > kTitleLength) line = line.left(kTitleLength - 1).trimmed() + QChar(0x2026);
     return line;
 }
+
+}  // namespace
 
 ChatSession::ChatSession(ConversationStore& store, EngineWorker& worker, QObject* parent)
     : QObject(parent), store_(store), worker_(worker) {
@@ -74,7 +78,7 @@ void ChatSession::startNew() {
     if (isGenerating()) stop();
     conversation_ = 0;
     Q_EMIT conversationResetRequested();
-    Q_EMIT conversationChanged(0, QString());
+    Q_EMIT conversationChanged(0);
 }
 
 bool ChatSession::open(qint64 id) {
@@ -85,7 +89,7 @@ bool ChatSession::open(qint64 id) {
     if (isGenerating()) stop();
     conversation_ = id;
     Q_EMIT conversationResetRequested();
-    Q_EMIT conversationChanged(id, c->title);
+    Q_EMIT conversationChanged(id);
     return true;
 }
 
@@ -95,9 +99,8 @@ QList<StoredMessage> ChatSession::messages() const {
 
 qint64 ChatSession::ensureConversation(const QString& firstQuestion) {
     if (conversation_ && store_.conversation(conversation_)) return conversation_;
-    const QString title = conversationTitleFrom(firstQuestion);
-    conversation_ = store_.createConversation(title);
-    if (conversation_) Q_EMIT conversationChanged(conversation_, title);
+    conversation_ = store_.createConversation(titleFrom(firstQuestion));
+    if (conversation_) Q_EMIT conversationChanged(conversation_);
     return conversation_;
 }
 

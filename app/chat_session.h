@@ -64,8 +64,6 @@ public:
     bool isGenerating() const { return pending_.id != 0; }
     // The conversation the answer being written belongs to (0 when none).
     qint64 answeringConversation() const { return pending_.conversation; }
-    // What has streamed of the answer being written.
-    QString partialAnswer() const { return pending_.streamed; }
     // Stops the answer being written within one token (it still ends with answerFinished),
     // or else the model being loaded (the previous model stays).
     void stop();
@@ -85,9 +83,9 @@ Q_SIGNALS:
     void loadProgress(const QString& stage, double fraction);
     void modelLoaded(const ibllm::ModelInfo& info);
     void loadFailed(const QString& message, bool cancelled);
-    // The current conversation changed (a new chat, another one opened, the first question
-    // saved); `title` is empty for a new chat.
-    void conversationChanged(qint64 id, const QString& title);
+    // The current conversation changed (a new chat: 0, another one opened, the first question
+    // saved); its title is in the store.
+    void conversationChanged(qint64 id);
     // The list of conversations changed (one created, or updated by a new message).
     void conversationsChanged();
     // A question was saved and its answer is on its way.
@@ -134,9 +132,5 @@ private:
     bool loadingDemo_ = false;
     ibllm::ModelInfo info_;
 };
-
-// A new conversation is named after its first question (its first line, shortened), as
-// the chat apps do.
-QString conversationTitleFrom(const QString& question);
 
 }  // namespace ibllm::app

@@ -8,7 +8,6 @@
 #include <QStandardPaths>
 #include <QTimer>
 
-#include "app/attachment_decoder.h"
 #include "app/conversation_store.h"
 #include "app/engine_thread.h"
 #include "engine/engine.h"
@@ -79,7 +78,9 @@ int main(int argc, char** argv) {
     if (!files.isEmpty()) window.composer()->attachFiles(files);
     if (cli.isSet(ask)) {
         const QString question = cli.value(ask);
-        QObject::connect(engine.worker(), &ibllm::app::EngineWorker::loaded, &window,
+        // The session's own signal: by then it counts the model as ready (the worker's `loaded`
+        // reaches it through another queued call).
+        QObject::connect(window.session(), &ibllm::app::ChatSession::modelLoaded, &window,
                          [&window, question] {
                              window.newConversation();
                              window.sendQuestion(question);
