@@ -148,7 +148,7 @@ struct AskStats {
 
 // How torch's OpenMP threads wait between parallel regions, for the whole process. Programs
 // call this first thing in main(): it runs the program again with the variables that libgomp
-// reads when it is loaded (nothing happens where OMP_WAIT_POLICY or GOMP_SPINCOUNT is set).
+// (and OpenBLAS) read when loaded (each left as the user set it; nothing runs again when all are set).
 //  - Inference: a short spin, so that the spinning threads do not take the cores from
 //    OpenBLAS's threads in the large float32 products (encoders, prefill's attention), while
 //    decoding's many small parallel regions still find their threads awake.
