@@ -74,16 +74,18 @@ at::Tensor bf16_prefill_linear(const at::Tensor& x, const at::Tensor& weight) {
     const float* xp = xf.data_ptr<float>();
     const int64_t ldx = xf.size(1);
     float* yp = y.data_ptr<float>();
-    // Chunks of 256 KiB of weights: each is read from memory once, widened a panel at a time,
-    // and multiplied with every row of x.
-    parallel_rows(N, K * 2, [&](int64_t n0, int64_t n1) {
+    // Chunks of whole panels (16 rows), about 256 KiB of weights each: each is read from
+    // memory once, widened a panel at a time, and multiplied with every row of x.
+    const int64_t panels = (N + abi::kBf16PanelRows - 1) / abi::kBf16PanelRows;
+    parallel_rows(panels, abi::kBf16PanelRows * K * 2, [&](int64_t p0, int64_t p1) {
         struct Free {
             void operator()(float* p) const { std::free(p); }
         };
         thread_local std::unique_ptr<float, Free> panel(
             static_cast<float*>(std::aligned_alloc(64, abi::kBf16PanelRows * abi::kBf16PanelCols * sizeof(float))));
         if (!panel) throw std::bad_alloc();
-        k.bf16_gemm(wv, xp, M, ldx, n0, n1, yp, N, panel.get());
+        const int64_t n1 = p1 * abi::kBf16PanelRows < N ? p1 * abi::kBf16PanelRows : N;
+        k.bf16_gemm(wv, xp, M, ldx, p0 * abi::kBf16PanelRows, n1, yp, N, panel.get());
     }, int64_t(256) << 10);
     return y;
 }

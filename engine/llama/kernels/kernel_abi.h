@@ -139,12 +139,14 @@ struct Bf16MatrixView {
 using Bf16RowsFn = void (*)(const Bf16MatrixView& w, const float* x, int64_t M, int64_t ldx, int64_t n_begin,
                             int64_t n_end, float* y, int64_t ldy);
 
-// The same product for many rows of x (prefill), compute-bound: a panel of weight rows is
-// widened to float32 once into `panel` (kBf16PanelRows x kBf16PanelCols floats, 64-byte
-// aligned, the caller's per-thread scratch) and multiplied by tiles of x rows from the cache.
+// The same product for many rows of x (prefill), compute-bound: a panel of kBf16PanelRows
+// weight rows by kBf16PanelCols columns is widened to float32 once into `panel` (the caller's
+// per-thread scratch, 64-byte aligned) and multiplied by tiles of x rows from the cache.
+// [n_begin, n_end) should be whole panels but for the matrix's last rows (a partial panel
+// costs a whole one).
 // K must be a multiple of 8 and x readable to there (the caller pads it otherwise).
 constexpr int64_t kBf16PanelRows = 16;
-constexpr int64_t kBf16PanelCols = 1024;
+constexpr int64_t kBf16PanelCols = 256;
 using Bf16GemmFn = void (*)(const Bf16MatrixView& w, const float* x, int64_t M, int64_t ldx, int64_t n_begin,
                             int64_t n_end, float* y, int64_t ldy, float* panel);
 void bf16_gemm_scalar(const Bf16MatrixView&, const float*, int64_t, int64_t, int64_t, int64_t, float*, int64_t, float*);
