@@ -9,6 +9,9 @@
 # LLAMA_CPP_SOURCE_DIR (default: the build folder's parent) holds convert_legacy_llama.py
 # (examples/) and gguf-py/. Build llama.cpp for this CPU, e.g. under /tmp:
 #   cmake -S llama.cpp -B llama.cpp/build -DGGML_NATIVE=ON -DLLAMA_CURL=OFF && cmake --build llama.cpp/build -j
+# Or a build of scripts/llamacpp-lite/build.sh (its lbench, from llama.cpp's sources without
+# the tools): the files are then written by its to_gguf.py (bf16, and q8_0 / q4_0 by ggml's
+# reference rounding, every matrix in the format) and timed by lbench.
 # Environment: SCALE (1.3b), THREADS (2), REPEATS (3), FORMATS (bf16,int8,q4),
 # IBLLM_BUILD_DIR (build), QUIET_LOAD (0.5: the 1-minute load average a run waits for, at
 # most QUIET_WAIT_S = 120 s), WORK (a folder for the converted files, default
@@ -42,10 +45,16 @@ find_tool() {
     echo "bench-vs-llamacpp: no $name in $LLAMA_BUILD or $LLAMA_BUILD/bin; build llama.cpp first (see the comment at the top of $0)." >&2
     exit 1
 }
-LLAMA_BENCH=$(find_tool llama-bench)
-LLAMA_QUANTIZE=$(find_tool llama-quantize)
-CONVERT=$LLAMA_SRC/examples/convert_legacy_llama.py
-[[ -f $CONVERT ]] || { echo "bench-vs-llamacpp: $CONVERT is missing; pass the llama.cpp source folder as the second argument." >&2; exit 1; }
+LITE=0
+if [[ -x $LLAMA_BUILD/lbench ]]; then
+    LITE=1
+    LLAMA_BENCH=$LLAMA_BUILD/lbench
+else
+    LLAMA_BENCH=$(find_tool llama-bench)
+    LLAMA_QUANTIZE=$(find_tool llama-quantize)
+    CONVERT=$LLAMA_SRC/examples/convert_legacy_llama.py
+    [[ -f $CONVERT ]] || { echo "bench-vs-llamacpp: $CONVERT is missing; pass the llama.cpp source folder as the second argument." >&2; exit 1; }
+fi
 IBLLM_BENCH=$BUILD/bin/ibllm-bench
 [[ -x $IBLLM_BENCH ]] || { echo "bench-vs-llamacpp: $IBLLM_BENCH is missing; build the project first (scripts/test.sh or cmake --build $BUILD)." >&2; exit 1; }
 
@@ -55,19 +64,27 @@ CACHE_ROOT=${XDG_CACHE_HOME:-$HOME/.cache}/imagebind-llm-bench
 CKPT=$CACHE_ROOT/llama-$SCALE
 [[ -f $CKPT/consolidated.00.pth ]] || { echo "bench-vs-llamacpp: the bench did not leave $CKPT/consolidated.00.pth." >&2; exit 1; }
 WORK=${WORK:-$CACHE_ROOT/llamacpp-$SCALE}
+[[ $LITE == 1 ]] && WORK=${WORK}-lite
 mkdir -p "$WORK"
 
 # llama.cpp's files: f16 from Meta's layout by its own converter (which writes f32, f16 or
 # q8_0; Meta's params.json has no context size, hence --ctx), then bf16, q8_0 and q4_0 by its
 # quantiser from that.
-if [[ ! -s $WORK/model-f16.gguf ]]; then
+if [[ $LITE == 1 ]]; then
+    for q in bf16 q8_0 q4_0; do
+        if [[ ! -s $WORK/model-$q.gguf ]]; then
+            "$PY" "$(dirname "$0")/llamacpp-lite/to_gguf.py" "$CKPT" "$WORK/model-$q.gguf.part" "$q" >&2
+            mv "$WORK/model-$q.gguf.part" "$WORK/model-$q.gguf"
+        fi
+    done
+elif [[ ! -s $WORK/model-f16.gguf ]]; then
     echo "Converting $CKPT with $CONVERT" >&2
     PYTHONPATH="$LLAMA_SRC/gguf-py${PYTHONPATH:+:$PYTHONPATH}" "$PY" "$CONVERT" "$CKPT" --outtype f16 --ctx 2048 \
         --outfile "$WORK/model-f16.gguf.part" >&2
     mv "$WORK/model-f16.gguf.part" "$WORK/model-f16.gguf"
 fi
 for q in bf16 q8_0 q4_0; do
-    if [[ ! -s $WORK/model-$q.gguf ]]; then
+    if [[ $LITE == 0 && ! -s $WORK/model-$q.gguf ]]; then
         "$LLAMA_QUANTIZE" "$WORK/model-f16.gguf" "$WORK/model-$q.gguf.part" "${q^^}" >&2
         mv "$WORK/model-$q.gguf.part" "$WORK/model-$q.gguf"
     fi

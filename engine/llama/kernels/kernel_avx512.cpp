@@ -425,11 +425,11 @@ void dequantize_avx512(const MatrixView& w, int64_t n_begin, int64_t n_end, int6
 
 void rows_avx512(const MatrixView& w, const ActivationView& x, int64_t n_begin, int64_t n_end, float* y, int64_t ldy) {
     if (w.format == Format::Int8) {
-        for_each_block(x.rows, n_begin, n_end, [&](auto mb, int64_t n, int64_t m0) { int8_block<decltype(mb)::value>(w, x, n, m0, y, ldy); });
+        for_each_block<4>(x.rows, n_begin, n_end, [&](auto mb, int64_t n, int64_t m0) { int8_block<decltype(mb)::value>(w, x, n, m0, y, ldy); });
         return;
     }
     const int8_t* pairs = pair_order_for_q4(x);
-    for_each_block(x.rows, n_begin, n_end,
+    for_each_block<4>(x.rows, n_begin, n_end,
                    [&](auto mb, int64_t n, int64_t m0) { q4_block<decltype(mb)::value>(w, x, pairs, n, m0, y, ldy); });
 }
 
