@@ -115,7 +115,7 @@ for fmt in "${formats[@]}"; do
         --repeat "$REPEATS" --json-file "$RESULTS/ours-$fmt.json" >"$RESULTS/ours-$fmt.txt"
     wait_quiet
     echo "llama.cpp: $gguf" >&2
-    "$LLAMA_BENCH" -m "$WORK/$gguf" -t "$THREADS" -p 64,256 -n 64 -r "$REPEATS" "${extra[@]}" -o json >"$RESULTS/llamacpp-$fmt.json"
+    "$LLAMA_BENCH" -m "$WORK/$gguf" -t "$THREADS" -p 64,256 -n 64 -r "$REPEATS" "${extra[@]}" -o json >"$RESULTS/llamacpp-$fmt.json" 2>"$RESULTS/llamacpp-$fmt.log"
 done
 
 # The table, with the host's features and the paths ours took.
