@@ -5,6 +5,7 @@
 
 #include <string>
 
+#include "app/server/ask_from_messages.h"
 #include "app/server/chat_completion_request.h"
 
 // Declared before the raw string literals below: moc does not read those, and lost the class.
@@ -18,6 +19,7 @@ private Q_SLOTS:
     void contentPartsBecomeTextAndFiles();
     void eachMistakeGetsOneSentenceNamingTheField();
     void limitsBoundWhatOneRequestCarries();
+    void aConversationBecomesTheEnginesRequest();
 };
 
 using namespace ibllm;
@@ -206,6 +208,60 @@ void TestServerRequest::limitsBoundWhatOneRequestCarries() {
     QCOMPARE(parsed(user("[" + part + "," + part + "]"), limits).messages[0].files.size(), size_t(2));
     QVERIFY(refused(user("[" + part + "," + part + "," + part + "]"), limits).message.find("at most 2 files") !=
             std::string::npos);
+}
+
+// The conversation as the engine's request: turns, the question, system text as the input,
+// attachments saved and weighted, a follow-up keeping the earlier files.
+void TestServerRequest::aConversationBecomesTheEnginesRequest() {
+    std::vector<std::string> saved;
+    const SaveRequestFile save = [&](const RequestFile& f) {
+        saved.push_back(f.bytes);
+        return "/tmp/" + f.filename;
+    };
+    const ChatCompletionRequest r = parsed(R"({"messages":[
+        {"role":"assistant","content":"Hello! Drop a file."},
+        {"role":"system","content":"Answer briefly."},
+        {"role":"user","content":[{"type":"text","text":"What is this?"},
+            {"type":"file","file":{"filename":"a.ply","file_data":"Zm9v"}},
+            {"type":"input_audio","input_audio":{"data":"YmFy","format":"wav"}}]},
+        {"role":"assistant","content":"A cube."},
+        {"role":"user","content":"What colour"},
+        {"role":"user","content":"is it?"}],
+        "temperature":0,"max_tokens":9,"visual_cache":{"k":4}})");
+    const ibllm::AskRequest ask = ask_from_messages(r, save);
+    QCOMPARE(ask.history.size(), size_t(1));
+    QCOMPARE(ask.history[0].instruction, std::string("What is this?"));
+    QCOMPARE(ask.history[0].answer, std::string("A cube."));
+    QCOMPARE(ask.prompt, std::string("What colour\n\nis it?"));
+    QCOMPARE(ask.input, std::string("Answer briefly."));
+    QCOMPARE(ask.sampling.temperature, 0.0);
+    QCOMPARE(ask.sampling.max_tokens, 9);
+    QCOMPARE(ask.cache.k, 4);
+    // The follow-up keeps the earlier question's files, each at weight 1.
+    QCOMPARE(saved, (std::vector<std::string>{"foo", "bar"}));
+    QCOMPARE(ask.attachments.size(), size_t(2));
+    QCOMPARE(ask.attachments[0].modality, Modality::Point);
+    QCOMPARE(ask.attachments[0].path, std::string("/tmp/a.ply"));
+    QCOMPARE(ask.attachments[1].modality, Modality::Audio);
+    QCOMPARE(ask.attachments[1].weight, 1.0);
+
+    // A question with its own files uses those, weighted; weight 0 leaves one out.
+    saved.clear();
+    const ChatCompletionRequest w = parsed(R"({"messages":[
+        {"role":"user","content":[{"type":"image_url","image_url":"data:image/png;base64,Zm9v"}]},
+        {"role":"assistant","content":"A cube."},
+        {"role":"user","content":[{"type":"text","text":"And these?"},
+            {"type":"image_url","image_url":"data:image/png;base64,cXV4"},
+            {"type":"input_audio","input_audio":{"data":"YmFy","format":"mp3"}}]}],
+        "fusion_weights":[0.25,0]})");
+    const ibllm::AskRequest ask2 = ask_from_messages(w, save);
+    QCOMPARE(ask2.attachments.size(), size_t(1));
+    QCOMPARE(ask2.attachments[0].weight, 0.25);
+    QCOMPARE(ask2.attachments[0].modality, Modality::Image);
+    QCOMPARE(saved, std::vector<std::string>{"qux"});  // the file at weight 0 was not stored
+    QVERIFY(ask2.input.empty());
+    QCOMPARE(ask2.history.size(), size_t(1));
+    QCOMPARE(ask2.history[0].instruction, std::string());  // a question of files only
 }
 
 QTEST_APPLESS_MAIN(TestServerRequest)
