@@ -87,30 +87,6 @@ EncoderInput decode(Modality modality, const std::string& path, bool reference_p
 
 }  // namespace
 
-std::vector<std::string> attachment_extensions(Modality modality) {
-    switch (modality) {
-        case Modality::Image: return {"jpg", "jpeg", "png", "bmp", "webp", "gif", "tif", "tiff"};
-        case Modality::Audio: return {"wav", "mp3", "ogg", "oga", "flac", "m4a", "aac", "opus", "wma"};
-        case Modality::Video: return {"mp4", "mkv", "avi", "mov", "webm", "m4v", "mpg", "mpeg"};
-        case Modality::Point: return {"ply", "pcd", "xyz", "pts", "obj", "npy", "pt"};
-        case Modality::Imu: return {"csv"};
-        case Modality::Depth:
-        case Modality::Thermal:
-        case Modality::Text: return {};
-    }
-    return {};
-}
-
-std::optional<Modality> guess_modality(const std::string& path) {
-    std::string ext = lower_extension(path);
-    if (ext.empty()) return std::nullopt;
-    ext.erase(0, 1);  // the dot
-    for (Modality m : {Modality::Image, Modality::Audio, Modality::Video, Modality::Point, Modality::Imu})
-        for (const std::string& e : attachment_extensions(m))
-            if (e == ext) return m;
-    return std::nullopt;
-}
-
 EncoderInput decode_attachment(Modality modality, const std::string& path, bool reference_points) {
     try {
         return decode(modality, path, reference_points);

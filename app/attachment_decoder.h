@@ -6,17 +6,10 @@
 #include <string>
 #include <vector>
 
+#include "app/attachment_types.h"
 #include "engine/engine.h"
 
 namespace ibllm::app {
-
-// The file extensions (lower case, no dot) that are taken as `modality` by default; empty
-// for depth, thermal and text, which are never guessed.
-std::vector<std::string> attachment_extensions(Modality modality);
-
-// The modality a file most likely holds, from its extension; nullopt when unknown. Depth
-// and thermal images look like any image, so they are never guessed: the user says so.
-std::optional<Modality> guess_modality(const std::string& path);
 
 // Decodes `path` as `modality`. `reference_points` selects the reference loader's raw point
 // path (for parity) instead of the product's centring/scaling/sampling. Throws ibllm::Error

@@ -101,6 +101,11 @@ private Q_SLOTS:
         QVERIFY(app::guess_modality("x.pcd") == Modality::Point);
         QVERIFY(app::guess_modality("x.csv") == Modality::Imu);
         QVERIFY(!app::guess_modality("notes.docx").has_value());
+        // Only the file name's own extension counts; a name that starts with its dot has none.
+        QVERIFY(!app::guess_modality("clips.mp4/readme").has_value());
+        QVERIFY(!app::guess_modality("dir/.csv").has_value());
+        QVERIFY(!app::guess_modality("x.").has_value());
+        QVERIFY(app::guess_modality("a.tar.PLY") == Modality::Point);
     }
 
     void badFilesAreOneSentence() {

@@ -6,7 +6,7 @@
 #include <cctype>
 #include <cmath>
 
-#include "app/attachment_decoder.h"
+#include "app/attachment_types.h"
 
 namespace ibllm::app {
 
