@@ -47,8 +47,13 @@ bool write_wav_pcm16(const std::string& path, const std::vector<float>& samples,
 }
 
 bool read_wav_pcm16(const std::string& path, WavPcm16& out) {
-    std::ifstream f(path, std::ios::binary);
+    std::ifstream f(path, std::ios::binary | std::ios::ate);
     if (!f) return false;
+    const std::streamoff file_size = f.tellg();
+    f.seekg(0);
+    // A chunk can hold no more than what is left of the file: a corrupt size field (found by
+    // fuzzing: 4 GB announced in a 40-byte file) must fail the read, not allocate it.
+    const auto fits = [&](uint32_t size) { return f.tellg() >= 0 && std::streamoff(size) <= file_size - f.tellg(); };
     unsigned char header[12];
     if (!f.read(reinterpret_cast<char*>(header), 12) || std::memcmp(header, "RIFF", 4) != 0 ||
         std::memcmp(header + 8, "WAVE", 4) != 0)
@@ -58,6 +63,7 @@ bool read_wav_pcm16(const std::string& path, WavPcm16& out) {
     while (f.read(reinterpret_cast<char*>(chunk), 8)) {
         const uint32_t size = get32(chunk + 4);
         if (std::memcmp(chunk, "fmt ", 4) == 0) {
+            if (!fits(size)) return false;
             std::vector<unsigned char> fmt(size);
             if (size < 16 || !f.read(reinterpret_cast<char*>(fmt.data()), size)) return false;
             if (get16(fmt.data()) != 1) return false;  // PCM only
@@ -66,7 +72,7 @@ bool read_wav_pcm16(const std::string& path, WavPcm16& out) {
             out.bits_per_sample = get16(fmt.data() + 14);
             haveFormat = out.bits_per_sample == 16;
         } else if (std::memcmp(chunk, "data", 4) == 0) {
-            if (!haveFormat) return false;
+            if (!haveFormat || !fits(size)) return false;
             std::vector<unsigned char> data(size);
             if (!f.read(reinterpret_cast<char*>(data.data()), size)) return false;
             out.samples.resize(size / 2);

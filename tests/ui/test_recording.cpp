@@ -7,6 +7,8 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <QToolButton>
+#include <sys/resource.h>
+
 #include <cmath>
 
 #include "app/wav_file.h"
@@ -86,6 +88,31 @@ void TestRecording::wavRejectsOtherFiles() {
     f.write("this is not a wave file at all, just text");
     f.close();
     QVERIFY(!ibllm::app::read_wav_pcm16(text.toStdString(), wav));
+    // A header whose data chunk claims more than the file holds (4 GB in a 48-byte file, as
+    // fuzzing found) is refused without allocating what it claims; so is a data chunk cut
+    // short by one byte.
+    const std::string tone = dir_.filePath(QStringLiteral("short.wav")).toStdString();
+    QVERIFY(ibllm::app::write_wav_pcm16(tone, {0.5f, -0.5f}, 16000));
+    QFile cut(QString::fromStdString(tone));
+    QVERIFY(cut.open(QIODevice::ReadWrite));
+    QByteArray bytes = cut.readAll();
+    QCOMPARE(bytes.size(), 48);
+    QCOMPARE(bytes.mid(36, 4), QByteArray("data"));
+    bytes.replace(40, 4, QByteArray("\xf0\xff\xff\xff", 4));
+    cut.seek(0);
+    cut.write(bytes);
+    cut.close();
+    rusage before{}, after{};
+    getrusage(RUSAGE_SELF, &before);
+    QVERIFY(!ibllm::app::read_wav_pcm16(tone, wav));
+    getrusage(RUSAGE_SELF, &after);
+    QVERIFY2(after.ru_maxrss - before.ru_maxrss < 64 * 1024,  // KiB: the claimed 4 GB was never allocated
+             qPrintable(QString("peak memory grew by %1 KiB").arg(after.ru_maxrss - before.ru_maxrss)));
+    bytes.replace(40, 4, QByteArray("\x05\x00\x00\x00", 4));  // 5 bytes announced, 4 present
+    QVERIFY(cut.open(QIODevice::WriteOnly));
+    cut.write(bytes);
+    cut.close();
+    QVERIFY(!ibllm::app::read_wav_pcm16(tone, wav));
     QVERIFY(!ibllm::app::write_wav_pcm16(dir_.filePath(QStringLiteral("no/such/dir/x.wav")).toStdString(), {0.f}, 16000));
 }
 
