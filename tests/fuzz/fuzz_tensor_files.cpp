@@ -1,0 +1,64 @@
+// libFuzzer harness: the tensor files the product reads itself (engine/checkpoint), each given
+// the same bytes as a mapped file: .pth as a whole (zip, the restricted unpickler, the storage
+// records), safetensors and .npy. Any input must give tensors whose bytes lie inside the file,
+// or an ibllm::Error naming it; every tensor's first and last element is read to prove it.
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <ATen/ATen.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "engine/checkpoint/npy.h"
+#include "engine/checkpoint/pth_reader.h"
+#include "engine/checkpoint/safetensors.h"
+#include "engine/error.h"
+
+namespace {
+
+void touch(const at::Tensor& t) {
+    if (!t.defined() || t.numel() == 0) return;
+    const at::Tensor flat = t.reshape({-1});
+    volatile double sink = 0;
+    sink = sink + flat[0].item<double>() + flat[flat.numel() - 1].item<double>();
+}
+
+void touch(const ibllm::Value& v, int depth = 0) {
+    if (depth > 64) return;
+    if (v.kind == ibllm::Value::Kind::Tensor) touch(v.tensor);
+    for (const ibllm::Value& item : v.items) touch(item, depth + 1);
+    for (const auto& [key, value] : v.dict) {
+        touch(key, depth + 1);
+        touch(value, depth + 1);
+    }
+}
+
+template <class Read>
+void survive(Read read) {
+    try {
+        read();
+    } catch (const ibllm::Error&) {
+    }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+    const int fd = ::memfd_create("fuzz.tensors", 0);
+    if (fd < 0) return 0;
+    if (size > 0 && ::write(fd, data, size) != static_cast<ssize_t>(size)) {
+        ::close(fd);
+        return 0;
+    }
+    const std::string path = "/proc/self/fd/" + std::to_string(fd);
+    (void)ibllm::looks_like_safetensors(data, size);
+    survive([&] { touch(ibllm::read_pth(path).root); });
+    survive([&] {
+        for (const auto& [name, t] : ibllm::read_safetensors(path).tensors) touch(t);
+    });
+    survive([&] { touch(ibllm::read_npy(path)); });
+    ::close(fd);
+    return 0;
+}
