@@ -1,9 +1,5 @@
 #include "app/attachment_decoder.h"
 
-#include <algorithm>
-#include <cctype>
-#include <filesystem>
-
 #include "media/av/audio_decoder.h"
 #include "media/av/video_decoder.h"
 #include "media/image/image_file.h"
@@ -11,17 +7,9 @@
 #include "media/points/imu_csv.h"
 #include "media/points/point_cloud_file.h"
 
-namespace fs = std::filesystem;
-
 namespace ibllm::app {
 
 namespace {
-
-std::string lower_extension(const std::string& path) {
-    std::string ext = fs::path(path).extension().string();
-    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
-    return ext;
-}
 
 // Frames per clip and clips per video as ImageBind's data.py takes them.
 constexpr int kFramesPerClip = 2;
@@ -65,7 +53,7 @@ EncoderInput decode(Modality modality, const std::string& path, bool reference_p
             break;
         }
         case Modality::Point: {
-            if (lower_extension(path) == ".pt") {
+            if (file_extension(path) == "pt") {
                 in.points = read_point_tensor(path);
             } else {
                 media::PointCloudData cloud = media::load_point_cloud(path);

@@ -19,14 +19,19 @@ std::vector<std::string> attachment_extensions(Modality modality) {
     return {};
 }
 
-std::optional<Modality> guess_modality(const std::string& path) {
+std::string file_extension(const std::string& path) {
     const size_t slash = path.find_last_of('/');
+    const size_t name = slash == std::string::npos ? 0 : slash + 1;
     const size_t dot = path.find_last_of('.');
-    if (dot == std::string::npos || (slash != std::string::npos && dot < slash) || dot + 1 == path.size() ||
-        dot == (slash == std::string::npos ? 0 : slash + 1))  // ".bashrc" has no extension
-        return std::nullopt;
+    if (dot == std::string::npos || dot <= name || dot + 1 == path.size()) return {};
     std::string ext = path.substr(dot + 1);
     std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+    return ext;
+}
+
+std::optional<Modality> guess_modality(const std::string& path) {
+    const std::string ext = file_extension(path);
+    if (ext.empty()) return std::nullopt;
     for (Modality m : {Modality::Image, Modality::Audio, Modality::Video, Modality::Point, Modality::Imu})
         for (const std::string& e : attachment_extensions(m))
             if (e == ext) return m;

@@ -10,6 +10,10 @@
 
 namespace ibllm::app {
 
+// The extension of a path's file name, lower case and without the dot; empty when it has none
+// ("dir.d/file", ".bashrc", "x.").
+std::string file_extension(const std::string& path);
+
 // The file extensions (lower case, no dot) that are taken as `modality` by default; empty
 // for depth, thermal and text, which are never guessed.
 std::vector<std::string> attachment_extensions(Modality modality);

@@ -24,28 +24,20 @@ std::string lower(std::string s) {
     return s;
 }
 
-std::string extension_of(const std::string& filename) {
-    const size_t slash = filename.find_last_of('/');
-    const size_t dot = filename.find_last_of('.');
-    if (dot == std::string::npos || (slash != std::string::npos && dot < slash)) return {};
-    return lower(filename.substr(dot + 1));
-}
-
 // "room.depth.png" -> depth; "scan.ply" -> point; the part's "modality" field wins.
 Modality modality_of(const std::string& filename, const json& part, const std::string& param) {
     if (part.contains("modality")) {
         if (!part["modality"].is_string()) throw Invalid{"\"modality\" must be a string such as \"depth\".", param + ".modality"};
+        const std::string name = part["modality"].get<std::string>();
+        Modality m;
         try {
-            const Modality m = parse_modality(part["modality"].get<std::string>());
-            if (m == Modality::Text) throw Invalid{"Text is sent as a text part, not as a file.", param + ".modality"};
-            return m;
-        } catch (const Invalid&) {
-            throw;
+            m = parse_modality(name);
         } catch (const std::exception&) {
-            throw Invalid{"Unknown \"modality\" \"" + part["modality"].get<std::string>() +
-                              "\": use image, video, audio, point, depth, thermal or imu.",
+            throw Invalid{"Unknown \"modality\" \"" + name + "\": use image, video, audio, point, depth, thermal or imu.",
                           param + ".modality"};
         }
+        if (m == Modality::Text) throw Invalid{"Text is sent as a text part, not as a file.", param + ".modality"};
+        return m;
     }
     const std::string name = lower(filename);
     for (const auto& [tag, m] : {std::pair{".depth.", Modality::Depth}, std::pair{".thermal.", Modality::Thermal}})
@@ -150,7 +142,7 @@ void read_part(const json& part, const std::string& param, std::string& text, st
         if (file.is_object() && file.contains("file_id"))
             throw Invalid{"This server keeps no uploaded files: send the file's bytes as \"file_data\".", param + ".file.file_id"};
         std::string filename = string_member(file, "filename", param + ".file");
-        if (extension_of(filename).empty() && !file.contains("modality"))
+        if (file_extension(filename).empty() && !file.contains("modality"))
             throw Invalid{"The file \"" + filename + "\" has no extension to tell what it holds.", param + ".file.filename"};
         files.push_back(make_file(std::move(filename),
                                   decoded_or_fail(string_member(file, "file_data", param + ".file"), param + ".file.file_data"),

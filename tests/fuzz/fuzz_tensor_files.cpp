@@ -2,9 +2,6 @@
 // the same bytes as a mapped file: .pth as a whole (zip, the restricted unpickler, the storage
 // records), safetensors and .npy. Any input must give tensors whose bytes lie inside the file,
 // or an ibllm::Error naming it; every tensor's first and last element is read to prove it.
-#include <sys/mman.h>
-#include <unistd.h>
-
 #include <ATen/ATen.h>
 
 #include <cstddef>
@@ -15,6 +12,7 @@
 #include "engine/checkpoint/pth_reader.h"
 #include "engine/checkpoint/safetensors.h"
 #include "engine/error.h"
+#include "memory_file.h"
 
 namespace {
 
@@ -35,30 +33,17 @@ void touch(const ibllm::Value& v, int depth = 0) {
     }
 }
 
-template <class Read>
-void survive(Read read) {
-    try {
-        read();
-    } catch (const ibllm::Error&) {
-    }
-}
-
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-    const int fd = ::memfd_create("fuzz.tensors", 0);
-    if (fd < 0) return 0;
-    if (size > 0 && ::write(fd, data, size) != static_cast<ssize_t>(size)) {
-        ::close(fd);
-        return 0;
-    }
-    const std::string path = "/proc/self/fd/" + std::to_string(fd);
+    const MemoryFile file(data, size);
+    if (!file.ok()) return 0;
+    const std::string path = file.path();
     (void)ibllm::looks_like_safetensors(data, size);
-    survive([&] { touch(ibllm::read_pth(path).root); });
-    survive([&] {
+    survive<ibllm::Error>([&] { touch(ibllm::read_pth(path).root); });
+    survive<ibllm::Error>([&] {
         for (const auto& [name, t] : ibllm::read_safetensors(path).tensors) touch(t);
     });
-    survive([&] { touch(ibllm::read_npy(path)); });
-    ::close(fd);
+    survive<ibllm::Error>([&] { touch(ibllm::read_npy(path)); });
     return 0;
 }

@@ -2,9 +2,6 @@
 // and reader round trip: the first bytes choose the rate and channels, the rest are float
 // samples (NaN and infinities included), which must come back exactly as 16-bit PCM rounds
 // them.
-#include <sys/mman.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
@@ -14,23 +11,14 @@
 #include <vector>
 
 #include "app/wav_file.h"
-
-namespace {
-
-std::string memfd_path(int fd) { return "/proc/self/fd/" + std::to_string(fd); }
-
-}  // namespace
+#include "memory_file.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-    const int in = ::memfd_create("fuzz.wav", 0);
-    if (in < 0) return 0;
-    if (size > 0 && ::write(in, data, size) != static_cast<ssize_t>(size)) {
-        ::close(in);
-        return 0;
+    {
+        const MemoryFile in(data, size);
+        ibllm::app::WavPcm16 read;
+        if (in.ok()) (void)ibllm::app::read_wav_pcm16(in.path(), read);
     }
-    ibllm::app::WavPcm16 read;
-    (void)ibllm::app::read_wav_pcm16(memfd_path(in), read);
-    ::close(in);
 
     if (size < 8) return 0;
     uint32_t rate_bits = 0;
@@ -40,11 +28,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::vector<float> samples((size - 8) / 4);
     if (!samples.empty()) std::memcpy(samples.data(), data + 8, samples.size() * 4);
     samples.resize(samples.size() / channels * channels);
-    const int out = ::memfd_create("fuzz-out.wav", 0);
-    if (out < 0) return 0;
-    if (!ibllm::app::write_wav_pcm16(memfd_path(out), samples, rate, channels)) __builtin_trap();
+    const MemoryFile out(nullptr, 0);
+    if (!out.ok()) return 0;
+    if (!ibllm::app::write_wav_pcm16(out.path(), samples, rate, channels)) __builtin_trap();
     ibllm::app::WavPcm16 back;
-    if (!ibllm::app::read_wav_pcm16(memfd_path(out), back)) __builtin_trap();
+    if (!ibllm::app::read_wav_pcm16(out.path(), back)) __builtin_trap();
     if (back.sample_rate != rate || back.channels != channels || back.bits_per_sample != 16 ||
         back.samples.size() != samples.size())
         __builtin_trap();
@@ -52,6 +40,5 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         const float s = std::isfinite(samples[i]) ? std::clamp(samples[i], -1.0f, 1.0f) : 0.0f;
         if (back.samples[i] != static_cast<int16_t>(std::lround(s * 32767.0f))) __builtin_trap();
     }
-    ::close(out);
     return 0;
 }
