@@ -182,7 +182,7 @@ QString ChatSession::resend(qint64 questionId, const QString& text, const Answer
 
 void ChatSession::startAnswer(const ibllm::AskRequest& request, qint64 conversation) {
     pending_ = PendingAnswer{};
-    pending_.id = ++lastRequestId_;
+    pending_.id = worker_.newRequestId();
     pending_.conversation = conversation;
     Q_EMIT answerStarted();
     Q_EMIT busyChanged(true);

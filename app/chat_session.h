@@ -125,7 +125,6 @@ private:
     EngineWorker& worker_;
     qint64 conversation_ = 0;
     PendingAnswer pending_;
-    quint64 lastRequestId_ = 0;
     QElapsedTimer sinceFirstPiece_;
     bool modelLoaded_ = false;
     bool loading_ = false;

@@ -139,6 +139,35 @@ void EngineWorker::ask(quint64 requestId, const ibllm::AskRequest& request) {
     }
 }
 
+void EngineWorker::embed(quint64 requestId, const std::vector<EmbedInput>& inputs) {
+    try {
+        std::vector<std::vector<float>> out;
+        out.reserve(inputs.size());
+        for (const EmbedInput& in : inputs) {
+            if (isCancelled(requestId)) return Q_EMIT failed(requestId, tr("The request was cancelled."));
+            if (in.modality == Modality::Text) {
+                EncoderInput text;
+                text.modality = Modality::Text;
+                text.source = "text";
+                text.text = in.text;
+                out.push_back(engine_.embed(text));
+            } else {
+                Attachment a;
+                a.modality = in.modality;
+                a.path = in.path;
+                out.push_back(embeddingOrEncodedFile(engine_, a));
+            }
+        }
+        Q_EMIT embedded(requestId, out);
+    } catch (const Error& e) {
+        Q_EMIT failed(requestId, QString::fromUtf8(e.what()));
+    } catch (const std::bad_alloc&) {
+        Q_EMIT failed(requestId, tr("The engine ran out of memory while embedding; send fewer or smaller files."));
+    } catch (const std::exception& e) {
+        Q_EMIT failed(requestId, tr("The engine failed with an internal error: %1").arg(QString::fromUtf8(e.what())));
+    }
+}
+
 void EngineWorker::resetConversation() { engine_.reset_conversation(); }
 
 }  // namespace ibllm::app

@@ -29,6 +29,13 @@ std::vector<float> precomputedEmbeddingOnly(Engine& engine, const Attachment& at
 // file is decoded by media/ and encoded by ImageBind (app/attachment_decoder).
 std::vector<float> embeddingOrEncodedFile(Engine& engine, const Attachment& attachment);
 
+// One thing to embed on its own (not fused): a text, or a file of `modality` at `path`.
+struct EmbedInput {
+    ibllm::Modality modality = ibllm::Modality::Text;
+    std::string text;  // for Modality::Text
+    std::string path;  // for the others
+};
+
 class EngineWorker : public QObject {
     Q_OBJECT
 public:
@@ -47,6 +54,11 @@ public:
     // Only call it while a load is pending: the request stands until a load consumes it.
     void cancelLoading();
 
+    // Thread-safe. A fresh id for ask() or embed(): every front end sharing this worker takes
+    // its ids here, so that cancel(id), which also stops earlier ids, never reaches another
+    // front end's later request.
+    quint64 newRequestId() { return ++lastRequestId_; }
+
     // The folder layout write_demo_model() produces.
     static ibllm::ModelPaths demoModelPaths(const QString& dir);
 
@@ -55,6 +67,8 @@ public Q_SLOTS:
     // Writes the demo model into `dir` unless it is already there, then loads it.
     void loadDemoModel(const QString& dir, const ibllm::LoadOptions& options);
     void ask(quint64 requestId, const ibllm::AskRequest& request);
+    // Each input's L2-normalised ImageBind embedding, in order (ends with embedded() or failed()).
+    void embed(quint64 requestId, const std::vector<ibllm::app::EmbedInput>& inputs);
     // Drops the engine's cached conversation prefix (the user switched conversations).
     void resetConversation();
 
@@ -65,6 +79,7 @@ Q_SIGNALS:
     void token(quint64 requestId, const QString& text);
     void finished(quint64 requestId, const ibllm::AskStats& stats);
     void failed(quint64 requestId, const QString& message);
+    void embedded(quint64 requestId, const std::vector<std::vector<float>>& embeddings);
 
 private:
     bool isCancelled(quint64 requestId) const { return requestId <= cancelledUpTo_.load(); }
@@ -78,6 +93,7 @@ private:
     // without waiting (the UI thread must never block on a load).
     std::mutex engineSwap_;
     std::atomic<quint64> cancelledUpTo_{0};
+    std::atomic<quint64> lastRequestId_{0};
     std::atomic<bool> loadCancelRequested_{false};
 };
 

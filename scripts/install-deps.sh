@@ -15,6 +15,8 @@ PACKAGES=(
   libtorch-dev libopenblas0-pthread
   # tokens, visual cache, JSON
   libsentencepiece-dev sentencepiece libfaiss-dev nlohmann-json3-dev
+  # the OpenAI-compatible server's HTTP (ibllm-cli serve)
+  libcpp-httplib-dev
   # training data configs (the reference's META yaml files)
   libyaml-cpp-dev
   # data-parallel training: the Gloo headers c10d's ProcessGroupGloo.hpp includes

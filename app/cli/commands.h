@@ -14,5 +14,6 @@ int run_train(int argc, char** argv);
 int run_world(int argc, char** argv);
 int run_world_eval(int argc, char** argv);  // world eval, called by run_world
 int run_cache(int argc, char** argv);       // cache build
+int run_serve(int argc, char** argv);       // the OpenAI-compatible server (Qt Core)
 
 }  // namespace ibllm::cli

@@ -27,6 +27,9 @@ const char* kUsage =
     "  ibllm-cli chat (--model DIR | --llama DIR --tokenizer FILE --adapter FILE) [the model and answer options of ask]\n"
     "      [--conversations FILE.sqlite | --no-save] [--continue ID]\n"
     "      questions from standard input, a line each (/attach FILE, /regenerate, /new, /quit, /help)\n"
+    "  ibllm-cli serve (--model DIR | --llama DIR --tokenizer FILE --adapter FILE) [the model and answer options of ask]\n"
+    "      [--host 127.0.0.1] [--port 8177] [--api-key KEY (or IBLLM_API_KEY)] [--max-queue 8] [--max-body-mb 64]\n"
+    "      an OpenAI-compatible server: GET /v1/models, POST /v1/chat/completions, POST /v1/embeddings\n"
     "  ibllm-cli embed --imagebind FILE [--imagebind-config FILE]\n"
     "      (--image|--audio|--video|--point|--depth|--thermal|--imu FILE | --text TEXT) --out FILE.npy\n"
     "  ibllm-cli preprocess (--image|--audio|--video|--point FILE) [--reference] --out FILE.npy\n"
@@ -61,7 +64,8 @@ int main(int argc, char** argv) {
         if (command == "train") return run_train(argc, argv);
         if (command == "world") return run_world(argc, argv);
         if (command == "cache") return run_cache(argc, argv);
-        std::cerr << "ibllm-cli: unknown command '" << command << "'; use ask, chat, embed, preprocess, train, world, cache, tokenize, inspect or make-demo.\n";
+        if (command == "serve") return run_serve(argc, argv);
+        std::cerr << "ibllm-cli: unknown command '" << command << "'; use ask, chat, serve, embed, preprocess, train, world, cache, tokenize, inspect or make-demo.\n";
         return 2;
     } catch (const UsageError& e) {
         std::cerr << "ibllm-cli " << command << ": " << e.what() << "\n";

@@ -185,9 +185,11 @@ RequestMessage read_message(const json& m, const std::string& param, FileBudget&
     return out;
 }
 
-ChatCompletionRequest read_request(const json& body, const RequestLimits& limits) {
+ChatCompletionRequest read_request(const json& body, const RequestLimits& limits, const ChatCompletionRequest& defaults) {
     if (!body.is_object()) throw Invalid{"The request body must be a JSON object.", ""};
     ChatCompletionRequest r;
+    r.sampling = defaults.sampling;
+    r.cache = defaults.cache;
     if (body.contains("model") && !body["model"].is_null()) {
         if (!body["model"].is_string()) throw Invalid{"\"model\" must be a string.", "model"};
         r.model = body["model"].get<std::string>();
@@ -271,6 +273,72 @@ ChatCompletionRequest read_request(const json& body, const RequestLimits& limits
     return r;
 }
 
+EmbeddingsRequest read_embeddings(const json& body, const RequestLimits& limits) {
+    if (!body.is_object()) throw Invalid{"The request body must be a JSON object.", ""};
+    EmbeddingsRequest r;
+    if (body.contains("model") && !body["model"].is_null()) {
+        if (!body["model"].is_string()) throw Invalid{"\"model\" must be a string.", "model"};
+        r.model = body["model"].get<std::string>();
+    }
+    if (body.contains("encoding_format") && !body["encoding_format"].is_null()) {
+        const json& f = body["encoding_format"];
+        if (f == "base64")
+            r.base64 = true;
+        else if (f != "float")
+            throw Invalid{"\"encoding_format\" must be \"float\" or \"base64\".", "encoding_format"};
+    }
+    const json& input = member(body, "input", "");
+    FileBudget budget{limits};
+    const auto add = [&](const json& item, const std::string& param) {
+        if (item.is_string()) {
+            if (item.get<std::string>().empty()) throw Invalid{"A text to embed is empty.", param};
+            r.inputs.emplace_back(item.get<std::string>());
+            return;
+        }
+        if (item.is_number())
+            throw Invalid{"This server embeds text, not token ids: send the text as a string.", param};
+        std::string text;
+        std::vector<RequestFile> files;
+        read_part(item, param, text, files, budget);
+        if (files.empty())
+            r.inputs.emplace_back(std::move(text));
+        else
+            r.inputs.emplace_back(std::move(files.front()));
+    };
+    if (input.is_array()) {
+        if (input.empty()) throw Invalid{"\"input\" is an empty array: give at least one text or file.", "input"};
+        if (input.size() > 2048) throw Invalid{"\"input\" may hold at most 2048 items.", "input"};
+        for (size_t i = 0; i < input.size(); ++i) add(input[i], "input[" + std::to_string(i) + "]");
+    } else {
+        add(input, "input");
+    }
+    return r;
+}
+
+template <typename Result, typename Read>
+std::variant<Result, RequestError> parse_body(std::string_view body, const Read& read) {
+    json parsed;
+    try {
+        parsed = json::parse(body.begin(), body.end());
+    } catch (const json::exception& e) {
+        RequestError err;
+        err.message = std::string("The request body is not valid JSON: ") + e.what();
+        return err;
+    }
+    try {
+        return read(parsed);
+    } catch (const Invalid& invalid) {
+        RequestError err;
+        err.message = invalid.message;
+        err.param = invalid.param;
+        return err;
+    } catch (const json::exception& e) {  // a type mismatch the checks did not foresee
+        RequestError err;
+        err.message = std::string("The request does not have the expected shape: ") + e.what();
+        return err;
+    }
+}
+
 int base64_value(unsigned char c) {
     if (c >= 'A' && c <= 'Z') return c - 'A';
     if (c >= 'a' && c <= 'z') return c - 'a' + 26;
@@ -333,27 +401,33 @@ std::optional<DataUrl> parse_data_url(std::string_view url) {
 }
 
 std::variant<ChatCompletionRequest, RequestError> parse_chat_completion_request(std::string_view body,
-                                                                                const RequestLimits& limits) {
-    json parsed;
-    try {
-        parsed = json::parse(body.begin(), body.end());
-    } catch (const json::exception& e) {
-        RequestError err;
-        err.message = std::string("The request body is not valid JSON: ") + e.what();
-        return err;
+                                                                                const RequestLimits& limits,
+                                                                                const ChatCompletionRequest& defaults) {
+    return parse_body<ChatCompletionRequest>(body, [&](const json& j) { return read_request(j, limits, defaults); });
+}
+
+std::variant<EmbeddingsRequest, RequestError> parse_embeddings_request(std::string_view body,
+                                                                       const RequestLimits& limits) {
+    return parse_body<EmbeddingsRequest>(body, [&](const json& j) { return read_embeddings(j, limits); });
+}
+
+std::string encode_base64(std::string_view bytes) {
+    static const char* kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    std::string out;
+    out.reserve((bytes.size() + 2) / 3 * 4);
+    size_t i = 0;
+    for (; i + 3 <= bytes.size(); i += 3) {
+        const uint32_t v = uint32_t(uint8_t(bytes[i])) << 16 | uint32_t(uint8_t(bytes[i + 1])) << 8 | uint8_t(bytes[i + 2]);
+        for (int shift : {18, 12, 6, 0}) out.push_back(kAlphabet[(v >> shift) & 63]);
     }
-    try {
-        return read_request(parsed, limits);
-    } catch (const Invalid& invalid) {
-        RequestError err;
-        err.message = invalid.message;
-        err.param = invalid.param;
-        return err;
-    } catch (const json::exception& e) {  // a type mismatch the checks above did not foresee
-        RequestError err;
-        err.message = std::string("The request does not have the expected shape: ") + e.what();
-        return err;
+    if (const size_t rest = bytes.size() - i) {
+        const uint32_t v = uint32_t(uint8_t(bytes[i])) << 16 | (rest == 2 ? uint32_t(uint8_t(bytes[i + 1])) << 8 : 0);
+        out.push_back(kAlphabet[(v >> 18) & 63]);
+        out.push_back(kAlphabet[(v >> 12) & 63]);
+        out.push_back(rest == 2 ? kAlphabet[(v >> 6) & 63] : '=');
+        out.push_back('=');
     }
+    return out;
 }
 
 }  // namespace ibllm::app

@@ -63,12 +63,28 @@ struct RequestLimits {
     int max_files = 16;                          // files in the whole conversation
 };
 
+// `defaults`: the sampling and visual-cache settings a request starts from (the server's own
+// flags); the fields a request gives replace them.
 std::variant<ChatCompletionRequest, RequestError> parse_chat_completion_request(std::string_view body,
-                                                                                const RequestLimits& limits = {});
+                                                                                const RequestLimits& limits = {},
+                                                                                const ChatCompletionRequest& defaults = {});
+
+// The body of an embeddings request. "input" is a string, or an array whose items are
+// strings or content parts (as in a chat message: image_url, input_audio, file); each item is
+// embedded on its own into ImageBind's joint space.
+struct EmbeddingsRequest {
+    std::string model;
+    std::vector<std::variant<std::string, RequestFile>> inputs;
+    bool base64 = false;  // "encoding_format": "base64" (little-endian float32), as OpenAI's clients ask
+};
+
+std::variant<EmbeddingsRequest, RequestError> parse_embeddings_request(std::string_view body,
+                                                                       const RequestLimits& limits = {});
 
 // Strict standard base64 (RFC 4648, padding optional, no whitespace but line breaks);
 // std::nullopt on anything else.
 std::optional<std::string> decode_base64(std::string_view text);
+std::string encode_base64(std::string_view bytes);
 
 // A "data:[<mime>][;base64],<data>" URL: its MIME type (may be empty) and decoded bytes;
 // std::nullopt when it is not one (an http URL, bad base64).

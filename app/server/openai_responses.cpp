@@ -73,10 +73,16 @@ std::string models_json(const std::vector<std::string>& model_ids, int64_t creat
 }
 
 std::string embeddings_json(const std::vector<std::vector<float>>& embeddings, const std::string& model,
-                            int prompt_tokens) {
+                            int prompt_tokens, bool base64) {
+    static_assert(sizeof(float) == 4, "float32");
     json data = json::array();
-    for (size_t i = 0; i < embeddings.size(); ++i)
-        data.push_back({{"object", "embedding"}, {"index", i}, {"embedding", embeddings[i]}});
+    for (size_t i = 0; i < embeddings.size(); ++i) {
+        // base64: the vector's float32 bytes, little-endian as on every host this runs on.
+        const json vector = base64 ? json(encode_base64(std::string_view(reinterpret_cast<const char*>(embeddings[i].data()),
+                                                                          embeddings[i].size() * sizeof(float))))
+                                   : json(embeddings[i]);
+        data.push_back({{"object", "embedding"}, {"index", i}, {"embedding", vector}});
+    }
     return dump({{"object", "list"},
                  {"data", data},
                  {"model", model},

@@ -48,8 +48,9 @@ std::string error_json(const RequestError& error, const std::string& code = {});
 // {"object": "list", "data": [{"id", "object": "model", "created", "owned_by"}]}
 std::string models_json(const std::vector<std::string>& model_ids, int64_t created);
 
-// {"object": "list", "data": [{"object": "embedding", "index", "embedding"}], "model", "usage"}
+// {"object": "list", "data": [{"object": "embedding", "index", "embedding"}], "model", "usage"};
+// with `base64`, each embedding is the base64 of its little-endian float32 bytes.
 std::string embeddings_json(const std::vector<std::vector<float>>& embeddings, const std::string& model,
-                            int prompt_tokens);
+                            int prompt_tokens, bool base64 = false);
 
 }  // namespace ibllm::app
