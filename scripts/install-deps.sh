@@ -31,6 +31,11 @@ PACKAGES=(
   imagemagick fonts-wqy-microhei
 )
 
+# Node.js and npm run the official openai client against the server in the tests. A machine
+# may have Node.js from elsewhere (with its own npm): then Debian's are not added.
+command -v node >/dev/null || PACKAGES+=(nodejs)
+command -v npm >/dev/null || PACKAGES+=(npm)
+
 missing=()
 for p in "${PACKAGES[@]}"; do
   # "install ok installed" is dpkg's state for a fully configured package;

@@ -43,6 +43,7 @@ void load_on_worker(app::EngineWorker& worker, const ModelPaths& paths, const Lo
 }
 
 std::string model_id(const Arguments& args, const ModelPaths& paths) {
+    if (args.has("model-name")) return args.get("model-name");
     const std::string dir = args.has("model") ? args.get("model") : paths.llama_dir;
     const std::string name = QFileInfo(QString::fromStdString(dir)).absoluteFilePath().section('/', -1).toStdString();
     return name.empty() ? "imagebind-llm" : name;
@@ -52,7 +53,7 @@ std::string model_id(const Arguments& args, const ModelPaths& paths) {
 
 int run_serve(int argc, char** argv) {
     std::set<std::string> valued = model_option_names();
-    valued.insert({"host", "port", "api-key", "max-queue", "max-body-mb", "max-file-mb"});
+    valued.insert({"host", "port", "api-key", "max-queue", "max-body-mb", "max-file-mb", "model-name"});
     Arguments args(argc, argv, 2, valued, {"no-cache"});
     if (!args.positionals().empty()) throw UsageError("serve takes no PROMPT; clients send their questions.");
 

@@ -29,6 +29,7 @@ const char* kUsage =
     "      questions from standard input, a line each (/attach FILE, /regenerate, /new, /quit, /help)\n"
     "  ibllm-cli serve (--model DIR | --llama DIR --tokenizer FILE --adapter FILE) [the model and answer options of ask]\n"
     "      [--host 127.0.0.1] [--port 8177] [--api-key KEY (or IBLLM_API_KEY)] [--max-queue 8] [--max-body-mb 64]\n"
+    "      [--model-name NAME (the id clients send; default: the model folder's name)]\n"
     "      an OpenAI-compatible server: GET /v1/models, POST /v1/chat/completions, POST /v1/embeddings\n"
     "  ibllm-cli embed --imagebind FILE [--imagebind-config FILE]\n"
     "      (--image|--audio|--video|--point|--depth|--thermal|--imu FILE | --text TEXT) --out FILE.npy\n"
