@@ -1,5 +1,5 @@
-// libFuzzer harness: the body of a chat-completions request as the server reads it (JSON,
-// content parts, base64 and data: URLs), and the conversation built from it. Any input must
+// libFuzzer harness: the body of a chat-completions or embeddings request as the server reads
+// it (JSON, content parts, base64 and data: URLs), and the conversation built from it. Any input must
 // give a request or a RequestError, never a crash, a sanitizer report or a hang.
 #include <cstddef>
 #include <cstdint>
@@ -22,6 +22,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         });
         (void)ask;
     }
+    // The same bytes as an embeddings body, and its answer's base64 round trip.
+    auto embeddings = ibllm::app::parse_embeddings_request(body, limits);
+    (void)embeddings;
+    if (ibllm::app::decode_base64(ibllm::app::encode_base64(body)) != std::string(body)) __builtin_trap();
     // The decoders alone, on the raw bytes.
     (void)ibllm::app::decode_base64(body);
     (void)ibllm::app::parse_data_url(body);
