@@ -9,6 +9,7 @@
 //   ibllm-bench kernels [--scale 7b|1.3b|tiny] [--formats bf16,int8,q4] [--threads N] [--repeat N]
 //   ibllm-bench train [--scale 7b|1.3b|tiny] [--phases pretrain,finetune] [--batches 1,4] [--max-words 512]
 //                     [--steps 2] [--checkpointing both|on|off] [--precision bf16|fp32] [--reference-python]
+//   ibllm-bench serve [--model DIR | --scale 1.3b|7b|tiny] [--weights bf16|int8|q4] [--decode-tokens 32] [--repeat 3]
 #include <ATen/Parallel.h>
 
 #include <cstdio>
@@ -24,6 +25,7 @@
 #include "engine/tools/bench_encoders.h"
 #include "engine/tools/bench_kernels.h"
 #include "engine/tools/bench_run.h"
+#include "engine/tools/bench_serve.h"
 #include "engine/tools/bench_train.h"
 
 namespace {
@@ -39,6 +41,8 @@ constexpr const char* kUsage =
     "                         [--steps 2] [--checkpointing both|on|off] [--precision bf16|fp32] [--reference-python]\n"
     "                         [--reference-precision bf16|fp32] [--nproc 1,2] [--json-file PATH]\n"
     "                         (--steps 0: one step, timed with its first-call set-up)\n"
+    "       ibllm-bench serve [--model DIR | --scale 1.3b|7b|tiny] [--weights bf16|int8|q4] [--decode-tokens 32]\n"
+    "                         [--repeat 3] [--threads N]   (ask in process against ibllm-cli serve's stream)\n"
     "\n"
     "The first run writes random-weight checkpoints at the real shapes into ~/.cache/imagebind-llm-bench\n"
     "(7b: about 21 GB with ImageBind-huge; 1.3b: about 8 GB); later runs reuse them.\n";
@@ -74,7 +78,7 @@ int main(int argc, char** argv) {
     std::string command = argc > 1 && std::strncmp(argv[1], "--", 2) != 0 ? argv[1] : "run";
     const int first = command == "run" && !(argc > 1 && std::strcmp(argv[1], "run") == 0) ? 1 : 2;
     if (command != "run" && command != "encoders" && command != "kernels" && command != "measure-format" && command != "train" &&
-        command != "train-step") {
+        command != "train-step" && command != "serve") {
         std::fprintf(stderr, "ibllm-bench: unknown command '%s'\n%s", command.c_str(), kUsage);
         return 2;
     }
@@ -95,6 +99,7 @@ int main(int argc, char** argv) {
         std::error_code ec;
         const std::string self = std::filesystem::read_symlink("/proc/self/exe", ec).string();
         if (command == "train") return ibllm::bench::run_train_benchmark(opts, ec ? std::string(argv[0]) : self);
+        if (command == "serve") return ibllm::bench::run_serve_benchmark(opts, ec ? std::string(argv[0]) : self);
         return ibllm::bench::run_benchmark(opts, ec ? std::string(argv[0]) : self);
     } catch (const std::exception& e) {
         std::fprintf(stderr, "ibllm-bench: %s\n", e.what());

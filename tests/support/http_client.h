@@ -1,5 +1,5 @@
 #pragma once
-// A plain HTTP/1.1 client on POSIX sockets for the server's tests: it sends exactly the bytes a
+// A plain HTTP/1.1 client on POSIX sockets for the server's tests and `ibllm-bench serve`: it sends exactly the bytes a
 // test gives (so malformed and oversized requests can be sent too), reads the reply to the end
 // (Connection: close) and undoes chunked transfer encoding. A test that must leave mid-answer
 // reads raw bytes with HttpStream and closes the socket itself.
