@@ -357,6 +357,14 @@
             <translation>推理引擎内存不足；请降低最大词元数或关闭其他程序。</translation>
         </message>
         <message>
+            <source>The request was cancelled.</source>
+            <translation>请求已取消。</translation>
+        </message>
+        <message>
+            <source>The engine ran out of memory while embedding; send fewer or smaller files.</source>
+            <translation>计算嵌入时推理引擎内存不足；请发送更少或更小的文件。</translation>
+        </message>
+        <message>
             <source>The engine failed with an internal error: %1</source>
             <translation>推理引擎发生内部错误：%1</translation>
         </message>

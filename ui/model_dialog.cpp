@@ -51,8 +51,8 @@ ModelDialog::ModelDialog(const app::ModelConfig& current, QWidget* parent) : QDi
     precisionLabel_ = new QLabel(this);
     precision_ = new QComboBox(this);
     precision_->addItem(QString(), int(Precision::Auto));
-    precision_->addItem(QStringLiteral("bf16"), int(Precision::Bf16));
-    precision_->addItem(QStringLiteral("fp32"), int(Precision::Fp32));
+    precision_->addItem(QStringLiteral("bf16"), int(Precision::Bf16));  // not translated: a number format
+    precision_->addItem(QStringLiteral("fp32"), int(Precision::Fp32));  // not translated: a number format
     threadsLabel_ = new QLabel(this);
     threads_ = new QSpinBox(this);
     threads_->setRange(0, 256);
@@ -116,13 +116,13 @@ void ModelDialog::retranslate() {
     rows_[Llama].title->setText(tr("LLaMA-7B folder"));
     rows_[Llama].edit->setPlaceholderText(tr("the folder with params.json and consolidated.00.pth"));
     rows_[Tokenizer].title->setText(tr("Tokenizer"));
-    rows_[Tokenizer].edit->setPlaceholderText(QStringLiteral("tokenizer.model"));
+    rows_[Tokenizer].edit->setPlaceholderText(QStringLiteral("tokenizer.model"));  // not translated: a file name
     rows_[Adapter].title->setText(tr("Adapter"));
     rows_[Adapter].edit->setPlaceholderText(tr("ImageBind-LLM adapter, e.g. 7B.pth"));
     rows_[ImageBind].title->setText(tr("ImageBind (optional)"));
-    rows_[ImageBind].edit->setPlaceholderText(QStringLiteral("imagebind_w3D.pth"));
+    rows_[ImageBind].edit->setPlaceholderText(QStringLiteral("imagebind_w3D.pth"));  // not translated: a file name
     rows_[Cache].title->setText(tr("Visual cache (optional)"));
-    rows_[Cache].edit->setPlaceholderText(QStringLiteral("knn.index"));
+    rows_[Cache].edit->setPlaceholderText(QStringLiteral("knn.index"));  // not translated: a file name
     for (Row& row : rows_) row.browse->setText(tr("Browse…"));
     precisionLabel_->setText(tr("Precision"));
     precision_->setItemText(0, tr("Automatic"));

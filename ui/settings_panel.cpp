@@ -57,7 +57,7 @@ SettingsPanel::SettingsPanel(QWidget* parent) : QWidget(parent) {
     answerLanguageLabel_ = new QLabel(answerGroup_);
     answerLanguage_ = new QComboBox(answerGroup_);
     answerLanguage_->addItem(QString(), int(AnswerLanguage::Auto));
-    answerLanguage_->addItem(QStringLiteral("English"), int(AnswerLanguage::English));
+    answerLanguage_->addItem(QStringLiteral("English"), int(AnswerLanguage::English));  // not translated: the language's own name
     answerLanguage_->addItem(QStringLiteral("中文"), int(AnswerLanguage::Chinese));
     answerForm->addRow(temperatureLabel_, temperature_);
     answerForm->addRow(topPLabel_, topP_);
@@ -102,8 +102,8 @@ SettingsPanel::SettingsPanel(QWidget* parent) : QWidget(parent) {
     auto* interfaceForm = new QFormLayout(interfaceGroup_);
     interfaceLanguageLabel_ = new QLabel(interfaceGroup_);
     interfaceLanguage_ = new QComboBox(interfaceGroup_);
-    interfaceLanguage_->addItem(QString(), QStringLiteral("system"));
-    interfaceLanguage_->addItem(QStringLiteral("English"), QStringLiteral("en"));
+    interfaceLanguage_->addItem(QString(), QStringLiteral("system"));  // not translated: the item's data (its text is set with the others)
+    interfaceLanguage_->addItem(QStringLiteral("English"), QStringLiteral("en"));  // not translated: the language's own name
     interfaceLanguage_->addItem(QStringLiteral("简体中文"), QStringLiteral("zh_CN"));
     interfaceForm->addRow(interfaceLanguageLabel_, interfaceLanguage_);
     microphoneLabel_ = new QLabel(interfaceGroup_);

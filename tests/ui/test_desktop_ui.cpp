@@ -8,7 +8,9 @@
 #include <QDir>
 #include <QDropEvent>
 #include <QImage>
+#include <QComboBox>
 #include <QLabel>
+#include <QToolButton>
 #include <QLineEdit>
 #include <QListWidget>
 #include <QMenuBar>
@@ -29,6 +31,7 @@
 #include "ui/attachment_chip.h"
 #include "ui/chat_view.h"
 #include "ui/composer.h"
+#include "ui/recording_control.h"
 #include "ui/conversation_sidebar.h"
 #include "ui/main_window.h"
 #include "ui/markdown_view.h"
@@ -439,6 +442,18 @@ private Q_SLOTS:
         QTRY_COMPARE(window_->composer()->sendButton()->text(), QStringLiteral("发送"));
         QVERIFY(window_->modelBanner()->text().contains(QStringLiteral("演示模型")));
         QCOMPARE(window_->menuBar()->actions().first()->text(), QStringLiteral("文件(&F)"));
+        // The microphone's controls too (they were English in the Chinese UI once).
+        QCOMPARE(window_->composer()->recorder()->recordButton()->text(), QStringLiteral("录音"));
+        QCOMPARE(window_->composer()->recorder()->liveButton()->text(), QStringLiteral("实时"));
+        QStringList settingsTexts;
+        for (const QWidget* w : window_->settingsPanel()->findChildren<QWidget*>()) {
+            if (const auto* label = qobject_cast<const QLabel*>(w)) settingsTexts << label->text();
+            if (const auto* button = qobject_cast<const QPushButton*>(w)) settingsTexts << button->text();
+            if (const auto* box = qobject_cast<const QComboBox*>(w))
+                for (int i = 0; i < box->count(); ++i) settingsTexts << box->itemText(i);
+        }
+        for (const QString& expected : {QStringLiteral("麦克风"), QStringLiteral("查找麦克风"), QStringLiteral("默认输入")})
+            QVERIFY2(settingsTexts.contains(expected), qPrintable(settingsTexts.join(QLatin1Char('|'))));
         // A dialog opened now is in Chinese too.
         ModelDialog dialog(app::ModelConfig{});
         QVERIFY(dialog.message(ModelDialog::Llama).contains(QStringLiteral("LLaMA-7B")));
