@@ -1,5 +1,7 @@
 #include "app/ask_request_builder.h"
 
+#include "app/system_prompt.h"
+
 #include "app/engine_types.h"
 
 namespace ibllm::app {
@@ -25,7 +27,8 @@ QList<AttachmentSpec> effectiveAttachments(const QList<StoredMessage>& earlier, 
 }
 
 ibllm::AskRequest buildAskRequest(const QList<StoredMessage>& earlier, const QString& prompt,
-                                  const QList<AttachmentSpec>& attached, const AnswerSettings& settings) {
+                                  const QList<AttachmentSpec>& attached, const AnswerSettings& settings,
+                                  const QString& systemPrompt) {
     AskRequest r;
     for (int i = 0; i + 1 < earlier.size(); ++i) {
         if (earlier[i].role != Role::User || earlier[i + 1].role != Role::Assistant) continue;
@@ -43,6 +46,7 @@ ibllm::AskRequest buildAskRequest(const QList<StoredMessage>& earlier, const QSt
     r.sampling = settings.sampling;
     r.cache = settings.cache;
     r.language = settings.language;
+    place_system_prompt(r, toStd(systemPrompt.trimmed()));
     return r;
 }
 

@@ -20,8 +20,9 @@ QList<AttachmentSpec> effectiveAttachments(const QList<StoredMessage>& earlier, 
 
 // `earlier` holds the conversation's messages before this question, oldest first; each
 // question followed by its answer becomes one history turn (an unanswered question is
-// skipped).
+// skipped). `systemPrompt` is the conversation's (app/system_prompt.h; empty: none).
 ibllm::AskRequest buildAskRequest(const QList<StoredMessage>& earlier, const QString& prompt,
-                                  const QList<AttachmentSpec>& attached, const AnswerSettings& settings);
+                                  const QList<AttachmentSpec>& attached, const AnswerSettings& settings,
+                                  const QString& systemPrompt = QString());
 
 }  // namespace ibllm::app

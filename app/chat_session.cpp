@@ -74,6 +74,14 @@ void ChatSession::onLoadFailed(const QString& message, bool cancelled) {
 
 // ---- the conversation --------------------------------------------------------------------
 
+void ChatSession::setSystemPrompt(const QString& text) {
+    if (text == systemPrompt_) return;
+    systemPrompt_ = text;
+    if (conversation_ && !store_.setSystemPrompt(conversation_, text))
+        Q_EMIT storeProblem(storeError(tr("The system prompt could not be saved.")));
+    Q_EMIT systemPromptChanged(text);
+}
+
 void ChatSession::startNew() {
     if (isGenerating()) stop();
     conversation_ = 0;
@@ -88,8 +96,10 @@ bool ChatSession::open(qint64 id) {
     // An answer being written stops; it is still saved to its own conversation.
     if (isGenerating()) stop();
     conversation_ = id;
+    systemPrompt_ = store_.systemPrompt(id);
     Q_EMIT conversationResetRequested();
     Q_EMIT conversationChanged(id);
+    Q_EMIT systemPromptChanged(systemPrompt_);
     return true;
 }
 
@@ -100,6 +110,9 @@ QList<StoredMessage> ChatSession::messages() const {
 qint64 ChatSession::ensureConversation(const QString& firstQuestion) {
     if (conversation_ && store_.conversation(conversation_)) return conversation_;
     conversation_ = store_.createConversation(titleFrom(firstQuestion));
+    // A new chat's prompt was chosen before it was saved.
+    if (conversation_ && !systemPrompt_.isEmpty() && !store_.setSystemPrompt(conversation_, systemPrompt_))
+        Q_EMIT storeProblem(storeError(tr("The system prompt could not be saved.")));
     if (conversation_) Q_EMIT conversationChanged(conversation_);
     return conversation_;
 }
@@ -121,7 +134,7 @@ QString ChatSession::ask(const QString& text, const QList<AttachmentSpec>& attac
     if (QString why = checkReady(); !why.isEmpty()) return why;
     const qint64 conversation = ensureConversation(text);
     if (!conversation) return storeError(tr("The conversation could not be saved."));
-    const ibllm::AskRequest request = buildAskRequest(store_.messages(conversation), text, attachments, settings);
+    const ibllm::AskRequest request = buildAskRequest(store_.messages(conversation), text, attachments, settings, systemPrompt_);
 
     QList<qint64> attachmentIds;
     const qint64 questionId = store_.appendMessage(conversation, Role::User, text, {}, attachments, &attachmentIds);
@@ -164,7 +177,7 @@ QString ChatSession::regenerate(qint64 questionId, const AnswerSettings& setting
     // The old answer, and anything after it, is replaced.
     if (at + 1 < all.size() && !store_.deleteMessagesFrom(conversation_, all[at + 1].id))
         return storeError(tr("The old answer could not be removed."));
-    startAnswer(buildAskRequest(all.mid(0, at), question.text, attachments, settings), conversation_);
+    startAnswer(buildAskRequest(all.mid(0, at), question.text, attachments, settings, systemPrompt_), conversation_);
     return QString();
 }
 

@@ -50,6 +50,10 @@ public:
     bool open(qint64 id);
     // The current conversation's saved messages, oldest first.
     QList<StoredMessage> messages() const;
+    // The current conversation's standing instructions (app/system_prompt.h), kept with it in
+    // the store; a new chat keeps the one before it until it is changed.
+    QString systemPrompt() const { return systemPrompt_; }
+    void setSystemPrompt(const QString& text);
 
     // ---- asking ----
     // Each returns an empty string when the answer started, or one sentence saying why not
@@ -88,6 +92,8 @@ Q_SIGNALS:
     void conversationChanged(qint64 id);
     // The list of conversations changed (one created, or updated by a new message).
     void conversationsChanged();
+    // The system prompt changed (set, or another conversation opened).
+    void systemPromptChanged(const QString& text);
     // A question was saved and its answer is on its way.
     void questionAdded(const ibllm::app::StoredMessage& question);
     void answerStarted();
@@ -124,6 +130,7 @@ private:
     ConversationStore& store_;
     EngineWorker& worker_;
     qint64 conversation_ = 0;
+    QString systemPrompt_;
     PendingAnswer pending_;
     QElapsedTimer sinceFirstPiece_;
     bool modelLoaded_ = false;

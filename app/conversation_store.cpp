@@ -23,7 +23,7 @@ qint64 nowMs() { return QDateTime::currentMSecsSinceEpoch(); }
 QDateTime fromMs(const QVariant& v) { return QDateTime::fromMSecsSinceEpoch(v.toLongLong()); }
 
 // The schema's version, kept in PRAGMA user_version: a file of a newer version opens read-only.
-constexpr int kSchemaVersion = 1;
+constexpr int kSchemaVersion = 2;
 
 // AUTOINCREMENT: ids are never reused, so a late reference to a deleted row (a file hash
 // finishing after its message was edited away, a message widget's id) cannot hit a newer one.
@@ -49,6 +49,11 @@ const char* const kSchema[] = {
     " sha256 TEXT,"
     " weight REAL NOT NULL DEFAULT 1.0)",
     "CREATE INDEX IF NOT EXISTS attachments_by_message ON attachments(message)",
+};
+
+// Version 2: each conversation's system prompt (app/system_prompt.h).
+const char* const kToVersion2[] = {
+    "ALTER TABLE conversations ADD COLUMN system_prompt TEXT NOT NULL DEFAULT ''",
 };
 
 Modality modalityFromStored(const QString& s) {
@@ -118,7 +123,7 @@ ConversationStore::ConversationStore(const QString& path)
     if (!exec(QStringLiteral("PRAGMA journal_mode = WAL")) || !exec(QStringLiteral("PRAGMA synchronous = NORMAL")) ||
         !exec(QStringLiteral("PRAGMA foreign_keys = ON")))
         return;
-    if (!migrate()) return;
+    if (!migrate(version)) return;
     open_ = true;
 }
 
@@ -187,18 +192,26 @@ bool ConversationStore::moveAside() {
     return true;
 }
 
-bool ConversationStore::migrate() {
+bool ConversationStore::migrate(int fromVersion) {
     QSqlDatabase db = QSqlDatabase::database(connection_);
     if (!db.transaction())
         return fail(QCoreApplication::translate("ConversationStore", "Cannot write to %1").arg(path_), db.lastError().text());
     // Version 0 is a file without our tables (a new or empty one), brought to version 1 by
-    // the schema; a later version adds its step after these, and a file of any older version
-    // takes them all in this one transaction. CREATE ... IF NOT EXISTS leaves a version-1
-    // file as it is.
+    // the schema; each later version adds its step after these, and a file of any older
+    // version takes them all in this one transaction. CREATE ... IF NOT EXISTS leaves a
+    // newer file's tables as they are.
     for (const char* sql : kSchema) {
         if (!exec(QString::fromLatin1(sql))) {
             db.rollback();
             return false;
+        }
+    }
+    if (fromVersion < 2) {
+        for (const char* sql : kToVersion2) {
+            if (!exec(QString::fromLatin1(sql))) {
+                db.rollback();
+                return false;
+            }
         }
     }
     if (!exec(QStringLiteral("PRAGMA user_version = %1").arg(kSchemaVersion))) {
@@ -319,6 +332,28 @@ std::optional<ConversationSummary> ConversationStore::conversation(qint64 id) {
     q.addBindValue(id);
     if (!q.exec() || !q.next()) return std::nullopt;
     return ConversationSummary{q.value(0).toLongLong(), q.value(1).toString(), fromMs(q.value(2)), fromMs(q.value(3))};
+}
+
+QString ConversationStore::systemPrompt(qint64 id) {
+    if (!open_) return {};
+    QSqlQuery q(QSqlDatabase::database(connection_));
+    q.prepare(QStringLiteral("SELECT system_prompt FROM conversations WHERE id = ?"));
+    q.addBindValue(id);
+    if (!q.exec() || !q.next()) return {};
+    return q.value(0).toString();
+}
+
+bool ConversationStore::setSystemPrompt(qint64 id, const QString& text) {
+    if (!writable()) return false;
+    QSqlQuery q(QSqlDatabase::database(connection_));
+    q.prepare(QStringLiteral("UPDATE conversations SET system_prompt = ? WHERE id = ?"));
+    q.addBindValue(text);
+    q.addBindValue(id);
+    if (!q.exec())
+        return fail(QCoreApplication::translate("ConversationStore", "Cannot save the system prompt in %1").arg(path_),
+                    q.lastError().text());
+    error_.clear();
+    return q.numRowsAffected() == 1;
 }
 
 QList<StoredMessage> ConversationStore::messages(qint64 conversation) {

@@ -79,6 +79,9 @@ public:
     // Returns the new id, or 0 on failure.
     qint64 createConversation(const QString& title = QString());
     bool renameConversation(qint64 id, const QString& title);
+    // The conversation's standing instructions (empty: none); see app/system_prompt.h.
+    QString systemPrompt(qint64 id);
+    bool setSystemPrompt(qint64 id, const QString& text);
     bool deleteConversation(qint64 id);  // with its messages and attachment references
     std::optional<ConversationSummary> conversation(qint64 id);
     // Most recently updated first.
@@ -104,7 +107,7 @@ private:
     bool readVersion(int* version, QString* nativeCode);
     bool intact();
     bool moveAside();
-    bool migrate();
+    bool migrate(int fromVersion);
     bool writable();
     bool exec(const QString& sql);
     bool fail(const QString& what, const QString& detail);

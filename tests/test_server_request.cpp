@@ -233,7 +233,14 @@ void TestServerRequest::aConversationBecomesTheEnginesRequest() {
     QCOMPARE(ask.history[0].instruction, std::string("What is this?"));
     QCOMPARE(ask.history[0].answer, std::string("A cube."));
     QCOMPARE(ask.prompt, std::string("What colour\n\nis it?"));
-    QCOMPARE(ask.input, std::string("Answer briefly."));
+    // Asked first on its own, the same question had the system message as its own context.
+    const ibllm::AskRequest first = ask_from_messages(
+        parsed(R"({"messages":[{"role":"system","content":"Answer briefly."},{"role":"user","content":"What is this?"}]})"),
+        save);
+    QCOMPARE(first.input, std::string("Answer briefly."));
+    // The system message is the first turn's context, where it stays as the conversation grows.
+    QCOMPARE(ask.history[0].input, std::string("Answer briefly."));
+    QVERIFY(ask.input.empty());
     QCOMPARE(ask.sampling.temperature, 0.0);
     QCOMPARE(ask.sampling.max_tokens, 9);
     QCOMPARE(ask.cache.k, 4);

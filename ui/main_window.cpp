@@ -27,6 +27,7 @@
 #include "ui/point_cloud_dock.h"
 #include "ui/recording_control.h"
 #include "ui/settings_panel.h"
+#include "ui/system_prompt_editor.h"
 
 namespace ibllm::ui {
 
@@ -160,6 +161,18 @@ void MainWindow::connectSession() {
             [this](const ibllm::ModelInfo& info) { settingsPanel_->setModelInfo(info, true); });
     connect(session_, &app::ChatSession::conversationChanged, this, &MainWindow::updateTitle);
     connect(session_, &app::ChatSession::storeProblem, this, &MainWindow::showProblem);
+
+    // The system prompt: the editor shows the conversation's, and the user's edits go to the
+    // conversation; the last one chosen is remembered for the first new chat of the next run.
+    SystemPromptEditor* prompt = settingsPanel_->systemPromptEditor();
+    const QString promptKey = QStringLiteral("conversation/systemPrompt");
+    if (session_->systemPrompt().isEmpty()) session_->setSystemPrompt(settings_.value(promptKey).toString());
+    prompt->setText(session_->systemPrompt());
+    connect(session_, &app::ChatSession::systemPromptChanged, prompt, &SystemPromptEditor::setText);
+    connect(prompt, &SystemPromptEditor::edited, this, [this, promptKey](const QString& text) {
+        session_->setSystemPrompt(text);
+        settings_.setValue(promptKey, text);
+    });
 }
 
 void MainWindow::updateActions() {

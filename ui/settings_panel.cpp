@@ -1,4 +1,5 @@
 #include "ui/settings_panel.h"
+#include "ui/system_prompt_editor.h"
 #include "ui/ui_language.h"
 
 #include <QSettings>
@@ -42,6 +43,9 @@ QLabel* noteLabel(QWidget* parent) {
 SettingsPanel::SettingsPanel(QWidget* parent) : QWidget(parent) {
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(8, 8, 8, 8);
+
+    systemPrompt_ = new SystemPromptEditor(this);
+    layout->addWidget(systemPrompt_);
 
     answerGroup_ = new QGroupBox(this);
     auto* answerForm = new QFormLayout(answerGroup_);

@@ -18,6 +18,8 @@ class QSpinBox;
 
 namespace ibllm::ui {
 
+class SystemPromptEditor;
+
 class SettingsPanel : public QWidget {
     Q_OBJECT
 public:
@@ -44,6 +46,9 @@ public:
     void refreshMicrophones();
     QComboBox* microphoneBox() const { return microphone_; }
 
+    // The current conversation's system prompt (the main window connects it to the session).
+    SystemPromptEditor* systemPromptEditor() const { return systemPrompt_; }
+
     QDoubleSpinBox* temperatureBox() const { return temperature_; }
     QComboBox* answerLanguageBox() const { return answerLanguage_; }
 
@@ -67,6 +72,7 @@ private:
     ibllm::ModelInfo info_;
     bool loaded_ = false;
 
+    SystemPromptEditor* systemPrompt_;
     QGroupBox* answerGroup_;
     QLabel* temperatureLabel_;
     QDoubleSpinBox* temperature_;

@@ -1,5 +1,7 @@
 #include "app/server/ask_from_messages.h"
 
+#include "app/system_prompt.h"
+
 namespace ibllm::app {
 
 namespace {
@@ -51,7 +53,7 @@ ibllm::AskRequest ask_from_messages(const ChatCompletionRequest& request, const 
             if (!m.files.empty()) question_files = &m;
         }
     }
-    ask.input = system;
+    place_system_prompt(ask, system);
 
     const bool own_files = question_files != nullptr;
     const RequestMessage* source = own_files ? question_files : files_from;

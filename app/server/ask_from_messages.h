@@ -10,7 +10,8 @@
 //     message that had some (ImageBind-LLM sees one fused visual token per question, and a
 //     follow-up is still about that photo), as in the window;
 //   - system (and developer) messages have no place in the Alpaca template: their text is the
-//     question's "### Input:" context.
+//     "### Input:" context of the conversation's first turn (app/system_prompt.h), as the
+//     window places its system prompt.
 #include <functional>
 #include <string>
 

@@ -236,6 +236,34 @@ private Q_SLOTS:
         QVERIFY(o.answer);
     }
 
+    // The system prompt: the first turn's context, saved with its conversation, its own in each.
+    void theSystemPromptStaysWithItsConversation() {
+        const qint64 before = session_->conversation();
+        QVERIFY(before != 0);
+        QSignalSpy changed(session_.get(), &ChatSession::systemPromptChanged);
+        session_->startNew();
+        session_->setSystemPrompt(QStringLiteral("Answer briefly."));
+        QCOMPARE(changed.size(), 1);
+        const Outcome first = run([&] { return session_->ask(QStringLiteral("What is red?"), {}, greedy(3)); });
+        QCOMPARE(first.asked.size(), 1);
+        QCOMPARE(first.asked[0].input, std::string("Answer briefly."));
+        const qint64 id = session_->conversation();
+        QCOMPARE(store_->systemPrompt(id), QStringLiteral("Answer briefly."));
+        const Outcome second = run([&] { return session_->ask(QStringLiteral("And blue?"), {}, greedy(3)); });
+        QCOMPARE(second.asked[0].history.size(), size_t(1));
+        QCOMPARE(second.asked[0].history[0].input, std::string("Answer briefly."));
+        QVERIFY(second.asked[0].input.empty());
+
+        QVERIFY(session_->open(before));
+        QCOMPARE(session_->systemPrompt(), QString());
+        QCOMPARE(changed.last()[0].toString(), QString());
+        QVERIFY(session_->open(id));
+        QCOMPARE(session_->systemPrompt(), QStringLiteral("Answer briefly."));
+        session_->setSystemPrompt(QStringLiteral("Answer in English."));
+        QCOMPARE(store_->systemPrompt(id), QStringLiteral("Answer in English."));
+        QCOMPARE(store_->systemPrompt(before), QString());
+    }
+
     void aRestartReadsTheConversationBack() {
         session_->open(store_->listConversations().last().id);
         const qint64 id = session_->conversation();

@@ -265,6 +265,14 @@ private Q_SLOTS:
             QCOMPARE(messages[0].attachments[0].path, QStringLiteral("/home/user/cube.png"));
             QCOMPARE(messages[1].stats.value(QStringLiteral("tokens")).toInt(), 5);
             QVERIFY(store.appendMessage(list[0].id, Role::User, QStringLiteral("And now?")) > 0);
+            // Brought to version 2: its conversation has an empty system prompt, which can be set.
+            QCOMPARE(store.systemPrompt(list[0].id), QString());
+            QVERIFY(store.setSystemPrompt(list[0].id, QStringLiteral("Answer briefly.")));
+        }
+        QCOMPARE(userVersion(path), 2);
+        {
+            ConversationStore store(path);
+            QCOMPARE(store.systemPrompt(store.listConversations()[0].id), QStringLiteral("Answer briefly."));
         }
         const QString empty = dbPath(QStringLiteral("version0.sqlite"));
         {
@@ -277,8 +285,11 @@ private Q_SLOTS:
         QSqlDatabase::removeDatabase(QStringLiteral("raw-v0"));
         ConversationStore store(empty);
         QVERIFY2(store.isOpen(), qPrintable(store.lastError()));
-        QVERIFY(store.createConversation(QStringLiteral("new")) > 0);
-        QCOMPARE(userVersion(empty), 1);
+        const qint64 id = store.createConversation(QStringLiteral("new"));
+        QVERIFY(id > 0);
+        QVERIFY(store.setSystemPrompt(id, QStringLiteral("请用中文回答。")));
+        QCOMPARE(store.systemPrompt(id), QStringLiteral("请用中文回答。"));
+        QCOMPARE(userVersion(empty), 2);
     }
 
     // A file of a newer version: its conversations are shown, nothing is written to it.
@@ -303,6 +314,7 @@ private Q_SLOTS:
             QVERIFY2(store.lastError().contains(QStringLiteral("read-only")), qPrintable(store.lastError()));
             QVERIFY(!store.deleteConversation(list[0].id));
             QCOMPARE(store.appendMessage(list[0].id, Role::User, QStringLiteral("no")), qint64(0));
+            QVERIFY(!store.setSystemPrompt(list[0].id, QStringLiteral("no")));
         }
         QCOMPARE(userVersion(path), 7);
         QCOMPARE(fileBytes(path), before);

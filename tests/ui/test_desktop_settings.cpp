@@ -4,6 +4,7 @@
 #include <QCoreApplication>
 #include <QDir>
 #include <QFile>
+#include <QSet>
 #include <QSettings>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -14,6 +15,7 @@
 #include "app/engine_worker.h"
 #include "app/model_config.h"
 #include "app/model_validation.h"
+#include "app/system_prompt_presets.h"
 #include "ui/prompt_history.h"
 
 using namespace ibllm;
@@ -246,6 +248,28 @@ private Q_SLOTS:
         QCOMPARE(r.attachments[1].modality, Modality::Video);
         QCOMPARE(r.attachments[1].weight, 0.7);
         QVERIFY(buildAskRequest({}, QStringLiteral("Hi"), {}, settings).attachments.empty());
+
+        // The system prompt is the first turn's context: the question's alone, the oldest
+        // turn's later (where it stays as the conversation grows); blank means none.
+        const QString system = QStringLiteral("Answer briefly.");
+        QCOMPARE(buildAskRequest({}, QStringLiteral("Hi"), {}, settings, system).input, std::string("Answer briefly."));
+        r = buildAskRequest(earlier, QStringLiteral("What breed?"), {}, settings, system);
+        QCOMPARE(r.history[0].input, std::string("Answer briefly."));
+        QVERIFY(r.history[1].input.empty() && r.input.empty());
+        r = buildAskRequest(earlier, QStringLiteral("What breed?"), {}, settings, QStringLiteral("  \n"));
+        QVERIFY(r.history[0].input.empty() && r.input.empty());
+    }
+
+    void offersSystemPromptPresets() {
+        const QList<SystemPromptPreset> presets = systemPromptPresets();
+        QVERIFY(presets.size() >= 4);
+        QVERIFY(presets[0].text.isEmpty());  // "None"
+        QSet<QString> texts;
+        for (int i = 1; i < presets.size(); ++i) {
+            QVERIFY(!presets[i].name.isEmpty() && !presets[i].text.isEmpty());
+            texts.insert(presets[i].text);
+        }
+        QCOMPARE(texts.size(), presets.size() - 1);
     }
 
     void walksThePromptHistory() {

@@ -9,6 +9,7 @@
 #include <QDropEvent>
 #include <QImage>
 #include <QComboBox>
+#include <QPlainTextEdit>
 #include <QLabel>
 #include <QToolButton>
 #include <QLineEdit>
@@ -26,19 +27,21 @@
 #include <cstring>
 
 #include "app/engine_thread.h"
+#include "app/system_prompt_presets.h"
 #include "demo_window.h"
 #include "ui/attachment_bar.h"
 #include "ui/attachment_chip.h"
 #include "ui/chat_view.h"
 #include "ui/composer.h"
-#include "ui/recording_control.h"
 #include "ui/conversation_sidebar.h"
 #include "ui/main_window.h"
 #include "ui/markdown_view.h"
 #include "ui/message_widget.h"
 #include "ui/model_dialog.h"
 #include "ui/notice_banner.h"
+#include "ui/recording_control.h"
 #include "ui/settings_panel.h"
+#include "ui/system_prompt_editor.h"
 #include "ui/ui_language.h"
 
 using namespace ibllm;
@@ -247,6 +250,34 @@ private Q_SLOTS:
         QCOMPARE(r.prompt, std::string("What colour is it?"));
         QCOMPARE(r.history.size(), size_t(1));
         QCOMPARE(r.history[0].instruction, std::string("Describe this image."));
+    }
+
+    // A preset chosen in the side panel is the conversation's system prompt: saved with it and
+    // given to the model as the first turn's context; typed text of one's own shows "Custom".
+    void systemPromptReachesTheModel() {
+        setAnswerSettings(0.0, 4);
+        const qint64 id = window_->currentConversation();
+        SystemPromptEditor* editor = window_->settingsPanel()->systemPromptEditor();
+        const app::SystemPromptPreset brief = app::systemPromptPresets()[1];
+        Q_EMIT editor->presetBox()->activated(1);
+        QCOMPARE(editor->text(), brief.text);
+        QCOMPARE(window_->session()->systemPrompt(), brief.text);
+        QCOMPARE(store_->systemPrompt(id), brief.text);
+
+        QSignalSpy asked(window_->session(), &app::ChatSession::askRequested);
+        window_->chatView()->lastMessage()->triggerRegenerate();
+        waitIdle();
+        QCOMPARE(asked.size(), 1);
+        const AskRequest r = qvariant_cast<AskRequest>(asked.first().at(1));
+        QCOMPARE(r.history.size(), size_t(1));
+        QCOMPARE(r.history[0].input, brief.text.toStdString());
+
+        editor->editor()->setPlainText(QStringLiteral("Talk like a pirate."));
+        QTRY_COMPARE(window_->session()->systemPrompt(), QStringLiteral("Talk like a pirate."));
+        QCOMPARE(editor->presetBox()->currentIndex(), editor->presetBox()->count() - 1);
+        QCOMPARE(store_->systemPrompt(id), QStringLiteral("Talk like a pirate."));
+        Q_EMIT editor->presetBox()->activated(0);  // none again, for the tests after this one
+        QCOMPARE(window_->session()->systemPrompt(), QString());
     }
 
     void droppedFilesBecomeChips() {
