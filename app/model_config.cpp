@@ -19,6 +19,11 @@ ModelConfig loadModelConfig(const QSettings& s) {
     } catch (const Error&) {
         c.options.precision = Precision::Auto;  // a hand-edited settings file; not worth a message
     }
+    try {
+        c.options.weight_format = parse_weight_format(toStd(s.value(QStringLiteral("model/weights"), QStringLiteral("bf16")).toString()));
+    } catch (const Error&) {
+        c.options.weight_format = WeightFormat::Bf16;
+    }
     c.options.threads = qMax(0, s.value(QStringLiteral("model/threads"), 0).toInt());
     c.options.context = qBound(256, s.value(QStringLiteral("model/context"), 2048).toInt(), 2048);
     return c;
@@ -31,6 +36,7 @@ void saveModelConfig(QSettings& s, const ModelConfig& c) {
     s.setValue(QStringLiteral("model/imagebind"), fromStd(c.paths.imagebind));
     s.setValue(QStringLiteral("model/cache"), fromStd(c.paths.cache));
     s.setValue(QStringLiteral("model/precision"), fromStd(to_string(c.options.precision)));
+    s.setValue(QStringLiteral("model/weights"), fromStd(to_string(c.options.weight_format)));
     s.setValue(QStringLiteral("model/threads"), c.options.threads);
     s.setValue(QStringLiteral("model/context"), c.options.context);
 }

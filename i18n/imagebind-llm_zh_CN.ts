@@ -335,6 +335,25 @@
     </message>
 </context>
 <context>
+    <name>WeightsFormat</name>
+    <message>
+        <source>Needs %1 GiB of memory with ImageBind (measured).</source>
+        <translation>连同 ImageBind 需要 %1 GiB 内存（实测）。</translation>
+    </message>
+    <message>
+        <source>Needs about %1 GiB of memory with ImageBind (estimated from measurements).</source>
+        <translation>连同 ImageBind 约需 %1 GiB 内存（由实测数据推算）。</translation>
+    </message>
+    <message>
+        <source>The exact weights: the reference&apos;s answers, the slowest decoding.</source>
+        <translation>精确权重：与参考实现的回答一致，解码最慢。</translation>
+    </message>
+    <message>
+        <source>Decodes about %1x as fast as bf16; %2% of its tokens are the ones bf16 would choose. The first load writes a converted copy next to the checkpoint.</source>
+        <translation>解码速度约为 bf16 的 %1 倍；%2% 的词元与 bf16 的选择相同。首次加载时会在检查点旁写入转换后的副本。</translation>
+    </message>
+</context>
+<context>
     <name>ibllm::app::ChatSession</name>
     <message>
         <source>An answer is still being written; stop it first.</source>
@@ -986,6 +1005,14 @@ Generating: %5 ms</source>
     <message>
         <source>Ready to load %1.</source>
         <translation>可以加载%1。</translation>
+    </message>
+    <message>
+        <source>Weights</source>
+        <translation>权重</translation>
+    </message>
+    <message>
+        <source>How the language model&apos;s weights are kept in memory: bf16 is exact; int8 and q4 take less memory and decode faster, at a small cost to the answers</source>
+        <translation>语言模型权重在内存中的存储方式：bf16 是精确的；int8 和 q4 占用更少内存、解码更快，但回答质量略有损失</translation>
     </message>
 </context>
 <context>

@@ -1,5 +1,7 @@
 #include "ui/model_dialog.h"
 
+#include "app/weights_format_needs.h"
+
 #include <QComboBox>
 #include <QDialogButtonBox>
 #include <QDir>
@@ -53,6 +55,14 @@ ModelDialog::ModelDialog(const app::ModelConfig& current, QWidget* parent) : QDi
     precision_->addItem(QString(), int(Precision::Auto));
     precision_->addItem(QStringLiteral("bf16"), int(Precision::Bf16));  // not translated: a number format
     precision_->addItem(QStringLiteral("fp32"), int(Precision::Fp32));  // not translated: a number format
+    weightsLabel_ = new QLabel(this);
+    weights_ = new QComboBox(this);
+    weights_->addItem(QStringLiteral("bf16"), int(WeightFormat::Bf16));  // not translated: a number format
+    weights_->addItem(QStringLiteral("int8"), int(WeightFormat::Int8));  // not translated: a number format
+    weights_->addItem(QStringLiteral("q4"), int(WeightFormat::Q4));      // not translated: a number format
+    weightsNote_ = new QLabel(this);
+    weightsNote_->setWordWrap(true);
+    weightsNote_->setForegroundRole(QPalette::PlaceholderText);
     threadsLabel_ = new QLabel(this);
     threads_ = new QSpinBox(this);
     threads_->setRange(0, 256);
@@ -66,6 +76,9 @@ ModelDialog::ModelDialog(const app::ModelConfig& current, QWidget* parent) : QDi
     options->addWidget(threads_, 0, 3);
     options->addWidget(contextLabel_, 0, 4);
     options->addWidget(context_, 0, 5);
+    options->addWidget(weightsLabel_, 1, 0);
+    options->addWidget(weights_, 1, 1);
+    options->addWidget(weightsNote_, 1, 2, 1, 5);
     options->setColumnStretch(6, 1);
     layout->addLayout(options);
 
@@ -95,6 +108,8 @@ ModelDialog::ModelDialog(const app::ModelConfig& current, QWidget* parent) : QDi
     rows_[ImageBind].edit->setText(app::fromStd(current.paths.imagebind));
     rows_[Cache].edit->setText(app::fromStd(current.paths.cache));
     precision_->setCurrentIndex(qMax(0, precision_->findData(int(current.options.precision))));
+    weights_->setCurrentIndex(qMax(0, weights_->findData(int(current.options.weight_format))));
+    connect(weights_, &QComboBox::currentIndexChanged, this, &ModelDialog::updateWeightsNote);
     threads_->setValue(current.options.threads);
     context_->setValue(current.options.context);
 
@@ -128,6 +143,9 @@ void ModelDialog::retranslate() {
     precision_->setItemText(0, tr("Automatic"));
     precision_->setToolTip(tr("bf16 halves the memory of fp32 and is faster on recent CPUs; automatic picks bf16 "
                               "for half-precision checkpoints"));
+    weightsLabel_->setText(tr("Weights"));
+    weights_->setToolTip(tr("How the language model's weights are kept in memory: bf16 is exact; int8 and q4 take less "
+                            "memory and decode faster, at a small cost to the answers"));
     threadsLabel_->setText(tr("Threads"));
     threads_->setSpecialValueText(tr("all cores"));
     contextLabel_->setText(tr("Context"));
@@ -151,9 +169,17 @@ app::ModelConfig ModelDialog::config() const {
     c.paths.imagebind = app::toStd(rows_[ImageBind].edit->text().trimmed());
     c.paths.cache = app::toStd(rows_[Cache].edit->text().trimmed());
     c.options.precision = static_cast<Precision>(precision_->currentData().toInt());
+    c.options.weight_format = static_cast<WeightFormat>(weights_->currentData().toInt());
     c.options.threads = threads_->value();
     c.options.context = context_->value();
     return c;
+}
+
+QString ModelDialog::weightsNote() const { return weightsNote_->text(); }
+
+void ModelDialog::updateWeightsNote() {
+    const auto format = static_cast<WeightFormat>(weights_->currentData().toInt());
+    weightsNote_->setText(app::weightsFormatSummary(format, app::llamaParameterCount(rows_[Llama].edit->text().trimmed())));
 }
 
 void ModelDialog::browse(Field f) {
@@ -203,6 +229,7 @@ void ModelDialog::validateNow() {
     showMessage(ImageBind, check.imagebind);
     showMessage(Cache, check.cache);
     load_->setEnabled(check.ok());
+    updateWeightsNote();  // the LLaMA folder may have changed
     if (check.ok())
         summary_->setText(tr("Ready to load %1.").arg(check.llamaDescription));
     else

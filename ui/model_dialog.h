@@ -34,6 +34,9 @@ public:
     QString message(Field f) const;
     bool messageVisible(Field f) const;
     QPushButton* loadButton() const { return load_; }
+    QComboBox* weightsBox() const { return weights_; }
+    // What the chosen weights format needs and does, for the LLaMA folder given.
+    QString weightsNote() const;
     // Validates at once instead of after the typing pause.
     void validateNow();
 
@@ -52,12 +55,16 @@ private:
     void browse(Field f);
     void showMessage(Field f, const QString& text);
     void fillSuggestions();
+    void updateWeightsNote();
 
     Row rows_[FieldCount];
     QLabel* intro_;
     QLabel* summary_;
     QLabel* precisionLabel_;
     QComboBox* precision_;
+    QLabel* weightsLabel_;
+    QComboBox* weights_;
+    QLabel* weightsNote_;
     QLabel* threadsLabel_;
     QSpinBox* threads_;
     QLabel* contextLabel_;

@@ -16,6 +16,7 @@
 #include "app/model_config.h"
 #include "app/model_validation.h"
 #include "app/system_prompt_presets.h"
+#include "app/weights_format_needs.h"
 #include "ui/prompt_history.h"
 
 using namespace ibllm;
@@ -164,6 +165,7 @@ private Q_SLOTS:
         m.options.precision = Precision::Bf16;
         m.options.threads = 6;
         m.options.context = 1024;
+        m.options.weight_format = WeightFormat::Q4;
         saveModelConfig(s, m);
         AnswerSettings a;
         a.sampling.temperature = 0.7;
@@ -182,6 +184,7 @@ private Q_SLOTS:
         QCOMPARE(m2.options.precision, Precision::Bf16);
         QCOMPARE(m2.options.threads, 6);
         QCOMPARE(m2.options.context, 1024);
+        QCOMPARE(m2.options.weight_format, WeightFormat::Q4);
         const AnswerSettings a2 = loadAnswerSettings(again);
         QCOMPARE(a2.sampling.temperature, 0.7);
         QCOMPARE(a2.sampling.top_p, 0.9);
@@ -258,6 +261,28 @@ private Q_SLOTS:
         QVERIFY(r.history[1].input.empty() && r.input.empty());
         r = buildAskRequest(earlier, QStringLiteral("What breed?"), {}, settings, QStringLiteral("  \n"));
         QVERIFY(r.history[0].input.empty() && r.input.empty());
+    }
+
+    // The weights formats' needs: measured at the benchmark's sizes, a line between them.
+    void weightsFormatNeedsFollowTheMeasurements() {
+        QVERIFY(QDir().mkpath(path(QStringLiteral("llama7b"))));
+        QFile params(path(QStringLiteral("llama7b/params.json")));
+        QVERIFY(params.open(QIODevice::WriteOnly));
+        params.write(R"({"dim": 4096, "multiple_of": 256, "n_heads": 32, "n_layers": 32, "norm_eps": 1e-06, "vocab_size": -1})");
+        params.close();
+        const std::optional<double> n = llamaParameterCount(path(QStringLiteral("llama7b")));
+        QVERIFY(n && std::abs(*n - 6.738e9) < 1e6);
+        QVERIFY(!llamaParameterCount(path(QStringLiteral("nowhere"))));
+        const WeightsFormatNeeds bf16 = weightsFormatNeeds(WeightFormat::Bf16, *n), q4 = weightsFormatNeeds(WeightFormat::Q4, *n);
+        QVERIFY(bf16.measured && q4.measured);
+        QCOMPARE(bf16.memoryGiB, 19.12);
+        QVERIFY(q4.memoryGiB < weightsFormatNeeds(WeightFormat::Int8, *n).memoryGiB && q4.memoryGiB < bf16.memoryGiB);
+        const WeightsFormatNeeds between = weightsFormatNeeds(WeightFormat::Int8, 4e9);
+        QVERIFY(!between.measured && between.memoryGiB > 4.73 && between.memoryGiB < 12.55);
+        QVERIFY(weightsFormatSummary(WeightFormat::Bf16, n).contains(QStringLiteral("19.1 GiB")));
+        const QString int8 = weightsFormatSummary(WeightFormat::Int8, n);
+        QVERIFY2(int8.contains(QStringLiteral("1.9x")) && int8.contains(QStringLiteral("95%")), qPrintable(int8));
+        QVERIFY(!weightsFormatSummary(WeightFormat::Q4, std::nullopt).contains(QStringLiteral("GiB")));
     }
 
     void offersSystemPromptPresets() {

@@ -7,6 +7,7 @@
 #include <QApplication>
 #include <QDir>
 #include <QDropEvent>
+#include <QFile>
 #include <QImage>
 #include <QComboBox>
 #include <QPlainTextEdit>
@@ -465,6 +466,26 @@ private Q_SLOTS:
         QVERIFY(!dialog.loadButton()->isEnabled());
         const app::ModelConfig chosen = dialog.config();
         QCOMPARE(chosen.paths.llama_dir, demo.llama_dir);
+    }
+
+    // The weights format: shown as remembered, explained for the chosen LLaMA, and returned.
+    void modelDialogChoosesTheWeightsFormat() {
+        QVERIFY(QDir().mkpath(path(QStringLiteral("llama7b"))));
+        QFile params(path(QStringLiteral("llama7b/params.json")));
+        QVERIFY(params.open(QIODevice::WriteOnly));
+        params.write(R"({"dim": 4096, "multiple_of": 256, "n_heads": 32, "n_layers": 32, "norm_eps": 1e-06, "vocab_size": -1})");
+        params.close();
+        app::ModelConfig config;
+        config.paths.llama_dir = path(QStringLiteral("llama7b")).toStdString();
+        config.options.weight_format = WeightFormat::Q4;
+        ModelDialog dialog(config);
+        QCOMPARE(dialog.weightsBox()->currentText(), QStringLiteral("q4"));
+        QVERIFY2(dialog.weightsNote().contains(QStringLiteral("GiB")) && dialog.weightsNote().contains(QStringLiteral("71%")),
+                 qPrintable(dialog.weightsNote()));
+        dialog.weightsBox()->setCurrentIndex(dialog.weightsBox()->findText(QStringLiteral("bf16")));
+        QVERIFY2(dialog.weightsNote().contains(QStringLiteral("19.1 GiB")), qPrintable(dialog.weightsNote()));
+        dialog.weightsBox()->setCurrentIndex(dialog.weightsBox()->findText(QStringLiteral("int8")));
+        QCOMPARE(dialog.config().options.weight_format, WeightFormat::Int8);
     }
 
     void chineseTranslationLoads() {
