@@ -11,7 +11,7 @@ EngineThread::EngineThread() : worker_(new EngineWorker) {
 
 EngineThread::~EngineThread() {
     // Queued requests are dropped with the event loop; the running one stops within a token.
-    worker_->cancel(std::numeric_limits<quint64>::max());
+    worker_->cancelAll();
     worker_->cancelLoading();
     thread_.quit();
     thread_.wait();

@@ -2,7 +2,6 @@
 // Owns the engine worker's thread: starts it, and on destruction cancels whatever runs,
 // stops the thread and lets the worker (and with it the model's memory) go on that thread.
 #include <QThread>
-#include <limits>
 
 #include "app/engine_worker.h"
 

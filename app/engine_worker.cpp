@@ -32,13 +32,31 @@ void EngineWorker::setAttachmentEncoder(AttachmentEncoder encoder) {
 }
 
 void EngineWorker::cancel(quint64 requestId) {
-    quint64 seen = cancelledUpTo_.load();
-    while (seen < requestId && !cancelledUpTo_.compare_exchange_weak(seen, requestId)) {
-    }
+    std::lock_guard<std::mutex> cancelLock(cancelMutex_);
+    cancelled_.insert(requestId);
     // Engine::ask() clears its flag when it starts, so a cancel that lands before the
-    // request begins is caught again by the token callback through cancelledUpTo_.
+    // request begins is caught again by the token callback through isCancelled().
+    if (running_ != requestId) return;
     std::unique_lock<std::mutex> lock(engineSwap_, std::try_to_lock);
     if (lock.owns_lock()) engine_.cancel();
+}
+
+void EngineWorker::cancelAll() {
+    cancelAll_.store(true);
+    std::unique_lock<std::mutex> lock(engineSwap_, std::try_to_lock);
+    if (lock.owns_lock()) engine_.cancel();
+}
+
+bool EngineWorker::isCancelled(quint64 requestId) {
+    if (cancelAll_.load()) return true;
+    std::lock_guard<std::mutex> lock(cancelMutex_);
+    return cancelled_.count(requestId) != 0;
+}
+
+void EngineWorker::setRunning(quint64 requestId) {
+    std::lock_guard<std::mutex> lock(cancelMutex_);
+    if (requestId == 0) cancelled_.erase(running_);
+    running_ = requestId;
 }
 
 void EngineWorker::cancelLoading() { loadCancelRequested_.store(true); }
@@ -110,6 +128,11 @@ void EngineWorker::ask(quint64 requestId, const ibllm::AskRequest& request) {
         s.cancelled = true;
         return s;
     };
+    setRunning(requestId);
+    struct Done {
+        EngineWorker* w;
+        ~Done() { w->setRunning(0); }
+    } done{this};
     if (isCancelled(requestId)) {
         Q_EMIT finished(requestId, cancelledStats());
         return;
@@ -140,6 +163,11 @@ void EngineWorker::ask(quint64 requestId, const ibllm::AskRequest& request) {
 }
 
 void EngineWorker::embed(quint64 requestId, const std::vector<EmbedInput>& inputs) {
+    setRunning(requestId);
+    struct Done {
+        EngineWorker* w;
+        ~Done() { w->setRunning(0); }
+    } done{this};
     try {
         std::vector<std::vector<float>> out;
         out.reserve(inputs.size());

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <functional>
 #include <mutex>
+#include <set>
 #include <vector>
 
 #include "app/engine_types.h"
@@ -45,10 +46,13 @@ public:
     // Set before the first ask() (it is read on the worker thread without a lock).
     void setAttachmentEncoder(AttachmentEncoder encoder);
 
-    // Thread-safe. Stops request `requestId` (and any earlier one) within one token, or
-    // before it starts if it is still queued; a cancelled request ends with finished()
-    // and stats.cancelled set, never with failed().
+    // Thread-safe. Stops request `requestId` within one token, or before it starts if it is
+    // still queued; a cancelled request ends with finished() and stats.cancelled set, never
+    // with failed(). Only that request: the window and the server share this worker, and one
+    // must not stop the other's.
     void cancel(quint64 requestId);
+    // Thread-safe. Stops whatever runs and every request still queued (closing the program).
+    void cancelAll();
     // Thread-safe. Stops a running or queued load at its next progress step; the load ends
     // with loadFailed(message, cancelled = true) and the previous model stays usable.
     // Only call it while a load is pending: the request stands until a load consumes it.
@@ -82,7 +86,9 @@ Q_SIGNALS:
     void embedded(quint64 requestId, const std::vector<std::vector<float>>& embeddings);
 
 private:
-    bool isCancelled(quint64 requestId) const { return requestId <= cancelledUpTo_.load(); }
+    bool isCancelled(quint64 requestId);
+    // Marks `requestId` as the one in the engine (0: none) and forgets its cancellation once done.
+    void setRunning(quint64 requestId);
     void reportProgress(const std::string& stage, double fraction);
     void runLoad(const std::function<void()>& body);
 
@@ -92,7 +98,12 @@ private:
     // this while loading, and cancel() only calls into the engine when it can take it
     // without waiting (the UI thread must never block on a load).
     std::mutex engineSwap_;
-    std::atomic<quint64> cancelledUpTo_{0};
+    // Cancelled ids not yet run (or running); the id in the engine, changed under the same
+    // lock so that a cancel never lands on the request after the one it meant.
+    std::mutex cancelMutex_;
+    std::set<quint64> cancelled_;
+    quint64 running_ = 0;
+    std::atomic<bool> cancelAll_{false};
     std::atomic<quint64> lastRequestId_{0};
     std::atomic<bool> loadCancelRequested_{false};
 };

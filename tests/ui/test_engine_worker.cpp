@@ -126,6 +126,17 @@ private Q_SLOTS:
         QCOMPARE(o.streamed, QString::fromStdString(o.stats.text));
     }
 
+    // The window and the server share the worker: cancelling one request never stops another.
+    void cancellingAnotherRequestLeavesThisOne() {
+        const Outcome o = askAndWait(question("Describe this image.", 40), [&](quint64 id) { worker()->cancel(id + 1); });
+        QVERIFY2(o.finished, qPrintable(o.error));
+        QVERIFY(!o.stats.cancelled);
+        QVERIFY(o.stats.generated_tokens == 40 || o.stats.stopped_on_eos);
+        // That later id is cancelled when it comes.
+        const Outcome next = askAndWait(question("Describe this image.", 40));
+        QVERIFY(next.finished && next.stats.cancelled && next.pieces == 0);
+    }
+
     void cancelBeforeTheRequestStarts() {
         const quint64 id = nextId_ + 1;
         worker()->cancel(id);
