@@ -1317,6 +1317,18 @@ Generating: %5 ms</source>
         <source>No microphone was found; connect one and press &quot;Find microphones&quot; again.</source>
         <translation>未找到麦克风；请连接一个，然后再次点击“查找麦克风”。</translation>
     </message>
+    <message>
+        <source>Serve this model to other programs on localhost</source>
+        <translation>在本机为其他程序提供此模型服务</translation>
+    </message>
+    <message>
+        <source>An OpenAI-compatible server on this computer only: editors, scripts and chat apps that speak OpenAI&apos;s API can use this model through the same engine and queue as this window</source>
+        <translation>仅限本机的 OpenAI 兼容服务器：支持 OpenAI API 的编辑器、脚本和聊天应用可以通过与本窗口相同的推理引擎和队列使用此模型</translation>
+    </message>
+    <message>
+        <source>Serving at %1 (OpenAI API)</source>
+        <translation>服务地址：%1（OpenAI API）</translation>
+    </message>
 </context>
 <context>
     <name>ibllm::ui::SystemPromptEditor</name>

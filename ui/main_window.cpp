@@ -1,9 +1,12 @@
 #include "ui/main_window.h"
 
+#include "app/server/openai_server.h"
+
 #include <QAction>
 #include <QCloseEvent>
 #include <QDragEnterEvent>
 #include <QDropEvent>
+#include <QFileInfo>
 #include <QMessageBox>
 #include <QMimeData>
 #include <QScrollArea>
@@ -14,6 +17,7 @@
 
 #include "app/model_config.h"
 #include "app/model_validation.h"
+#include "app/server/openai_server.h"
 #include "ui/attachment_bar.h"
 #include "ui/chat_view.h"
 #include "ui/composer.h"
@@ -45,7 +49,7 @@ QStringList localFiles(const QMimeData* data) {
 
 MainWindow::MainWindow(app::ConversationStore& store, app::EngineWorker& worker, QSettings& settings, QWidget* parent)
     : QMainWindow(parent), store_(store), settings_(settings), session_(new app::ChatSession(store, worker, this)),
-      demoDir_(app::defaultDemoModelDir()) {
+      localServer_(new app::LocalServer(worker, this)), demoDir_(app::defaultDemoModelDir()) {
     setAcceptDrops(true);
     setWindowIcon(QIcon(QStringLiteral(":/icons/imagebind-llm.svg")));
 
@@ -162,6 +166,15 @@ void MainWindow::connectSession() {
     connect(session_, &app::ChatSession::conversationChanged, this, &MainWindow::updateTitle);
     connect(session_, &app::ChatSession::storeProblem, this, &MainWindow::showProblem);
 
+    // The local server, as the user left it; a new model is served under its own name.
+    connect(settingsPanel_, &SettingsPanel::serveToggled, this, &MainWindow::setServing);
+    connect(session_, &app::ChatSession::modelLoaded, this, [this] {
+        if (!localServer_->isRunning()) return;
+        localServer_->stop();
+        setServing(true);
+    });
+    if (settings_.value(QStringLiteral("server/enabled"), false).toBool()) setServing(true);
+
     // The system prompt: the editor shows the conversation's, and the user's edits go to the
     // conversation; the last one chosen is remembered for the first new chat of the next run.
     SystemPromptEditor* prompt = settingsPanel_->systemPromptEditor();
@@ -182,6 +195,24 @@ void MainWindow::updateActions() {
 }
 
 void MainWindow::showProblem(const QString& message) { composer_->showProblem(message); }
+
+QString MainWindow::servedModelName() const {
+    if (session_->modelInfo().demo || !app::loadModelConfig(settings_).configured()) return QStringLiteral("demo");
+    return QFileInfo(app::fromStd(app::loadModelConfig(settings_).paths.llama_dir)).fileName();
+}
+
+void MainWindow::setServing(bool on) {
+    settings_.setValue(QStringLiteral("server/enabled"), on);
+    if (!on) {
+        localServer_->stop();
+        settingsPanel_->setServerState(false, QString());
+        return;
+    }
+    // server/port: for a user whose port 8177 is taken (0: any free port).
+    const int port = qBound(0, settings_.value(QStringLiteral("server/port"), app::kDefaultServerPort).toInt(), 65535);
+    const QString why = localServer_->start(port, servedModelName());
+    settingsPanel_->setServerState(why.isEmpty(), why.isEmpty() ? localServer_->address() : why);
+}
 
 void MainWindow::retranslate() {
     menus_->retranslate();

@@ -11,6 +11,7 @@
 #include "app/answer_settings.h"
 #include "app/attachment_spec.h"
 #include "app/chat_session.h"
+#include "app/server/local_server.h"
 #include "app/conversation_store.h"
 #include "app/engine_worker.h"
 
@@ -95,10 +96,14 @@ private:
     void regenerate(MessageWidget* answer);
     void resend(MessageWidget* question, const QString& text);
     void showProblem(const QString& message);
+    // The local server: on or off as the user chose (remembered), named after the model.
+    void setServing(bool on);
+    QString servedModelName() const;
 
     app::ConversationStore& store_;
     QSettings& settings_;
     app::ChatSession* session_;
+    app::LocalServer* localServer_;
     QString demoDir_;
 
     QSplitter* splitter_;

@@ -4,6 +4,7 @@
 
 #include <QSettings>
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QEvent>
@@ -97,9 +98,18 @@ SettingsPanel::SettingsPanel(QWidget* parent) : QWidget(parent) {
     modelInfo_->setTextInteractionFlags(Qt::TextSelectableByMouse);
     chooseModel_ = new QPushButton(modelGroup_);
     demoModel_ = new QPushButton(modelGroup_);
+    serve_ = new QCheckBox(modelGroup_);
+    serverStatus_ = noteLabel(modelGroup_);
+    serverStatus_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    serverStatus_->hide();
+    connect(serve_, &QCheckBox::toggled, this, [this](bool on) {
+        if (!updating_) Q_EMIT serveToggled(on);
+    });
     modelLayout->addWidget(modelInfo_);
     modelLayout->addWidget(chooseModel_);
     modelLayout->addWidget(demoModel_);
+    modelLayout->addWidget(serve_);
+    modelLayout->addWidget(serverStatus_);
     layout->addWidget(modelGroup_);
 
     interfaceGroup_ = new QGroupBox(this);
@@ -169,6 +179,11 @@ void SettingsPanel::retranslate() {
     modelGroup_->setTitle(tr("Model"));
     chooseModel_->setText(tr("Choose model files…"));
     demoModel_->setText(tr("Use the demo model"));
+    serve_->setText(tr("Serve this model to other programs on localhost"));
+    serve_->setToolTip(tr("An OpenAI-compatible server on this computer only: editors, scripts and chat apps that speak "
+                          "OpenAI's API can use this model through the same engine and queue as this window"));
+    if (serve_->isChecked() && !serverAddress_.isEmpty())
+        serverStatus_->setText(tr("Serving at %1 (OpenAI API)").arg(serverAddress_));
     interfaceGroup_->setTitle(tr("Interface"));
     interfaceLanguageLabel_->setText(tr("Language"));
     microphoneLabel_->setText(tr("Microphone"));
@@ -178,6 +193,18 @@ void SettingsPanel::retranslate() {
     interfaceLanguage_->setItemText(0, systemLanguage.isEmpty() ? tr("System") : tr("System (%1)").arg(systemLanguage));
     setModelInfo(info_, loaded_);
 }
+
+void SettingsPanel::setServerState(bool running, const QString& addressOrProblem) {
+    {
+        const QScopedValueRollback<bool> guard(updating_, true);
+        serve_->setChecked(running);
+    }
+    serverAddress_ = running ? addressOrProblem : QString();
+    serverStatus_->setText(running ? tr("Serving at %1 (OpenAI API)").arg(addressOrProblem) : addressOrProblem);
+    serverStatus_->setVisible(!serverStatus_->text().isEmpty());
+}
+
+QString SettingsPanel::serverStatus() const { return serverStatus_->text(); }
 
 void SettingsPanel::changeEvent(QEvent* event) {
     QWidget::changeEvent(event);

@@ -46,6 +46,12 @@ public:
     void refreshMicrophones();
     QComboBox* microphoneBox() const { return microphone_; }
 
+    // The local server's switch: checked while it runs; the address it serves at, or why it
+    // could not start.
+    QCheckBox* serveBox() const { return serve_; }
+    void setServerState(bool running, const QString& addressOrProblem);
+    QString serverStatus() const;
+
     // The current conversation's system prompt (the main window connects it to the session).
     SystemPromptEditor* systemPromptEditor() const { return systemPrompt_; }
 
@@ -58,6 +64,8 @@ Q_SIGNALS:
     void microphoneChanged(int deviceIndex);
     void chooseModelRequested();
     void demoModelRequested();
+    // The user switched the local server on or off.
+    void serveToggled(bool on);
 
 protected:
     void changeEvent(QEvent* event) override;
@@ -98,6 +106,9 @@ private:
     QLabel* modelInfo_;
     QPushButton* chooseModel_;
     QPushButton* demoModel_;
+    QCheckBox* serve_;
+    QLabel* serverStatus_;
+    QString serverAddress_;
 
     QGroupBox* interfaceGroup_;
     QLabel* interfaceLanguageLabel_;

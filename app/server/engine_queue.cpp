@@ -97,8 +97,7 @@ void EngineQueue::onToken(quint64 requestId, const QString& text) {
 
 void EngineQueue::onDone(quint64 requestId, JobEvent event) {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (!running_ || running_->requestId != requestId) return;  // another front end's request
-    if (closed_ && event.kind == JobEvent::Kind::Finished && event.stats.cancelled) event = failure(closedMessage_);
+    if (!running_ || running_->requestId != requestId) return;  // another front end's, or one given up
     running_->inbox.push(std::move(event));
     running_.reset();
     startNextLocked();
@@ -122,10 +121,16 @@ void EngineQueue::cancel(const std::shared_ptr<EngineJob>& job) {
 void EngineQueue::shutdown(const std::string& message) {
     std::lock_guard<std::mutex> lock(mutex_);
     closed_ = true;
-    closedMessage_ = message;
     for (auto& job : waiting_) job->inbox.push(failure(message));
     waiting_.clear();
-    if (running_) worker_.cancel(running_->requestId);
+    // The running job is told at once rather than when the engine gets to it: it may still be
+    // behind another front end's answer on the worker, and stopping must not wait for that.
+    if (running_) {
+        worker_.cancel(running_->requestId);
+        running_->inbox.push(failure(message));
+        running_.reset();
+    }
+    idle_.notify_all();
 }
 
 int EngineQueue::pending() const {

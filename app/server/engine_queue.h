@@ -67,8 +67,8 @@ public:
     // Thread-safe. A waiting job leaves the line (its inbox gets Failed); the running one stops
     // within one token (it ends with Finished, stats.cancelled set).
     void cancel(const std::shared_ptr<EngineJob>& job);
-    // Thread-safe. Every waiting job fails with `message`, the running one is stopped (its
-    // client gets `message` as a failure too), and nothing more is accepted.
+    // Thread-safe. Every waiting job fails with `message`, and so does the running one at once
+    // (the engine stops it within a token); nothing more is accepted.
     void shutdown(const std::string& message);
     // Jobs running or waiting.
     int pending() const;
@@ -87,7 +87,6 @@ private:
     std::deque<std::shared_ptr<EngineJob>> waiting_;
     std::shared_ptr<EngineJob> running_;
     bool closed_ = false;
-    std::string closedMessage_;
 };
 
 }  // namespace ibllm::app

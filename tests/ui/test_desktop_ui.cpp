@@ -9,6 +9,7 @@
 #include <QDropEvent>
 #include <QFile>
 #include <QImage>
+#include <QCheckBox>
 #include <QComboBox>
 #include <QPlainTextEdit>
 #include <QLabel>
@@ -30,6 +31,7 @@
 #include "app/engine_thread.h"
 #include "app/system_prompt_presets.h"
 #include "demo_window.h"
+#include "http_client.h"
 #include "ui/attachment_bar.h"
 #include "ui/attachment_chip.h"
 #include "ui/chat_view.h"
@@ -279,6 +281,30 @@ private Q_SLOTS:
         QCOMPARE(store_->systemPrompt(id), QStringLiteral("Talk like a pirate."));
         Q_EMIT editor->presetBox()->activated(0);  // none again, for the tests after this one
         QCOMPARE(window_->session()->systemPrompt(), QString());
+    }
+
+    // The settings' server switch serves the window's model over the OpenAI API on loopback.
+    void serverSwitchServesTheModel() {
+        settings_->setValue(QStringLiteral("server/port"), 0);  // any free port here
+        SettingsPanel* panel = window_->settingsPanel();
+        panel->serveBox()->setChecked(true);
+        QVERIFY2(panel->serverStatus().contains(QStringLiteral("http://127.0.0.1:")), qPrintable(panel->serverStatus()));
+        const QString address = panel->serverStatus().section(QStringLiteral("http://127.0.0.1:"), 1).section(QLatin1Char('/'), 0, 0);
+        const int port = address.toInt();
+        QVERIFY(port > 0);
+        QVERIFY(settings_->value(QStringLiteral("server/enabled")).toBool());
+        const test::HttpReply models = test::http_request(port, "GET", "/v1/models");
+        QCOMPARE(models.status, 200);
+        QVERIFY(models.body.find("\"demo\"") != std::string::npos);
+        // An answer through the server comes from the window's engine while the window is idle.
+        const test::HttpReply answer = test::http_request(
+            port, "POST", "/v1/chat/completions",
+            R"({"messages":[{"role":"user","content":"Hello?"}],"max_tokens":3,"temperature":0})");
+        QCOMPARE(answer.status, 200);
+        QVERIFY(answer.body.find("\"completion_tokens\":3") != std::string::npos);
+        panel->serveBox()->setChecked(false);
+        QCOMPARE(test::http_request(port, "GET", "/v1/models").status, 0);  // nobody listens
+        QVERIFY(!settings_->value(QStringLiteral("server/enabled")).toBool());
     }
 
     void droppedFilesBecomeChips() {
