@@ -160,7 +160,7 @@ private Q_SLOTS:
         QVERIFY2(failure.empty(), failure.c_str());
         app::ServerOptions options;
         options.max_body_bytes = 4 << 20;
-        options.limits.max_file_bytes = 4 << 20;
+        options.limits.max_file_bytes = 1 << 20;
         main_ = start(options, 8);
     }
 
@@ -319,6 +319,42 @@ private Q_SLOTS:
         QVERIFY(e["error"].contains("type") && e["error"].contains("param") && e["error"].contains("code"));
         // The server keeps serving.
         QCOMPARE(http_request(port(), "GET", "/v1/models").status, 200);
+    }
+
+    void attachmentOverTheCap() {
+        const std::string big = app::encode_base64(std::string(1536 << 10, 'x'));
+        const HttpReply r = http_request(port(), "POST", "/v1/chat/completions",
+                                         chatBody("[{\"type\":\"file\",\"file\":{\"filename\":\"big.ply\",\"file_data\":\"" +
+                                                      big + "\"}}]",
+                                                  3, false));
+        QCOMPARE(r.status, 413);
+        QVERIFY(json::parse(r.body)["error"]["message"].get<std::string>().find("big.ply") != std::string::npos);
+    }
+
+    // "stop": the answer ends before the stop string, which is not sent, whole or streamed.
+    void stopStringsEndTheAnswer() {
+        const std::string content = "\"Say something.\"";
+        const std::string text = json::parse(http_request(port(), "POST", "/v1/chat/completions", chatBody(content, 16, false))
+                                                 .body)["choices"][0]["message"]["content"];
+        QVERIFY(text.size() > 8);
+        const std::string stop = text.substr(text.size() / 2, 3);
+        const std::string expected = text.substr(0, text.find(stop));
+        json body = json::parse(chatBody(content, 16, false));
+        body["stop"] = json::array({stop, "never in this answer"});
+        const json whole = json::parse(http_request(port(), "POST", "/v1/chat/completions", body.dump()).body);
+        QCOMPARE(whole["choices"][0]["message"]["content"].get<std::string>(), expected);
+        QCOMPARE(whole["choices"][0]["finish_reason"].get<std::string>(), std::string("stop"));
+        body["stream"] = true;
+        std::string finish;
+        QCOMPARE(streamed_text(http_request(port(), "POST", "/v1/chat/completions", body.dump()).body, &finish), expected);
+        QCOMPARE(finish, std::string("stop"));
+    }
+
+    // `serve` refuses an address other than loopback without a key, before loading anything.
+    void serveRefusesAnOpenAddressWithoutAKey() {
+        const CliRun run = run_cli(QStringList{"serve", "--host", "0.0.0.0"} + kModelArgs, 60000);
+        QCOMPARE(run.code, 2);
+        QVERIFY2(run.err.contains(QStringLiteral("--api-key")), qPrintable(run.err));
     }
 
     void bodyOverTheCap() {

@@ -202,8 +202,10 @@ void TestServerRequest::limitsBoundWhatOneRequestCarries() {
     RequestLimits limits;
     limits.max_file_bytes = 3;
     limits.max_files = 2;
-    QVERIFY(refused(user(R"([{"type":"file","file":{"filename":"a.ply","file_data":"cXV1eA=="}}])"), limits)
-                .message.find("larger than") != std::string::npos);
+    const RequestError big = refused(user(R"([{"type":"file","file":{"filename":"a.ply","file_data":"cXV1eA=="}}])"), limits);
+    QVERIFY(big.message.find("larger than") != std::string::npos);
+    QCOMPARE(big.status, 413);
+    QCOMPARE(refused(user(R"([{"type":"nope"}])"), limits).status, 400);
     const std::string part = R"({"type":"file","file":{"filename":"a.ply","file_data":"Zm9v"}})";
     QCOMPARE(parsed(user("[" + part + "," + part + "]"), limits).messages[0].files.size(), size_t(2));
     QVERIFY(refused(user("[" + part + "," + part + "," + part + "]"), limits).message.find("at most 2 files") !=

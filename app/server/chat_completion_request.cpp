@@ -17,6 +17,7 @@ using json = nlohmann::json;
 // Thrown inside the parser only; parse_chat_completion_request() turns it into its result.
 struct Invalid {
     std::string message, param;
+    int status = 400;  // 413 for a file over the size limit
 };
 
 std::string lower(std::string s) {
@@ -93,8 +94,8 @@ RequestFile make_file(std::string filename, std::string bytes, const json& part,
         throw Invalid{"A request may carry at most " + std::to_string(budget.limits.max_files) + " files.", param};
     if (static_cast<int64_t>(bytes.size()) > budget.limits.max_file_bytes)
         throw Invalid{"The file \"" + filename + "\" is larger than " + std::to_string(budget.limits.max_file_bytes >> 20) +
-                          " MB, the most one file may be.",
-                      param};
+                          " MB, the most one file may be; send a smaller file.",
+                      param, 413};
     if (bytes.empty()) throw Invalid{"The file \"" + filename + "\" is empty.", param};
     RequestFile f;
     f.modality = modality_of(filename, part, param);
@@ -331,6 +332,7 @@ std::variant<Result, RequestError> parse_body(std::string_view body, const Read&
         RequestError err;
         err.message = invalid.message;
         err.param = invalid.param;
+        err.status = invalid.status;
         return err;
     } catch (const json::exception& e) {  // a type mismatch the checks did not foresee
         RequestError err;
