@@ -5,11 +5,19 @@
 #  2. A user-visible string written as a bare literal (set on a widget, an action or a message
 #     box without tr()) fails it too. A literal that must not be translated (a file name, a
 #     format such as bf16, a language's own name) carries "// not translated: why" on its line.
-# Variables: SOURCE_DIR, LUPDATE (the program), PROJECT_JSON (the build's lupdate project), WORK_DIR.
+# Variables: SOURCE_DIR, LUPDATE (the program), PROJECT_CMAKE (the lupdate project that
+# qt_add_translations wrote at configure time), PROJECT_SCRIPT (Qt's script that turns it into
+# the JSON lupdate reads; the build makes that JSON only when the .ts files are updated), WORK_DIR.
 cmake_minimum_required(VERSION 3.16)
 
 set(problems "")
 file(MAKE_DIRECTORY ${WORK_DIR})
+set(PROJECT_JSON ${WORK_DIR}/project.json)
+execute_process(COMMAND ${CMAKE_COMMAND} -DIN_FILE=${PROJECT_CMAKE} -DOUT_FILE=${PROJECT_JSON} -P ${PROJECT_SCRIPT}
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "could not make lupdate's project from ${PROJECT_CMAKE}: ${out}${err}")
+endif()
 file(GLOB ts_files ${SOURCE_DIR}/i18n/*.ts)
 if(NOT ts_files)
   message(FATAL_ERROR "no translations in ${SOURCE_DIR}/i18n")
