@@ -340,6 +340,24 @@ private Q_SLOTS:
         const std::string inconsistent = dir() + "inconsistent.pcd";
         write_bytes(inconsistent, "VERSION 0.7\nFIELDS x y z\nSIZE 4 4\nTYPE F F F\nWIDTH 1\nPOINTS 1\nDATA ascii\n1 2 3\n");
         expect_media_error([&] { load_point_cloud(inconsistent); }, inconsistent, {"SIZE"});
+        // Found by the fuzzer (tests/fuzz/corpus/media_points_pcl): a line of only spaces before
+        // binary data made PCL's reader dereference null; FIELDS given again after SIZE made
+        // the check read past its sizes; a count beyond 2^64 was converted undefined.
+        const std::string header = "VERSION 0.7\nFIELDS x y z\nSIZE 4 4 4\nTYPE F F F\nCOUNT 1 1 1\nWIDTH 1\nHEIGHT 1\n"
+                                   "POINTS 1\nDATA binary\n" + std::string(12, '\0');
+        const std::string spaces = dir() + "spaces.pcd";
+        write_bytes(spaces, " \t\n" + header);
+        expect_media_error([&] { load_point_cloud(spaces); }, spaces, {"only spaces"});
+        const std::string twice = dir() + "fields_twice.pcd";
+        std::string twice_text = header;
+        twice_text.insert(twice_text.find("WIDTH"), "FIELDS a b c d e f\n");
+        write_bytes(twice, twice_text);
+        expect_media_error([&] { load_point_cloud(twice); }, twice, {"FIELDS"});
+        const std::string far = dir() + "far_width.pcd";
+        std::string far_text = header;
+        far_text.replace(far_text.find("WIDTH 1"), 7, "WIDTH 1e300");
+        write_bytes(far, far_text);
+        expect_media_error([&] { load_point_cloud(far); }, far, {"WIDTH"});
 
         const std::string missing = dir() + "missing.ply";
         expect_media_error([&] { load_point_cloud(missing); }, missing, {"does not exist"});

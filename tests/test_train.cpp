@@ -633,6 +633,12 @@ private Q_SLOTS:
         std::ofstream(tmp("bad/broken.json")) << "[{\"instruction\": ";
         why = fails_with(with(base, [&](TrainOptions& o) { o.data = tmp("bad/broken.json"); }), {"broken.json", "not valid JSON"});
         QVERIFY2(why.isEmpty(), qPrintable(why));
+        // A number too large for JSON's reader (found by the training-data fuzzer: it had ended
+        // the program instead of naming the file).
+        std::ofstream(tmp("bad/huge-number.json")) << "[81111111e11111111013]";
+        why = fails_with(with(base, [&](TrainOptions& o) { o.data = tmp("bad/huge-number.json"); }),
+                         {"huge-number.json", "not valid JSON"});
+        QVERIFY2(why.isEmpty(), qPrintable(why));
         // An empty data set.
         std::ofstream(tmp("bad/empty.json")) << "[]";
         why = fails_with(with(base, [&](TrainOptions& o) { o.data = tmp("bad/empty.json"); }), {"empty.json", "no examples"});

@@ -22,6 +22,18 @@ namespace fs = std::filesystem;
 
 constexpr const char* kModuleName = "libibllm_spm.so";
 
+#if defined(__SANITIZE_ADDRESS__)
+constexpr int kDeepBind = 0;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr int kDeepBind = 0;
+#else
+constexpr int kDeepBind = RTLD_DEEPBIND;
+#endif
+#else
+constexpr int kDeepBind = RTLD_DEEPBIND;
+#endif
+
 // The C interface of spm_module.cpp, resolved once per process.
 struct SpmModule {
     void* (*load)(const char*, char*, int) = nullptr;
@@ -70,7 +82,9 @@ SpmModule open_module() {
         // RTLD_DEEPBIND makes the module prefer its own sentencepiece/protobuf symbols over
         // the ones libtorch already brought into the process: sentencepiece's embedded
         // protobuf-lite 3.14 and libtorch's protobuf 3.21 crash or abort when they share them.
-        void* lib = ::dlopen(file.c_str(), RTLD_NOW | RTLD_LOCAL | RTLD_DEEPBIND);
+        // AddressSanitizer's runtime refuses RTLD_DEEPBIND, so a sanitizer build (the fuzz
+        // harnesses, which bring no libtorch) loads it without.
+        void* lib = ::dlopen(file.c_str(), RTLD_NOW | RTLD_LOCAL | kDeepBind);
         if (lib == nullptr) {
             const char* why = ::dlerror();
             throw Error("The tokenizer module " + file.string() + " could not be loaded (" +
@@ -207,8 +221,10 @@ int Tokenizer::byte_value(int id) const {
     // Byte-fallback pieces are spelled "<0xAB>".
     const std::string piece = id_to_piece(id);
     if (piece.size() != 6 || piece.compare(0, 3, "<0x") != 0 || piece[5] != '>') return -1;
+    // The digits live in a named string: `end` points into them after the call.
+    const std::string digits = piece.substr(3, 2);
     char* end = nullptr;
-    const long value = std::strtol(piece.substr(3, 2).c_str(), &end, 16);
+    const long value = std::strtol(digits.c_str(), &end, 16);
     return (end != nullptr && *end == '\0') ? static_cast<int>(value) : -1;
 }
 

@@ -145,7 +145,7 @@ void read_instruction_json(const std::string& path, std::vector<TrainingExample>
     nlohmann::json doc;
     try {
         doc = nlohmann::json::parse(read_file(path));
-    } catch (const nlohmann::json::parse_error& e) {
+    } catch (const nlohmann::json::exception& e) {  // a syntax error, or a number out of range
         throw Error("The data file " + path + " is not valid JSON (" + std::string(e.what()) +
                     "); a fine-tuning file is a JSON list of records.");
     }

@@ -85,7 +85,9 @@ std::vector<ClipFrames> decode_clip_frames(const std::string& path,
     const AVRational tb = fmt->streams[index]->time_base;
 
     std::vector<ClipFrames> clips;
-    for (const auto& [lo, hi] : pts_windows) {
+    for (const auto& window : pts_windows) {
+        // Named copies, not a structured binding: the lambdas below capture them (C++17).
+        const int64_t lo = window.first, hi = window.second;
         // pytorchvideo seeks a margin of 1024 ticks early because seeking is imprecise.
         const int rc = av_seek_frame(fmt.get(), index, std::max<int64_t>(lo - 1024, 0), AVSEEK_FLAG_BACKWARD);
         if (rc < 0)

@@ -32,7 +32,8 @@ std::vector<std::string> words(std::string_view line) {
 
 uint64_t whole_number(const std::string& path, const std::string& keyword, const std::string& word) {
     const auto v = text::parse_number(word);
-    if (!v || *v < 0 || *v != static_cast<double>(static_cast<uint64_t>(*v)) || *v > 4e9)
+    // The range first: converting a double beyond uint64_t's range is undefined behaviour.
+    if (!v || !(*v >= 0 && *v <= 4e9) || *v != static_cast<double>(static_cast<uint64_t>(*v)))
         not_pcd(path, keyword + " '" + word + "' is not a whole number");
     return static_cast<uint64_t>(*v);
 }
@@ -64,12 +65,17 @@ void check_pcd_header(const std::string& path) {
         if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
         pos = end + 1;
         const auto w = words(line);
+        // PCL's reader dereferences nothing for a line of only spaces or tabs (it crashed on
+        // one before binary data); an empty line it skips.
+        if (w.empty() && !line.empty()) not_pcd(path, "its header has a line of only spaces");
         if (w.empty() || w[0][0] == '#') continue;
         const std::string& key = w[0];
         const size_t n = w.size() - 1;
         if (key == "VERSION" || key == "VIEWPOINT") continue;
         if (key == "FIELDS" || key == "COLUMNS") {
             if (n == 0) not_pcd(path, "FIELDS is empty");
+            // SIZE, TYPE and COUNT were checked against the first FIELDS line.
+            if (have_fields) not_pcd(path, "FIELDS is given twice");
             fields = n;
             have_fields = true;
         } else if (key == "SIZE" || key == "TYPE" || key == "COUNT") {
@@ -114,10 +120,13 @@ void check_pcd_header(const std::string& path) {
     if (!have_width) width = points, height = 1;
     if (width * height != points) not_pcd(path, "WIDTH x HEIGHT differs from POINTS");
     for (size_t i = 0; i < fields; ++i) point_step += sizes[i] * (counts.empty() ? 1 : counts[i]);
+    // WIDTH x HEIGHT alone may reach 1.6e19: the data's size is computed without wrapping.
+    uint64_t data_bytes = 0;
+    const bool too_large = __builtin_mul_overflow(points, point_step, &data_bytes);
 
     const uint64_t file_size = static_cast<uint64_t>(st.st_size);
     const uint64_t available = file_size - data_offset;
-    if (data_kind == "binary" && available < points * point_step)
+    if (data_kind == "binary" && (too_large || available < data_bytes))
         throw MediaError(path + " is truncated (its header announces " + std::to_string(points) +
                          " points, the file holds fewer); copy or export it again.");
     if (data_kind == "binary_compressed") {
@@ -126,7 +135,7 @@ void check_pcd_header(const std::string& path) {
         data.seekg(static_cast<std::streamoff>(data_offset));
         uint32_t sizes_le[2] = {0, 0};
         data.read(reinterpret_cast<char*>(sizes_le), sizeof(sizes_le));
-        if (data.gcount() != sizeof(sizes_le) || sizes_le[0] > available - 8 || sizes_le[1] != points * point_step)
+        if (data.gcount() != sizeof(sizes_le) || sizes_le[0] > available - 8 || too_large || sizes_le[1] != data_bytes)
             throw MediaError(path + " has a damaged compressed data block; copy or export it again.");
     }
 }

@@ -80,7 +80,8 @@ void check_ply_header(const std::string& path) {
         } else if (w[0] == "element") {
             if (w.size() != 3) not_ply(path, "an element line is malformed");
             const auto n = text::parse_number(w[2]);
-            if (!n || *n < 0 || *n != static_cast<double>(static_cast<uint64_t>(*n)) || *n > 2147483647.0)
+            // The range first: converting a double beyond uint64_t's range is undefined behaviour.
+            if (!n || !(*n >= 0 && *n <= 2147483647.0) || *n != static_cast<double>(static_cast<uint64_t>(*n)))
                 not_ply(path, "element '" + w[1] + "' has an impossible count " + w[2]);
             elements.push_back({static_cast<uint64_t>(*n), 0, 0});
         } else if (w[0] == "property") {
