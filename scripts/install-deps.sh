@@ -24,6 +24,8 @@ PACKAGES=(
   # media: FFmpeg, PortAudio, PCL
   libavformat-dev libavcodec-dev libswscale-dev libswresample-dev libavutil-dev
   portaudio19-dev libasound2-dev libpcl-dev
+  # the fuzz harnesses (tests/fuzz, scripts/fuzz.sh): clang with libFuzzer and the sanitizers
+  clang libclang-rt-14-dev
   # headless GUI tests and test media made at test time
   xvfb xauth ffmpeg sox espeak-ng
   # screenshots of the app under Xvfb (scripts/screenshot.sh uses `import`), and a CJK

@@ -9,3 +9,6 @@ cmake --build build -j"$(nproc)"
 # No display and no sound card in CI: Qt runs offscreen.
 export QT_QPA_PLATFORM=offscreen
 ctest --test-dir build --output-on-failure -j1
+# Every input of the fuzz harnesses' corpora once more, under AddressSanitizer and UBSan: the
+# inputs that once crashed a parser must still be read cleanly (tests/fuzz, scripts/fuzz.sh).
+scripts/fuzz.sh --replay

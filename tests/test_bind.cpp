@@ -8,9 +8,11 @@
 #include "engine/error.h"
 
 #include <ATen/ATen.h>
+#include <QTemporaryDir>
 #include <QtTest/QtTest>
 #include <nlohmann/json.hpp>
 
+#include <cstring>
 #include <fstream>
 #include <optional>
 #include <string>
@@ -266,6 +268,32 @@ private Q_SLOTS:
         QVERIFY2(message.find("32-d") != std::string::npos, message.c_str());
         // k = ntotal is still valid.
         QCOMPARE(cache->search(fused, 200).ids.size(), size_t(200));
+    }
+
+    // A flat index whose header claims more than the file holds is refused before faiss
+    // allocates what it claims (a cut-short download; the fuzz harness's corpus has more).
+    void damaged_cache_files() {
+        std::ifstream in(kData + "knn.index", std::ios::binary);
+        const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        QCOMPARE(bytes.substr(0, 4), std::string("IxFI"));
+        const QTemporaryDir dir;
+        auto write = [&](const std::string& name, const std::string& content) {
+            const std::string path = dir.filePath(QString::fromStdString(name)).toStdString();
+            std::ofstream(path, std::ios::binary) << content;
+            return path;
+        };
+        std::string message = error_of([&] { VisualCache::open(write("cut.index", bytes.substr(0, bytes.size() - 100))); });
+        QVERIFY2(message.find("cut.index") != std::string::npos && message.find("cut short") != std::string::npos,
+                 message.c_str());
+        std::string huge = bytes;
+        const int64_t claimed = int64_t(1) << 40;  // ntotal, at offset 8
+        std::memcpy(huge.data() + 8, &claimed, 8);
+        message = error_of([&] { VisualCache::open(write("huge.index", huge)); });
+        QVERIFY2(message.find("huge.index") != std::string::npos && message.find("damaged") != std::string::npos,
+                 message.c_str());
+        message = error_of([&] { VisualCache::open(write("tiny.index", "Ix")); });
+        QVERIFY2(message.find("tiny.index") != std::string::npos, message.c_str());
+        QCOMPARE(VisualCache::open(write("whole.index", bytes))->size(), int64_t(200));
     }
 
     void bind_network_errors() {

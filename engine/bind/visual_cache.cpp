@@ -1,5 +1,7 @@
 #include "engine/bind/visual_cache.h"
 
+#include "engine/bind/faiss_file_check.h"
+
 #include "engine/error.h"
 
 #include <ATen/ATen.h>
@@ -61,6 +63,7 @@ std::unique_ptr<VisualCache> VisualCache::open(const std::string& index_path) {
     if (!std::ifstream(index_path, std::ios::binary).good())
         throw Error("The visual cache " + index_path +
                     " cannot be opened; check the path or download knn.index again.");
+    check_faiss_file(index_path);
     std::unique_ptr<faiss::Index> index;
     try {
         index.reset(faiss::read_index(index_path.c_str()));
