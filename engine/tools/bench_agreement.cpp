@@ -2,6 +2,8 @@
 
 #include <ATen/ATen.h>
 
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 
@@ -79,6 +81,8 @@ nlohmann::json teacher_forced_agreement(const ModelPaths& paths, const LoadOptio
     if (is_reference) {
         write_npy(logits_path.string(), logits);
         return {{"top1_agreement_vs_bf16", 1.0},
+                {"kl_vs_bf16_mean", 0.0},
+                {"kl_vs_bf16_p99", 0.0},
                 {"max_abs_logit_error_vs_bf16", 0.0},
                 {"bf16_logit_std", logits.std().item<double>()},
                 {"agreement_positions", T}};
@@ -87,7 +91,16 @@ nlohmann::json teacher_forced_agreement(const ModelPaths& paths, const LoadOptio
     if (!reference.sizes().equals(logits.sizes()))
         throw Error(logits_path.string() + " does not match this run's sequence; run the bf16 format in the same run.");
     const double agree = logits.argmax(-1).eq(reference.argmax(-1)).to(at::kDouble).mean().item<double>();
+    // KL(bf16 || format) of the next-token distributions at each position, in nats, as
+    // llama.cpp's --kl-divergence reports it: sum p * (log p - log q), in double.
+    const at::Tensor log_p = at::log_softmax(reference.to(at::kDouble), -1);
+    const at::Tensor log_q = at::log_softmax(logits.to(at::kDouble), -1);
+    const at::Tensor kl = (log_p.exp() * (log_p - log_q)).sum(-1).clamp_min(0.0);  // [T]
+    const at::Tensor sorted = std::get<0>(kl.sort());
+    const int64_t p99 = std::min<int64_t>(T - 1, static_cast<int64_t>(std::ceil(0.99 * T)) - 1);
     return {{"top1_agreement_vs_bf16", agree},
+            {"kl_vs_bf16_mean", kl.mean().item<double>()},
+            {"kl_vs_bf16_p99", sorted[std::max<int64_t>(p99, 0)].item<double>()},
             {"max_abs_logit_error_vs_bf16", (logits - reference).abs().max().item<double>()},
             {"bf16_logit_std", reference.std().item<double>()},
             {"agreement_positions", T}};

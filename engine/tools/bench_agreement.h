@@ -26,8 +26,9 @@ void clear_run_dir(const std::string& run_dir);
 
 // Loads the model in `options`' weight format (a second load: the engine does not expose
 // its model) and scores the teacher sequence. The bf16 pass (`is_reference`) saves its
-// logits; the others compare with them. Returns {top1_agreement_vs_bf16,
-// max_abs_logit_error_vs_bf16, bf16_logit_std, agreement_positions}.
+// logits; the others compare with them. Returns {top1_agreement_vs_bf16, kl_vs_bf16_mean,
+// kl_vs_bf16_p99 (KL(bf16 || format) of the next-token distributions in nats, over the
+// positions), max_abs_logit_error_vs_bf16, bf16_logit_std, agreement_positions}.
 nlohmann::json teacher_forced_agreement(const ModelPaths& paths, const LoadOptions& options, const TeacherSequence& teacher,
                                         const std::string& run_dir, bool is_reference);
 

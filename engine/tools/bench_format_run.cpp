@@ -209,6 +209,8 @@ nlohmann::json run_format(const FormatRunSettings& s) {
     // ---- top-1 agreement with bf16 (teacher-forced) ------------------------------------
     out["top1_agreement_vs_bf16"] = nullptr;
     out["max_abs_logit_error_vs_bf16"] = nullptr;
+    out["kl_vs_bf16_mean"] = nullptr;
+    out["kl_vs_bf16_p99"] = nullptr;
     if (s.agreement) {
         const bool reference = fmt == "bf16";
         TeacherSequence t = teacher;

@@ -97,6 +97,8 @@ void print_table(const RunInfo& run, const std::vector<nlohmann::json>& results)
     row("first token, image + question (s)", results, "first_token_s", "", "%.2f");
     row("peak RSS (GiB)", results, "peak_rss_gib", "", "%.2f");
     row("top-1 agreement with bf16", results, "top1_agreement_vs_bf16", "", "%.3f");
+    row("KL(bf16 || format), mean (nats)", results, "kl_vs_bf16_mean", "", "%.4f");
+    row("KL(bf16 || format), 99th percentile", results, "kl_vs_bf16_p99", "", "%.4f");
     row("max |logit error| vs bf16", results, "max_abs_logit_error_vs_bf16", "", "%.3f");
     row("load average at the format's start", results, "load_average_1m", "", "%.2f");
 
