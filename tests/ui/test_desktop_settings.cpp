@@ -39,7 +39,8 @@ QByteArray params(int dim, int layers) {
         .toUtf8();
 }
 
-const QByteArray kZip("PK\x03\x04 rest of a torch zip", 26);
+// Its own length (the literal holds NUL-free bytes); a count past it read beyond the literal.
+const QByteArray kZip("PK\x03\x04 rest of a torch zip");
 
 StoredMessage message(Role role, const QString& text, QList<StoredAttachment> attachments = {}) {
     StoredMessage m;
