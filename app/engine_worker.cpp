@@ -122,78 +122,74 @@ void EngineWorker::loadDemoModel(const QString& dir, const ibllm::LoadOptions& o
     });
 }
 
-void EngineWorker::ask(quint64 requestId, const ibllm::AskRequest& request) {
-    auto cancelledStats = [] {
-        AskStats s;
-        s.cancelled = true;
-        return s;
-    };
+void EngineWorker::runRequest(quint64 requestId, const QString& outOfMemory, const std::function<void()>& body,
+                              const std::function<void()>& onCancelled) {
     setRunning(requestId);
-    struct Done {
-        EngineWorker* w;
-        ~Done() { w->setRunning(0); }
-    } done{this};
-    if (isCancelled(requestId)) {
-        Q_EMIT finished(requestId, cancelledStats());
-        return;
-    }
     try {
-        AskRequest r = request;
-        for (Attachment& a : r.attachments) {
-            if (isCancelled(requestId)) {
-                Q_EMIT finished(requestId, cancelledStats());
-                return;
-            }
-            if (a.embedding.empty()) a.embedding = encoder_(engine_, a);
-        }
-        AskStats stats = engine_.ask(r, [&](const std::string& text) {
-            if (isCancelled(requestId)) engine_.cancel();  // same thread: always safe
-            Q_EMIT token(requestId, QString::fromUtf8(text.data(), static_cast<int>(text.size())));
-        });
-        Q_EMIT finished(requestId, stats);
+        if (isCancelled(requestId)) throw Cancelled();
+        body();
     } catch (const Cancelled&) {
-        Q_EMIT finished(requestId, cancelledStats());
+        onCancelled();
     } catch (const Error& e) {
         Q_EMIT failed(requestId, QString::fromUtf8(e.what()));
     } catch (const std::bad_alloc&) {
-        Q_EMIT failed(requestId, tr("The engine ran out of memory; lower the max tokens or close other programs."));
+        Q_EMIT failed(requestId, outOfMemory);
     } catch (const std::exception& e) {
         Q_EMIT failed(requestId, tr("The engine failed with an internal error: %1").arg(QString::fromUtf8(e.what())));
     }
+    setRunning(0);
+}
+
+void EngineWorker::ask(quint64 requestId, const ibllm::AskRequest& request) {
+    const auto cancelled = [&] {
+        AskStats s;
+        s.cancelled = true;
+        Q_EMIT finished(requestId, s);
+    };
+    runRequest(
+        requestId, tr("The engine ran out of memory; lower the max tokens or close other programs."),
+        [&] {
+            AskRequest r = request;
+            for (Attachment& a : r.attachments) {
+                if (isCancelled(requestId)) throw Cancelled();
+                if (a.embedding.empty()) a.embedding = encoder_(engine_, a);
+            }
+            AskStats stats = engine_.ask(r, [&](const std::string& text) {
+                if (isCancelled(requestId)) engine_.cancel();  // same thread: always safe
+                Q_EMIT token(requestId, QString::fromUtf8(text.data(), static_cast<int>(text.size())));
+            });
+            Q_EMIT finished(requestId, stats);
+        },
+        cancelled);
 }
 
 void EngineWorker::embed(quint64 requestId, const std::vector<EmbedInput>& inputs) {
-    setRunning(requestId);
-    struct Done {
-        EngineWorker* w;
-        ~Done() { w->setRunning(0); }
-    } done{this};
-    try {
-        std::vector<std::vector<float>> out;
-        out.reserve(inputs.size());
-        for (const EmbedInput& in : inputs) {
-            if (isCancelled(requestId)) return Q_EMIT failed(requestId, tr("The request was cancelled."));
-            if (in.modality == Modality::Text) {
-                EncoderInput text;
-                text.modality = Modality::Text;
-                text.source = "text";
-                text.text = in.text;
-                out.push_back(engine_.embed(text));
-            } else {
-                Attachment a;
-                a.modality = in.modality;
-                a.path = in.path;
-                out.push_back(embeddingOrEncodedFile(engine_, a));
+    runRequest(
+        requestId, tr("The engine ran out of memory while embedding; send fewer or smaller files."),
+        [&] {
+            std::vector<std::vector<float>> out;
+            out.reserve(inputs.size());
+            int textTokens = 0;
+            for (const EmbedInput& in : inputs) {
+                if (isCancelled(requestId)) throw Cancelled();
+                if (in.modality == Modality::Text) {
+                    EncoderInput text;
+                    text.modality = Modality::Text;
+                    text.source = "text";
+                    text.text = in.text;
+                    out.push_back(engine_.embed(text));
+                    textTokens += engine_.text_tokens(in.text);
+                } else {
+                    Attachment a;
+                    a.modality = in.modality;
+                    a.path = in.path;
+                    out.push_back(embeddingOrEncodedFile(engine_, a));
+                }
             }
-        }
-        Q_EMIT embedded(requestId, out);
-    } catch (const Error& e) {
-        Q_EMIT failed(requestId, QString::fromUtf8(e.what()));
-    } catch (const std::bad_alloc&) {
-        Q_EMIT failed(requestId, tr("The engine ran out of memory while embedding; send fewer or smaller files."));
-    } catch (const std::exception& e) {
-        Q_EMIT failed(requestId, tr("The engine failed with an internal error: %1").arg(QString::fromUtf8(e.what())));
-    }
+            Q_EMIT embedded(requestId, out, textTokens);
+        },
+        // An embedding has no partial result to keep: a cancelled one ends as a failure.
+        [&] { Q_EMIT failed(requestId, tr("The request was cancelled.")); });
 }
 
 void EngineWorker::resetConversation() { engine_.reset_conversation(); }

@@ -71,7 +71,8 @@ public Q_SLOTS:
     // Writes the demo model into `dir` unless it is already there, then loads it.
     void loadDemoModel(const QString& dir, const ibllm::LoadOptions& options);
     void ask(quint64 requestId, const ibllm::AskRequest& request);
-    // Each input's L2-normalised ImageBind embedding, in order (ends with embedded() or failed()).
+    // Each input's L2-normalised ImageBind embedding, in order, and the CLIP tokens the texts
+    // among them took (ends with embedded() or failed()).
     void embed(quint64 requestId, const std::vector<ibllm::app::EmbedInput>& inputs);
     // Drops the engine's cached conversation prefix (the user switched conversations).
     void resetConversation();
@@ -83,10 +84,15 @@ Q_SIGNALS:
     void token(quint64 requestId, const QString& text);
     void finished(quint64 requestId, const ibllm::AskStats& stats);
     void failed(quint64 requestId, const QString& message);
-    void embedded(quint64 requestId, const std::vector<std::vector<float>>& embeddings);
+    void embedded(quint64 requestId, const std::vector<std::vector<float>>& embeddings, int textTokens);
 
 private:
     bool isCancelled(quint64 requestId);
+    // Runs one request's body with the request marked as the one in the engine (so that
+    // cancel(id) reaches it), and ends it however the body ends: Cancelled calls
+    // `onCancelled`, any other exception is failed() with one sentence.
+    void runRequest(quint64 requestId, const QString& outOfMemory, const std::function<void()>& body,
+                    const std::function<void()>& onCancelled);
     // Marks `requestId` as the one in the engine (0: none) and forgets its cancellation once done.
     void setRunning(quint64 requestId);
     void reportProgress(const std::string& stage, double fraction);

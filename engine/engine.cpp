@@ -221,6 +221,10 @@ std::vector<float> Engine::embed(const EncoderInput& input, std::string* note) {
     return to_vector(impl_->imagebind->embed(input, &impl_->cancel, note));
 }
 
+int Engine::text_tokens(const std::string& text) const {
+    return impl_->imagebind ? impl_->imagebind->text_tokens(text) : 0;
+}
+
 std::vector<float> Engine::embed_blank_image() {
     if (!impl_->imagebind)
         throw Error("The visual input of text-only training examples is ImageBind's embedding of a blank image; pass "

@@ -177,6 +177,8 @@ public:
     // The L2-normalised ImageBind embedding of a decoded input. `note` receives what was done
     // to the input that the user should know (e.g. "centred and scaled; 8192 of 120000 points").
     std::vector<float> embed(const EncoderInput& input, std::string* note = nullptr);
+    // The CLIP tokens ImageBind's text encoder reads for `text` (for usage figures). Needs ImageBind.
+    int text_tokens(const std::string& text) const;
     // ImageBind's embedding of an all-zero (already normalised) image tensor: what the
     // reference's training feeds for text-only examples. Needs load_imagebind().
     std::vector<float> embed_blank_image();

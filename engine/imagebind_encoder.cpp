@@ -98,6 +98,12 @@ ImageBindEncoder::~ImageBindEncoder() = default;
 
 int64_t ImageBindEncoder::dim() const { return config_->out_embed_dim; }
 
+int ImageBindEncoder::text_tokens(const std::string& text) const {
+    int n = 0;
+    for (int64_t id : text_->encode(text)) n += id != 0;  // the padding is id 0
+    return n;
+}
+
 bool ImageBindEncoder::supports(Modality m) const {
     if (m == Modality::Point) return points_ != nullptr;
     return model_->has(trunk_for(m));

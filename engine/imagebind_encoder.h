@@ -32,6 +32,9 @@ public:
     at::Tensor embed(const EncoderInput& input, const std::atomic<bool>* cancel, std::string* note = nullptr) const;
 
     int64_t dim() const;
+    // How many of the 77 positions the text encoder reads for `text` (its CLIP tokens with the
+    // start and end marks, cut at 77).
+    int text_tokens(const std::string& text) const;
     bool supports(Modality m) const;
 
 private:

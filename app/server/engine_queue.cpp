@@ -20,6 +20,14 @@ std::optional<JobEvent> JobInbox::next(std::chrono::milliseconds wait) {
     return e;
 }
 
+JobEvent JobInbox::take() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    ready_.wait(lock, [&] { return !events_.empty(); });
+    JobEvent e = std::move(events_.front());
+    events_.pop_front();
+    return e;
+}
+
 namespace {
 
 JobEvent failure(const std::string& message) {
@@ -49,10 +57,11 @@ EngineQueue::EngineQueue(EngineWorker& worker, int maxWaiting) : worker_(worker)
         [this](quint64 id, const QString& message) { onDone(id, failure(message.toStdString())); }, Qt::DirectConnection);
     connect(
         &worker_, &EngineWorker::embedded, this,
-        [this](quint64 id, const std::vector<std::vector<float>>& embeddings) {
+        [this](quint64 id, const std::vector<std::vector<float>>& embeddings, int textTokens) {
             JobEvent e;
             e.kind = JobEvent::Kind::Embedded;
             e.embeddings = embeddings;
+            e.text_tokens = textTokens;
             onDone(id, std::move(e));
         },
         Qt::DirectConnection);

@@ -30,6 +30,7 @@ struct JobEvent {
     std::string text;  // the piece, or the failure's sentence
     ibllm::AskStats stats;
     std::vector<std::vector<float>> embeddings;
+    int text_tokens = 0;  // Embedded: the CLIP tokens of the texts
 };
 
 // What one request waits on. Thread-safe.
@@ -38,6 +39,9 @@ public:
     void push(JobEvent event);
     // The next event, or std::nullopt when none came within `wait`.
     std::optional<JobEvent> next(std::chrono::milliseconds wait);
+    // The next event, however long it takes (the queue delivers one for every job: on
+    // shutdown or cancellation, a failure).
+    JobEvent take();
 
 private:
     std::mutex mutex_;

@@ -65,10 +65,17 @@ std::string error_json(const RequestError& error, const std::string& code) {
                    {"code", code.empty() ? json(nullptr) : json(code)}}}});
 }
 
+namespace {
+json model_object(const std::string& id, int64_t created) {
+    return {{"id", id}, {"object", "model"}, {"created", created}, {"owned_by", "imagebind-llm"}};
+}
+}  // namespace
+
+std::string model_json(const std::string& model_id, int64_t created) { return dump(model_object(model_id, created)); }
+
 std::string models_json(const std::vector<std::string>& model_ids, int64_t created) {
     json data = json::array();
-    for (const std::string& id : model_ids)
-        data.push_back({{"id", id}, {"object", "model"}, {"created", created}, {"owned_by", "imagebind-llm"}});
+    for (const std::string& id : model_ids) data.push_back(model_object(id, created));
     return dump({{"object", "list"}, {"data", data}});
 }
 

@@ -45,7 +45,9 @@ inline const char* sse_done() { return "data: [DONE]\n\n"; }
 // {"error": {"message", "type", "param", "code"}}: `param` null when empty.
 std::string error_json(const RequestError& error, const std::string& code = {});
 
-// {"object": "list", "data": [{"id", "object": "model", "created", "owned_by"}]}
+// {"id", "object": "model", "created", "owned_by"}, and a list of them:
+// {"object": "list", "data": [...]}
+std::string model_json(const std::string& model_id, int64_t created);
 std::string models_json(const std::vector<std::string>& model_ids, int64_t created);
 
 // {"object": "list", "data": [{"object": "embedding", "index", "embedding"}], "model", "usage"};

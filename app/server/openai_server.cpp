@@ -145,6 +145,7 @@ struct OpenAiServer::Impl {
     Impl(EngineQueue& q, ServerOptions o) : queue(q), options(std::move(o)) {}
 
     // ---- shared steps ----
+    // An empty name (a client that sends none) means this server's model.
     bool check_model(const std::string& requested, httplib::Response& res) const {
         if (requested.empty() || requested == options.model_id) return true;
         send_error(res,
@@ -169,14 +170,12 @@ struct OpenAiServer::Impl {
         return false;
     }
 
-    // Waits for a job's next event, however long the queue takes; the queue always delivers
-    // one (on shutdown, a failure).
-    static JobEvent wait(EngineJob& job) {
-        for (;;)
-            if (auto e = job.inbox.next(1000ms)) return std::move(*e);
+    // The engine's failure as the client's error: 503 while shutting down, else 422 (the
+    // request's files or prompt are what the engine could not use), naming the client's files.
+    RequestError engine_failure(const RequestFolder& folder, const std::string& message) const {
+        return stopping.load() ? make_error(503, folder.client_message(message), {}, "server_error")
+                               : make_error(422, folder.client_message(message));
     }
-
-    int failure_status() const { return stopping.load() ? 503 : 422; }
 
     // ---- routes ----
     void models(const httplib::Request&, httplib::Response& res) const {
@@ -184,16 +183,7 @@ struct OpenAiServer::Impl {
     }
 
     void model(const httplib::Request& req, httplib::Response& res) const {
-        const std::string id = req.matches[1];
-        if (id != options.model_id) {
-            send_error(res, make_error(404, "The model \"" + id + "\" is not served here; this server has \"" +
-                                                options.model_id + "\".",
-                                       "model"),
-                       "model_not_found");
-            return;
-        }
-        auto list = nlohmann::json::parse(models_json({options.model_id}, started));
-        res.set_content(list["data"][0].dump(), "application/json");
+        if (check_model(req.matches[1], res)) res.set_content(model_json(options.model_id, started), "application/json");
     }
 
     void chat(const httplib::Request& req, httplib::Response& res) {
@@ -213,10 +203,8 @@ struct OpenAiServer::Impl {
                         request.model.empty() ? options.model_id : request.model};
         // Nothing is sent before the answer's first event: a request the engine refuses (an
         // unreadable file, too long a prompt) still gets an HTTP error status.
-        JobEvent first = wait(*job);
-        if (first.kind == JobEvent::Kind::Failed)
-            return send_error(res, make_error(failure_status(), folder->client_message(first.text), {},
-                                              stopping.load() ? "server_error" : "invalid_request_error"));
+        JobEvent first = job->inbox.take();
+        if (first.kind == JobEvent::Kind::Failed) return send_error(res, engine_failure(*folder, first.text));
         if (request.stream)
             stream(res, job, folder, id, request, std::move(first), active);
         else
@@ -227,13 +215,13 @@ struct OpenAiServer::Impl {
                const CompletionId& id, const ChatCompletionRequest& request, JobEvent event) {
         StopStrings stops(request.stop);
         std::string text;
-        for (;; event = wait(*job)) {
+        for (;; event = job->inbox.take()) {
             if (event.kind == JobEvent::Kind::Piece) {
                 if (stops.stopped()) continue;  // pieces already on their way when the stop string came
                 text += stops.feed(event.text);
                 if (stops.stopped()) queue.cancel(job);
             } else if (event.kind == JobEvent::Kind::Failed) {
-                return send_error(res, make_error(failure_status(), folder->client_message(event.text), {}, "server_error"));
+                return send_error(res, engine_failure(*folder, event.text));
             } else {
                 if (!stops.stopped()) text += stops.flush();
                 const bool ended = stops.stopped() || event.stats.stopped_on_eos;
@@ -290,8 +278,7 @@ struct OpenAiServer::Impl {
             }
             case JobEvent::Kind::Failed: {
                 s.over = true;
-                const RequestError error = make_error(failure_status(), s.folder->client_message(event->text), {}, "server_error");
-                send(sse_event(error_json(error)));
+                send(sse_event(error_json(engine_failure(*s.folder, event->text))));
                 send(sse_done());
                 sink.done();
                 return true;
@@ -323,12 +310,10 @@ struct OpenAiServer::Impl {
         auto folder = std::make_shared<RequestFolder>();
         job->keep = folder;
         std::vector<EmbedInput> inputs;
-        std::vector<std::string> texts;
         for (const auto& item : request.inputs) {
             EmbedInput in;
             if (const auto* text = std::get_if<std::string>(&item)) {
                 in.text = *text;
-                texts.push_back(*text);
             } else {
                 const RequestFile& f = std::get<RequestFile>(item);
                 in.modality = f.modality;
@@ -338,21 +323,12 @@ struct OpenAiServer::Impl {
         }
         job->work = std::move(inputs);
         if (!submit(job, res)) return;
-        const JobEvent done = wait(*job);
+        const JobEvent done = job->inbox.take();
         if (done.kind != JobEvent::Kind::Embedded)
-            return send_error(res, make_error(failure_status(), folder->client_message(done.text)));
+            return send_error(res, engine_failure(*folder, done.text));
         res.set_content(embeddings_json(done.embeddings, request.model.empty() ? options.model_id : request.model,
-                                        text_tokens(texts), request.base64),
+                                        done.text_tokens, request.base64),
                         "application/json");
-    }
-
-    // What ImageBind's text encoder read: CLIP tokens between its start and end marks.
-    static int text_tokens(const std::vector<std::string>& texts) {
-        if (texts.empty()) return 0;
-        int n = 0;
-        for (const TensorData& ids : preprocess_texts(texts))
-            for (float id : ids.values) n += id != 0;
-        return n;
     }
 };
 

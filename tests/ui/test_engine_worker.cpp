@@ -137,6 +137,24 @@ private Q_SLOTS:
         QVERIFY(next.finished && next.stats.cancelled && next.pieces == 0);
     }
 
+    // An embedding request ends as the server needs it: cancelled before it starts, a failure
+    // saying so (not an internal error); without ImageBind, one sentence naming the checkpoint.
+    void embedRequestsEndWithOneSentence() {
+        QSignalSpy failed(worker(), &EngineWorker::failed);
+        const quint64 cancelledId = ++nextId_;
+        worker()->cancel(cancelledId);
+        const std::vector<EmbedInput> text{EmbedInput{Modality::Text, "a red cube", ""}};
+        QMetaObject::invokeMethod(worker(), [w = worker(), cancelledId, text] { w->embed(cancelledId, text); },
+                                  Qt::QueuedConnection);
+        QTRY_COMPARE_WITH_TIMEOUT(failed.size(), 1, 60000);
+        QCOMPARE(failed[0][0].toULongLong(), cancelledId);
+        QCOMPARE(failed[0][1].toString(), QStringLiteral("The request was cancelled."));
+        const quint64 id = ++nextId_;
+        QMetaObject::invokeMethod(worker(), [w = worker(), id, text] { w->embed(id, text); }, Qt::QueuedConnection);
+        QTRY_COMPARE_WITH_TIMEOUT(failed.size(), 2, 60000);
+        QVERIFY2(failed[1][1].toString().contains(QStringLiteral("ImageBind")), qPrintable(failed[1][1].toString()));
+    }
+
     void cancelBeforeTheRequestStarts() {
         const quint64 id = nextId_ + 1;
         worker()->cancel(id);
