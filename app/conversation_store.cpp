@@ -269,17 +269,24 @@ qint64 ConversationStore::createConversation(const QString& title) {
     return q.lastInsertId().toLongLong();
 }
 
-bool ConversationStore::renameConversation(qint64 id, const QString& title) {
-    if (!writable()) return false;
+std::optional<int> ConversationStore::updateRow(const QString& sql, const QVariant& value, qint64 id, const QString& failure) {
+    if (!writable()) return std::nullopt;
     QSqlQuery q(QSqlDatabase::database(connection_));
-    q.prepare(QStringLiteral("UPDATE conversations SET title = ? WHERE id = ?"));
-    q.addBindValue(title.trimmed().isNull() ? QStringLiteral("") : title.trimmed());
+    q.prepare(sql);
+    q.addBindValue(value);
     q.addBindValue(id);
-    if (!q.exec())
-        return fail(QCoreApplication::translate("ConversationStore", "Cannot rename the conversation in %1").arg(path_),
-                    q.lastError().text());
+    if (!q.exec()) {
+        fail(failure.arg(path_), q.lastError().text());
+        return std::nullopt;
+    }
     error_.clear();
-    return q.numRowsAffected() == 1;
+    return q.numRowsAffected();
+}
+
+bool ConversationStore::renameConversation(qint64 id, const QString& title) {
+    return updateRow(QStringLiteral("UPDATE conversations SET title = ? WHERE id = ?"),
+                     title.trimmed().isNull() ? QStringLiteral("") : title.trimmed(), id,
+                     QCoreApplication::translate("ConversationStore", "Cannot rename the conversation in %1")) == 1;
 }
 
 bool ConversationStore::deleteConversation(qint64 id) {
@@ -344,16 +351,8 @@ QString ConversationStore::systemPrompt(qint64 id) {
 }
 
 bool ConversationStore::setSystemPrompt(qint64 id, const QString& text) {
-    if (!writable()) return false;
-    QSqlQuery q(QSqlDatabase::database(connection_));
-    q.prepare(QStringLiteral("UPDATE conversations SET system_prompt = ? WHERE id = ?"));
-    q.addBindValue(text);
-    q.addBindValue(id);
-    if (!q.exec())
-        return fail(QCoreApplication::translate("ConversationStore", "Cannot save the system prompt in %1").arg(path_),
-                    q.lastError().text());
-    error_.clear();
-    return q.numRowsAffected() == 1;
+    return updateRow(QStringLiteral("UPDATE conversations SET system_prompt = ? WHERE id = ?"), text, id,
+                     QCoreApplication::translate("ConversationStore", "Cannot save the system prompt in %1")) == 1;
 }
 
 QList<StoredMessage> ConversationStore::messages(qint64 conversation) {
@@ -472,16 +471,10 @@ bool ConversationStore::deleteMessagesFrom(qint64 conversation, qint64 messageId
 }
 
 bool ConversationStore::setAttachmentHash(qint64 attachmentId, const QString& sha256) {
-    if (!writable()) return false;
-    QSqlQuery q(QSqlDatabase::database(connection_));
-    q.prepare(QStringLiteral("UPDATE attachments SET sha256 = ? WHERE id = ?"));
-    q.addBindValue(sha256);
-    q.addBindValue(attachmentId);
-    if (!q.exec())
-        return fail(QCoreApplication::translate("ConversationStore", "Cannot save the file hash in %1").arg(path_),
-                    q.lastError().text());
-    error_.clear();
-    return true;
+    // A hash landing after its message was deleted changes no row, which is not a failure.
+    return updateRow(QStringLiteral("UPDATE attachments SET sha256 = ? WHERE id = ?"), sha256, attachmentId,
+                     QCoreApplication::translate("ConversationStore", "Cannot save the file hash in %1"))
+        .has_value();
 }
 
 }  // namespace ibllm::app

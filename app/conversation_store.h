@@ -18,6 +18,7 @@
 #include <QList>
 #include <QSqlDatabase>
 #include <QString>
+#include <QVariant>
 #include <optional>
 
 #include "app/attachment_spec.h"
@@ -110,6 +111,9 @@ private:
     bool migrate(int fromVersion);
     bool writable();
     bool exec(const QString& sql);
+    // Runs `sql` (an UPDATE binding the value, then the id) and returns the rows it changed;
+    // std::nullopt when it could not run (lastError() says why; `failure` names the file as %1).
+    std::optional<int> updateRow(const QString& sql, const QVariant& value, qint64 id, const QString& failure);
     bool fail(const QString& what, const QString& detail);
     QList<ConversationSummary> summaries(const QString& where, const QString& pattern);
 

@@ -197,8 +197,9 @@ void MainWindow::updateActions() {
 void MainWindow::showProblem(const QString& message) { composer_->showProblem(message); }
 
 QString MainWindow::servedModelName() const {
-    if (session_->modelInfo().demo || !app::loadModelConfig(settings_).configured()) return QStringLiteral("demo");
-    return QFileInfo(app::fromStd(app::loadModelConfig(settings_).paths.llama_dir)).fileName();
+    const app::ModelConfig config = app::loadModelConfig(settings_);
+    if (session_->modelInfo().demo || !config.configured()) return QStringLiteral("demo");
+    return QFileInfo(app::fromStd(config.paths.llama_dir)).fileName();
 }
 
 void MainWindow::setServing(bool on) {

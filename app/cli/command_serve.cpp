@@ -69,7 +69,9 @@ int run_serve(int argc, char** argv) {
     const long long body_mb = args.get_int("max-body-mb", 64);
     if (body_mb < 1 || body_mb > 4096) throw UsageError("--max-body-mb must be between 1 and 4096.");
     options.max_body_bytes = body_mb << 20;
-    options.limits.max_file_bytes = std::min<long long>(args.get_int("max-file-mb", body_mb), body_mb) << 20;
+    const long long file_mb = args.get_int("max-file-mb", body_mb);
+    if (file_mb < 1) throw UsageError("--max-file-mb must be at least 1.");
+    options.limits.max_file_bytes = std::min(file_mb, body_mb) << 20;
     options.threads = static_cast<int>(max_queue) + 8;  // every waiting request holds a connection
     // Refused before minutes of loading, not after.
     if (const std::string why = app::check_listen_allowed(options.host, options.api_key); !why.empty()) throw Error(why);

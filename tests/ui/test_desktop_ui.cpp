@@ -497,10 +497,8 @@ private Q_SLOTS:
     // The weights format: shown as remembered, explained for the chosen LLaMA, and returned.
     void modelDialogChoosesTheWeightsFormat() {
         QVERIFY(QDir().mkpath(path(QStringLiteral("llama7b"))));
-        QFile params(path(QStringLiteral("llama7b/params.json")));
-        QVERIFY(params.open(QIODevice::WriteOnly));
-        params.write(R"({"dim": 4096, "multiple_of": 256, "n_heads": 32, "n_layers": 32, "norm_eps": 1e-06, "vocab_size": -1})");
-        params.close();
+        writeBytes(path(QStringLiteral("llama7b/params.json")),
+                   R"({"dim": 4096, "multiple_of": 256, "n_heads": 32, "n_layers": 32, "norm_eps": 1e-06, "vocab_size": -1})");
         app::ModelConfig config;
         config.paths.llama_dir = path(QStringLiteral("llama7b")).toStdString();
         config.options.weight_format = WeightFormat::Q4;
