@@ -109,6 +109,14 @@ TensorStore TensorStore::from_pth(const std::string& path, const std::string& su
     return store;
 }
 
+TensorStore TensorStore::with_prefix(const std::string& prefix) const {
+    TensorStore store(source_);
+    store.file_ = file_;
+    for (const std::string& n : names_)
+        if (n.compare(0, prefix.size(), prefix) == 0) store.add(n.substr(prefix.size()), tensors_.at(n));
+    return store;
+}
+
 TensorStore TensorStore::from_safetensors(const std::string& path) {
     SafetensorsFile file = read_safetensors(path);
     TensorStore store(path);

@@ -41,6 +41,9 @@ public:
     void release_pages(const at::Tensor& t) const;
 
     static TensorStore from_pth(const std::string& path, const std::string& subkey = "");
+    // The tensors whose names start with `prefix`, under the rest of their names (e.g. the
+    // "llma." part of a OneLLM checkpoint as Meta's LLaMA names), sharing this store's mapping.
+    TensorStore with_prefix(const std::string& prefix) const;
     static TensorStore from_safetensors(const std::string& path);
 
 private:

@@ -21,6 +21,13 @@ double ms_since(std::chrono::steady_clock::time_point t0) {
     return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
 }
 bool cancelled(const std::atomic<bool>* flag) { return flag && flag->load(std::memory_order_relaxed); }
+// The id recorded for a position that holds an inserted row rather than a token.
+constexpr int64_t kInsertedRow = -1;
+
+bool same_tensor(const at::Tensor& a, const at::Tensor& b) {
+    if (a.defined() != b.defined()) return false;
+    return !a.defined() || (a.sizes() == b.sizes() && at::equal(a, b));
+}
 }  // namespace
 
 Generator::Generator(const Transformer& model, const Tokenizer& tokenizer) : model_(model), tokenizer_(tokenizer) {}
@@ -28,40 +35,61 @@ Generator::Generator(const Transformer& model, const Tokenizer& tokenizer) : mod
 void Generator::reset() {
     cached_ids_.clear();
     cached_visual_ = at::Tensor();
+    cached_inserted_ = at::Tensor();
 }
 
-int64_t Generator::reusable_prefix(const std::vector<int64_t>& prompt, const AdapterValues& adapter) const {
+int64_t Generator::reusable_prefix(const std::vector<int64_t>& prompt, const AdapterValues& adapter,
+                                   const at::Tensor& inserted) const {
     // The visual value is added in every layer, so every cached key/value depends on it.
-    const bool same_visual = (!cached_visual_.defined() && !adapter.visual_query.defined()) ||
-                             (cached_visual_.defined() && adapter.visual_query.defined() &&
-                              at::equal(cached_visual_, adapter.visual_query));
-    if (!same_visual || cache_.empty()) return 0;
+    if (!same_tensor(cached_visual_, adapter.visual_query) || cache_.empty()) return 0;
+    // Inserted rows match only the same rows.
+    const bool same_rows = same_tensor(cached_inserted_, inserted);
     const size_t limit = std::min(cached_ids_.size(), prompt.size() - 1);
     size_t p = 0;
-    while (p < limit && cached_ids_[p] == prompt[p]) ++p;
+    while (p < limit && cached_ids_[p] == prompt[p] && (prompt[p] != kInsertedRow || same_rows)) ++p;
     return static_cast<int64_t>(p);
 }
 
 GenerationResult Generator::generate(const std::vector<int>& prompt_ids, const AdapterValues& adapter,
                                      const SamplingSettings& settings, const TextCallback& on_text,
-                                     const std::atomic<bool>* cancel, const LogitsObserver& on_logits) {
+                                     const std::atomic<bool>* cancel, const LogitsObserver& on_logits,
+                                     const InsertedRows* inserted) {
     const int64_t capacity = model_.config().max_seq_len;
     if (prompt_ids.empty()) throw Error("The prompt is empty; type a question.");
-    if (static_cast<int64_t>(prompt_ids.size()) >= capacity)
-        throw Error("The prompt has " + std::to_string(prompt_ids.size()) + " tokens, which fills the context window of " +
+    // The sequence the model reads: the prompt's ids with the inserted rows' positions marked.
+    std::vector<int64_t> prompt(prompt_ids.begin(), prompt_ids.end());
+    at::Tensor rows;  // the whole prompt's input rows when some are inserted
+    int64_t shift = 0;
+    if (inserted && inserted->rows.defined()) {
+        const int64_t k = inserted->rows.size(0);
+        TORCH_CHECK(inserted->at >= 0 && inserted->at <= static_cast<int64_t>(prompt.size()), "inserted rows outside the prompt");
+        TORCH_CHECK(inserted->decode_shift <= 0 && -inserted->decode_shift <= k, "a decode shift goes back over inserted rows only");
+        TORCH_CHECK(inserted->rows.dim() == 2 && inserted->rows.size(1) == model_.config().dim, "inserted rows must be [k, dim]");
+        std::vector<int64_t> before(prompt.begin(), prompt.begin() + inserted->at), after(prompt.begin() + inserted->at, prompt.end());
+        std::vector<at::Tensor> parts;
+        if (!before.empty()) parts.push_back(model_.embed(before));
+        parts.push_back(inserted->rows.to(at::kFloat));
+        if (!after.empty()) parts.push_back(model_.embed(after));
+        rows = at::cat(parts, 0);
+        prompt.insert(prompt.begin() + inserted->at, k, kInsertedRow);
+        shift = inserted->decode_shift;
+    }
+    if (static_cast<int64_t>(prompt.size()) >= capacity)
+        throw Error("The prompt has " + std::to_string(prompt.size()) + " tokens, which fills the context window of " +
                     std::to_string(capacity) + "; shorten the question or start a new conversation.");
     if (settings.max_tokens < 1) throw Error("The answer length limit must be at least 1 token.");
     if (cache_.empty()) cache_ = model_.new_cache();
 
-    std::vector<int64_t> prompt(prompt_ids.begin(), prompt_ids.end());
     GenerationResult r;
     r.prompt_tokens = static_cast<int>(prompt.size());
-    const int64_t reused = reusable_prefix(prompt, adapter);
+    const at::Tensor inserted_rows = inserted ? inserted->rows : at::Tensor();
+    const int64_t reused = reusable_prefix(prompt, adapter, inserted_rows);
     r.reused_tokens = static_cast<int>(reused);
 
     // Positions in the cache past the reused prefix are about to be overwritten.
     cached_ids_.assign(prompt.begin(), prompt.begin() + reused);
     cached_visual_ = adapter.visual_query;
+    cached_inserted_ = inserted_rows;
 
     Sampler sampler(settings.temperature, settings.top_p, settings.seed);
     StreamingDetokenizer detok(tokenizer_);
@@ -75,7 +103,8 @@ GenerationResult Generator::generate(const std::vector<int>& prompt_ids, const A
         }
         const int64_t end = std::min<int64_t>(pos + kPrefillChunk, prompt.size());
         std::vector<int64_t> chunk(prompt.begin() + pos, prompt.begin() + end);
-        logits = model_.forward(chunk, pos, cache_, adapter);
+        logits = rows.defined() ? model_.forward_embedded(rows.narrow(0, pos, end - pos), pos, cache_, adapter)
+                                : model_.forward(chunk, pos, cache_, adapter);
         cached_ids_.insert(cached_ids_.end(), chunk.begin(), chunk.end());
     }
     r.prefill_ms = ms_since(t_prefill);
@@ -98,7 +127,11 @@ GenerationResult Generator::generate(const std::vector<int>& prompt_ids, const A
             r.cancelled = true;
             break;
         }
-        logits = model_.decode(next, pos, cache_, workspace_, adapter);
+        // A shifted decode writes over the cache's last prompt slots: they no longer hold
+        // what the ids say.
+        const int64_t slot = pos + shift;
+        logits = model_.decode(next, slot, cache_, workspace_, adapter);
+        cached_ids_.resize(std::min<int64_t>(cached_ids_.size(), slot));
         cached_ids_.push_back(next);
     }
     r.hit_context_limit = !r.stopped_on_eos && !r.cancelled && total == capacity &&

@@ -32,6 +32,16 @@ struct GenerationResult {
     bool hit_context_limit = false;
 };
 
+// Rows the language model reads in place of tokens (OneLLM's start tag, modality tokens and
+// end tag), placed before prompt id `at`. `decode_shift` moves every decoded token's position
+// (and cache slot) by that many places: OneLLM's reference decodes 2 places early after such a
+// prefill (it counts the modality tokens but not the two tags), and parity needs the same.
+struct InsertedRows {
+    at::Tensor rows;  // [k, dim] float32
+    int64_t at = 1;
+    int64_t decode_shift = 0;
+};
+
 class Generator {
 public:
     Generator(const Transformer& model, const Tokenizer& tokenizer);
@@ -43,7 +53,7 @@ public:
 
     GenerationResult generate(const std::vector<int>& prompt, const AdapterValues& adapter, const SamplingSettings& settings,
                               const TextCallback& on_text, const std::atomic<bool>* cancel = nullptr,
-                              const LogitsObserver& on_logits = nullptr);
+                              const LogitsObserver& on_logits = nullptr, const InsertedRows* inserted = nullptr);
 
     // Forgets the cached prefix (e.g. after switching conversations).
     void reset();
@@ -51,14 +61,15 @@ public:
 private:
     // Longest prefix of `prompt` whose keys/values are already in the cache and valid for
     // this visual input; at least one prompt token is always recomputed to get logits.
-    int64_t reusable_prefix(const std::vector<int64_t>& prompt, const AdapterValues& adapter) const;
+    int64_t reusable_prefix(const std::vector<int64_t>& prompt, const AdapterValues& adapter, const at::Tensor& inserted) const;
 
     const Transformer& model_;
     const Tokenizer& tokenizer_;
     KvCache cache_;
     DecodeWorkspace workspace_;  // the decode step's buffers, made on the first token
-    std::vector<int64_t> cached_ids_;  // tokens whose keys/values occupy positions 0..size-1
+    std::vector<int64_t> cached_ids_;  // tokens whose keys/values occupy positions 0..size-1 (kInsertedRow: an inserted row)
     at::Tensor cached_visual_;         // the visual query those positions were computed with
+    at::Tensor cached_inserted_;       // the inserted rows among them
 };
 
 }  // namespace ibllm

@@ -389,7 +389,7 @@ LlamaWeights load_llama_weights(const std::string& llama_dir, const TensorStore&
                                 int64_t max_seq_len, int64_t vocab_size, const LoadProgress& progress,
                                 WeightFormat format, bool quant_cache, bool training) {
     const std::string params_path = (fs::path(llama_dir) / "params.json").string();
-    LlamaConfig c = LlamaConfig::from_params_json(params_path);
+    const LlamaConfig c = LlamaConfig::from_params_json(params_path);
     // Training a base model (the solids world's `train base`) has no adapter at all: a plain
     // LLaMA, no visual injection. Answering always needs one.
     const bool base_only = training && adapter.size() == 0;
@@ -402,17 +402,37 @@ LlamaWeights load_llama_weights(const std::string& llama_dir, const TensorStore&
         throw Error(llama_dir + " holds " + std::to_string(shards.size()) +
                     " consolidated.*.pth shards (a model larger than 7B); ImageBind-LLM needs LLaMA-7B.");
     if (progress) progress("Reading " + fs::path(shards[0]).filename().string(), 0.0);
-    TensorStore base = TensorStore::from_pth(shards[0]);
+    const TensorStore base = TensorStore::from_pth(shards[0]);
+    LlamaBuild build;
+    build.config = c;
+    build.params_path = params_path;
+    build.precision = precision;
+    build.max_seq_len = max_seq_len;
+    build.vocab_size = vocab_size;
+    build.format = format;
+    if (quant_cache) build.quant_cache = quant::QuantCacheKey{shards[0], adapter.source(), format};
+    build.training = training;
+    return build_llama_weights(base, adapter, build, progress);
+}
+
+LlamaWeights build_llama_weights(const TensorStore& base, const TensorStore& adapter, const LlamaBuild& build,
+                                 const LoadProgress& progress) {
+    LlamaConfig c = build.config;
+    const std::string& params_path = build.params_path;
+    Precision precision = build.precision;
+    const WeightFormat format = build.format;
+    const bool training = build.training;
+    const bool base_only = adapter.size() == 0;
 
     at::Tensor emb = base.get("tok_embeddings.weight");
     if (emb.dim() != 2 || emb.size(1) != c.dim)
         throw Error(base.source() + ": 'tok_embeddings.weight' has shape " + shape_string(emb.sizes()) + " but " + params_path +
                     " says dim " + std::to_string(c.dim) + "; the weights and params.json do not belong together.");
-    c.vocab_size = vocab_size > 0 ? vocab_size : emb.size(0);
+    c.vocab_size = build.vocab_size > 0 ? build.vocab_size : emb.size(0);
     if (emb.size(0) != c.vocab_size)
         throw Error(base.source() + " has a vocabulary of " + std::to_string(emb.size(0)) + " tokens but the tokenizer has " +
                     std::to_string(c.vocab_size) + "; use the tokenizer.model that came with these LLaMA weights.");
-    c.max_seq_len = max_seq_len;
+    c.max_seq_len = build.max_seq_len;
     if (c.max_seq_len < 1 || c.max_seq_len > kMaxContext)
         throw Error("The context window must be between 1 and " + std::to_string(kMaxContext) + " tokens.");
 
@@ -431,15 +451,14 @@ LlamaWeights load_llama_weights(const std::string& llama_dir, const TensorStore&
     w.weight_format = format;
     if (training && format != WeightFormat::Bf16)
         throw Error("Training needs the exact weights; quantised formats (int8, q4) are for answering only.");
-    if (training) quant_cache = false;
-    const quant::QuantCacheKey cache_key{shards[0], adapter.source(), format};
+    const bool quant_cache = build.quant_cache.has_value() && !training;
     std::optional<std::map<std::string, quant::QuantizedMatrix>> cached;
     // Every matrix made below (quantised, read from the cache file, converted to bf16) is
     // placed in shared huge-page chunks, a matrix's scales right after its weights.
     const quant::WeightMemoryArena arena;
     if (format != WeightFormat::Bf16 && quant_cache) {
-        if (progress) progress("Opening " + fs::path(quant::quant_cache_path(cache_key)).filename().string(), 0.0);
-        cached = quant::read_quant_cache(cache_key);
+        if (progress) progress("Opening " + fs::path(quant::quant_cache_path(*build.quant_cache)).filename().string(), 0.0);
+        cached = quant::read_quant_cache(*build.quant_cache);
     }
     WeightLoader L(base, adapter, w.compute_dtype, format, cached ? &*cached : nullptr, training);
     const int64_t D = c.dim, H = c.n_heads, F = c.ffn_hidden();
@@ -479,10 +498,10 @@ LlamaWeights load_llama_weights(const std::string& llama_dir, const TensorStore&
     w.norm = L.norm("norm.weight", D);
     w.output = L.plain("output", c.vocab_size, D);
     if (format != WeightFormat::Bf16 && quant_cache && !L.all_from_cache()) {
-        if (progress) progress("Saving " + fs::path(quant::quant_cache_path(cache_key)).filename().string(), 0.99);
+        if (progress) progress("Saving " + fs::path(quant::quant_cache_path(*build.quant_cache)).filename().string(), 0.99);
         std::vector<std::pair<std::string, const quant::QuantizedMatrix*>> matrices;
         for (const auto& [name, q] : L.quantized()) matrices.emplace_back(name, q.get());
-        quant::write_quant_cache(cache_key, matrices);  // best effort: a read-only folder just means no cache
+        quant::write_quant_cache(*build.quant_cache, matrices);  // best effort: a read-only folder just means no cache
     }
     w.config = c;
     if (progress) progress("Weights ready", 1.0);

@@ -7,9 +7,11 @@
 #include <functional>
 #include <initializer_list>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "engine/llama/kernels/quantized_cache.h"
 #include "engine/llama/llama_config.h"
 #include "engine/precision.h"
 
@@ -90,6 +92,24 @@ using LoadProgress = std::function<void(const std::string& stage, double fractio
 LlamaWeights load_llama_weights(const std::string& llama_dir, const TensorStore& adapter, Precision precision,
                                 int64_t max_seq_len, int64_t vocab_size, const LoadProgress& progress,
                                 WeightFormat format = WeightFormat::Bf16, bool quant_cache = false, bool training = false);
+
+// How build_llama_weights makes the weights (load_llama_weights' options).
+struct LlamaBuild {
+    LlamaConfig config;        // from params.json (its vocab_size and max_seq_len are decided here)
+    std::string params_path;   // for messages
+    Precision precision = Precision::Auto;
+    int64_t max_seq_len = kMaxContext;
+    int64_t vocab_size = -1;   // the tokenizer's; <= 0: the embedding table's rows
+    WeightFormat format = WeightFormat::Bf16;
+    std::optional<quant::QuantCacheKey> quant_cache;  // where quantised matrices are kept, if anywhere
+    bool training = false;
+};
+
+// The LLaMA of a checkpoint already open as `base` (Meta's names: tok_embeddings.weight,
+// layers.N...., norm.weight, output.weight), e.g. a OneLLM checkpoint's "llma." part. An
+// empty `adapter` gives a plain LLaMA without the visual injection.
+LlamaWeights build_llama_weights(const TensorStore& base, const TensorStore& adapter, const LlamaBuild& build,
+                                 const LoadProgress& progress);
 
 // The base checkpoint files of a LLaMA folder: consolidated.*.pth, sorted.
 std::vector<std::string> find_base_checkpoints(const std::string& llama_dir);

@@ -70,13 +70,25 @@ at::Tensor Transformer::feed_forward(int64_t layer, const at::Tensor& x) const {
     return l.w2(at::silu(gate_up[0]).mul_(gate_up[1]));
 }
 
+at::Tensor Transformer::embed(const std::vector<int64_t>& tokens) const {
+    const int64_t n = static_cast<int64_t>(tokens.size());
+    at::Tensor ids = at::from_blob(const_cast<int64_t*>(tokens.data()), {n}, at::kLong);
+    return at::embedding(w_.tok_embeddings, ids).to(at::kFloat);
+}
+
 at::Tensor Transformer::forward(const std::vector<int64_t>& tokens, int64_t start_pos, KvCache& cache,
                                 const AdapterValues& adapter, bool all_logits, std::vector<at::Tensor>* layer_outputs) const {
+    TORCH_CHECK(!tokens.empty(), "forward: no tokens");
+    return forward_embedded(embed(tokens), start_pos, cache, adapter, all_logits, layer_outputs);
+}
+
+at::Tensor Transformer::forward_embedded(const at::Tensor& input, int64_t start_pos, KvCache& cache, const AdapterValues& adapter,
+                                         bool all_logits, std::vector<at::Tensor>* layer_outputs) const {
     const LlamaConfig& c = w_.config;
-    const int64_t n = static_cast<int64_t>(tokens.size());
+    TORCH_CHECK(input.dim() == 2 && input.size(1) == c.dim, "forward: the input rows must be [n, dim]");
+    const int64_t n = input.size(0);
     TORCH_CHECK(n > 0 && start_pos >= 0 && start_pos + n <= cache.capacity(), "positions beyond the context window");
-    at::Tensor ids = at::from_blob(const_cast<int64_t*>(tokens.data()), {n}, at::kLong);
-    at::Tensor h = at::embedding(w_.tok_embeddings, ids).to(at::kFloat);
+    at::Tensor h = input.to(at::kFloat);
 
     // Causal mask over [start_pos + n] keys: query i (at position start_pos + i) sees keys
     // 0..start_pos + i. This generalises the reference mask, which is only right for a

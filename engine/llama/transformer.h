@@ -42,6 +42,13 @@ public:
     at::Tensor forward(const std::vector<int64_t>& tokens, int64_t start_pos, KvCache& cache, const AdapterValues& adapter,
                        bool all_logits = false, std::vector<at::Tensor>* layer_outputs = nullptr) const;
 
+    // The same from the rows the first layer reads: `h` [n, dim] float32, e.g. token
+    // embeddings with other rows placed between them (OneLLM's modality tokens).
+    at::Tensor forward_embedded(const at::Tensor& h, int64_t start_pos, KvCache& cache, const AdapterValues& adapter,
+                                bool all_logits = false, std::vector<at::Tensor>* layer_outputs = nullptr) const;
+    // The token embeddings of `tokens` as float32 [n, dim].
+    at::Tensor embed(const std::vector<int64_t>& tokens) const;
+
     // One token at position `pos` (the decode loop): what forward({token}, pos, ...) returns,
     // float32 logits [vocab], computed without allocating. The result lives in `ws` and is
     // overwritten by the next call (clone it to keep it).

@@ -1,0 +1,65 @@
+#pragma once
+// The encoder side of a OneLLM checkpoint (CLIP's vision transformer, the modality stems and
+// the universal projection module), in float32. The language model's part of the same file
+// goes through the LLaMA loader (engine/llama/llama_weights.h).
+#include <ATen/core/Tensor.h>
+
+#include <array>
+#include <vector>
+
+#include "engine/onellm/onellm_config.h"
+#include "engine/onellm/onellm_modality.h"
+
+namespace ibllm {
+
+class TensorStore;
+
+struct DenseLayer {  // y = x W^T + b (b may be undefined)
+    at::Tensor weight, bias;
+    at::Tensor operator()(const at::Tensor& x) const;
+};
+
+struct LayerNormWeights {
+    at::Tensor weight, bias;
+    at::Tensor operator()(const at::Tensor& x) const;  // eps 1e-5, biased variance
+};
+
+struct ClipBlockWeights {
+    LayerNormWeights ln_1, ln_2;
+    DenseLayer in_proj, out_proj, c_fc, c_proj;  // in_proj rows [q; k; v]
+};
+
+// One resample layer: a LLaMA block (RMSNorm, attention, SwiGLU) without RoPE and without a mask.
+struct ResampleLayerWeights {
+    at::Tensor attention_norm, ffn_norm;
+    at::Tensor wq, wk, wv, wo, w1, w2, w3;
+};
+
+struct ModalityWeights {
+    at::Tensor positional;         // [tokens + 1, W]: CLIP's table for image-like inputs, the modality's own otherwise
+    at::Tensor resample_tokens;    // [words, W]
+    DenseLayer proj1, proj2;       // W -> W, W -> dim
+    LayerNormWeights proj1_norm, proj2_norm;
+    DenseLayer router_fc1, router_fc2;  // W -> 4W -> experts
+    at::Tensor start_tag, end_tag;      // [dim]
+};
+
+struct OnellmEncoderWeights {
+    at::Tensor patch_conv;       // [W, 3, p, p], no bias
+    at::Tensor class_embedding;  // [W], shared by every modality
+    LayerNormWeights ln_pre, ln_post;
+    std::vector<ClipBlockWeights> blocks;
+    at::Tensor audio_conv, audio_conv_bias;  // [W, 1, k, k]
+    at::Tensor point_conv, point_conv_bias;  // [W, 6, 1, 1]
+    DenseLayer fmri;                         // voxels -> tokens * W
+    at::Tensor imu_conv;                     // [W, 6, k], no bias
+    std::vector<std::vector<ResampleLayerWeights>> experts;  // [expert][layer]
+    std::array<ModalityWeights, kOnellmModalities.size()> modalities;
+
+    const ModalityWeights& of(OnellmModality m) const { return modalities[static_cast<size_t>(m)]; }
+};
+
+// Every tensor is checked against `c` (an Error names the file and the tensor) and converted to float32.
+OnellmEncoderWeights load_onellm_encoder_weights(const TensorStore& checkpoint, const OnellmConfig& c);
+
+}  // namespace ibllm

@@ -1,0 +1,221 @@
+// OneLLM against the reference goldens (fixtures/onellm): for every modality the stem, CLIP,
+// the universal projection module, the language model's hidden states and logits, the greedy
+// ids of generate() with the reference's off-by-two decode positions, and the streamed text;
+// sizes come from the checkpoint's shapes and onellm_config.json, never from the test.
+#include <ATen/ATen.h>
+#include <QtTest/QtTest>
+
+#include <filesystem>
+
+#include "engine/checkpoint/tensor_store.h"
+#include "engine/llama/generator.h"
+#include "engine/llama/tokenizer.h"
+#include "engine/onellm/onellm_model.h"
+#include "engine/onellm/onellm_prompt.h"
+#include "golden.h"
+
+using namespace ibllm;
+using namespace ibllm::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+// The fixture README's tolerance for a float32 port: 1e-4 on every tensor.
+constexpr double kTol = 1e-4;
+
+std::string onellm_file(const std::string& name) { return data_path("onellm/" + name); }
+
+}  // namespace
+
+class TestOnellm : public QObject {
+    Q_OBJECT
+
+    TensorStore golden_{""};
+    nlohmann::json json_;
+    std::unique_ptr<Tokenizer> tokenizer_;
+    OnellmModel model_;
+
+    // The model input of a case as the reference passed it to generate().
+    at::Tensor model_input(OnellmModality m) const {
+        const std::string n = to_string(m);
+        if (m != OnellmModality::Video) return golden_.get(n + ".input");
+        // The video input is not stored: it is the three crops along the long side of each
+        // scaled clip frame (README, Video).
+        const at::Tensor frames = golden_.get("video.frames_scaled");  // [clips, 3, 224, W']
+        const int64_t S = model_.config.image_size(), extra = frames.size(3) - S;
+        std::vector<at::Tensor> crops;
+        for (int64_t t = 0; t < frames.size(0); ++t)
+            for (int64_t off : {int64_t{0}, (extra + 1) / 2, extra}) crops.push_back(frames[t].narrow(2, off, S));
+        return at::stack(crops, 0).unsqueeze(0);
+    }
+
+    GenerationResult run_case(const std::string& name, int max_tokens, std::vector<at::Tensor>* logits,
+                              std::string* streamed = nullptr, std::vector<at::Tensor>* layers = nullptr) {
+        const nlohmann::json& c = json_["cases"][name];
+        const std::vector<int> ids = tokenizer_->encode(c["prompt"].get<std::string>(), true, false);
+        InsertedRows rows;
+        if (name != "text") {
+            const OnellmModality m = parse_onellm_modality(name);
+            rows.rows = model_.encoder->prefill_rows(m, model_.encoder->encode(m, model_input(m)));
+            rows.at = 1;
+            rows.decode_shift = model_.decode_shift();
+            if (layers) {
+                // The prefill alone, for the hidden states.
+                std::vector<int64_t> before{ids[0]}, after(ids.begin() + 1, ids.end());
+                const at::Tensor h = at::cat({model_.llm->embed(before), rows.rows, model_.llm->embed(after)}, 0);
+                layers->push_back(h);
+                KvCache cache = model_.llm->new_cache();
+                model_.llm->forward_embedded(h, 0, cache, AdapterValues{}, false, layers);
+            }
+        } else if (layers) {
+            std::vector<int64_t> all(ids.begin(), ids.end());
+            layers->push_back(model_.llm->embed(all));
+            KvCache cache = model_.llm->new_cache();
+            model_.llm->forward(all, 0, cache, AdapterValues{}, false, layers);
+        }
+        Generator gen(*model_.llm, *tokenizer_);
+        SamplingSettings greedy;
+        greedy.temperature = 0;
+        greedy.max_tokens = max_tokens;
+        return gen.generate(
+            ids, AdapterValues{}, greedy, [&](const std::string& t) { if (streamed) *streamed += t; }, nullptr,
+            [&](const at::Tensor& l) { if (logits) logits->push_back(l.clone()); }, name == "text" ? nullptr : &rows);
+    }
+
+private Q_SLOTS:
+    void initTestCase() {
+        golden_ = TensorStore::from_pth(onellm_file("golden.pth"));
+        json_ = load_json(onellm_file("golden.json"));
+        tokenizer_ = std::make_unique<Tokenizer>(onellm_file("tokenizer.model"));
+        OnellmLoadOptions options;
+        options.precision = Precision::Fp32;  // the goldens are float32
+        options.quant_cache = false;
+        options.vocab_size = tokenizer_->n_words();
+        model_ = load_onellm(find_onellm_files(data_path("onellm")), options);
+    }
+
+    void sizesComeFromTheFiles() {
+        const OnellmConfig& c = model_.config;
+        const nlohmann::json j = load_json(onellm_file("onellm_config.json"));
+        QCOMPARE(c.clip_width, j["clip"]["width"].get<int64_t>());
+        QCOMPARE(c.clip_layers, j["clip"]["layers"].get<int64_t>());
+        QCOMPARE(c.clip_heads, j["clip"]["heads"].get<int64_t>());
+        QCOMPARE(c.experts, j["resampler"]["num_experts"].get<int64_t>());
+        QCOMPARE(c.resample_layers, j["resampler"]["num_layers"].get<int64_t>());
+        QCOMPARE(c.resample_ffn, j["resampler"]["ffn_hidden"].get<int64_t>());
+        QCOMPARE(c.image_words, j["image_words"].get<int64_t>());
+        QCOMPARE(c.fmri_tokens * c.clip_width, j["fmri"]["out_features"].get<int64_t>());
+        QCOMPARE(c.imu_tokens() + 1, j["modal_input_tokens"]["imu"].get<int64_t>());
+        QCOMPARE(c.audio_tokens_h() * c.audio_tokens_w() + 1, j["modal_input_tokens"]["audio"].get<int64_t>());
+        QCOMPARE(c.llama.ffn_hidden(), j["llama_ffn_hidden"].get<int64_t>());
+        QCOMPARE(c.llama.norm_eps, 1e-5);
+        QVERIFY(c.size_name() != "OneLLM-7B");
+        QCOMPARE(OnellmConfig::onellm_7b().size_name(), std::string("OneLLM-7B"));
+        QCOMPARE(OnellmConfig::onellm_7b().llama.ffn_hidden(), j["real"]["llama_ffn_hidden"].get<int64_t>());
+    }
+
+    void promptTemplate() {
+        const nlohmann::json& conv = json_["conversation"];
+        QCOMPARE(onellm_prompt({}, "Q1"), conv["example_one_turn"].get<std::string>());
+        ChatTurn t;
+        t.instruction = "Q1";
+        t.answer = "A1";
+        QCOMPARE(onellm_prompt({t}, "Q2"), conv["example_two_turns"].get<std::string>());
+        for (const auto& [name, c] : json_["cases"].items()) {
+            QCOMPARE(onellm_prompt({}, c["question"].get<std::string>()), c["prompt"].get<std::string>());
+            const std::vector<int> ids = tokenizer_->encode(c["prompt"].get<std::string>(), true, false);
+            QCOMPARE(ids, c["prompt_ids"].get<std::vector<int>>());
+        }
+        QCOMPARE(onellm_answer_text(" a cat ###Human: x"), std::string("a cat"));
+    }
+
+    void encoders_data() {
+        QTest::addColumn<QString>("modality");
+        for (OnellmModality m : kOnellmModalities) QTest::newRow(to_string(m).c_str()) << QString::fromStdString(to_string(m));
+    }
+    void encoders() {
+        QFETCH(QString, modality);
+        const std::string n = modality.toStdString();
+        const OnellmModality m = parse_onellm_modality(n);
+        OnellmEncodeTrace tr;
+        const at::Tensor tokens = model_.encoder->encode(m, model_input(m), &tr);
+        IBLLM_COMPARE_TENSORS(tr.stem, golden_.get(n + ".stem"), kTol);
+        IBLLM_COMPARE_TENSORS(tr.clip_tokens, golden_.get(n + ".clip.tokens"), kTol);
+        if (golden_.contains(n + ".clip.block0")) IBLLM_COMPARE_TENSORS(tr.clip_blocks[0], golden_.get(n + ".clip.block0"), kTol);
+        IBLLM_COMPARE_TENSORS(tr.clip_out, golden_.get(n + ".clip.out"), kTol);
+        if (golden_.contains(n + ".clip.mean")) IBLLM_COMPARE_TENSORS(tr.clip_mean, golden_.get(n + ".clip.mean"), kTol);
+        IBLLM_COMPARE_TENSORS(tr.proj1, golden_.get(n + ".upm.proj1"), kTol);
+        IBLLM_COMPARE_TENSORS(tr.upm_in, golden_.get(n + ".upm.in"), kTol);
+        IBLLM_COMPARE_TENSORS(tr.router_logits, golden_.get(n + ".upm.router_logits"), kTol);
+        IBLLM_COMPARE_TENSORS(tr.router_weights, golden_.get(n + ".upm.router_weights"), kTol);
+        for (int64_t e = 0; e < model_.config.experts; ++e)
+            IBLLM_COMPARE_TENSORS(tr.experts[e], golden_.get(n + ".upm.expert" + std::to_string(e)), kTol);
+        IBLLM_COMPARE_TENSORS(tr.mixed, golden_.get(n + ".upm.mixed"), kTol);
+        IBLLM_COMPARE_TENSORS(tokens, golden_.get(n + ".tokens"), kTol);
+        if (m == OnellmModality::Point) {
+            // Furthest point sampling exactly; each group's neighbour set exactly (order is topk's).
+            QVERIFY(at::equal(tr.fps_idx.to(at::kLong), golden_.get("point.fps_idx").to(at::kLong)));
+            const at::Tensor mine = std::get<0>(tr.knn_idx.to(at::kLong).sort(-1));
+            const at::Tensor ref = std::get<0>(golden_.get("point.knn_idx").to(at::kLong).sort(-1));
+            QVERIFY(at::equal(mine, ref));
+        }
+    }
+
+    void languageModel_data() {
+        QTest::addColumn<QString>("name");
+        for (const auto& [name, c] : json_["cases"].items()) QTest::newRow(name.c_str()) << QString::fromStdString(name);
+    }
+    void languageModel() {
+        QFETCH(QString, name);
+        const std::string n = name.toStdString();
+        const nlohmann::json& c = json_["cases"][n];
+        std::vector<at::Tensor> logits, layers;
+        const int max_tokens = static_cast<int>(c["generated_ids"].size());
+        const GenerationResult r = run_case(n, max_tokens, &logits, nullptr, &layers);
+
+        IBLLM_COMPARE_TENSORS(layers[0], golden_.get(n + ".llm.h_in"), kTol);
+        for (int64_t i = 0; i < model_.config.llama.n_layers; ++i)
+            IBLLM_COMPARE_TENSORS(layers[1 + i], golden_.get(n + ".llm.layer" + std::to_string(i)), kTol);
+        IBLLM_COMPARE_TENSORS(layers.back(), golden_.get(n + ".llm.norm"), kTol);
+
+        IBLLM_COMPARE_TENSORS(logits[0], golden_.get(n + ".logits.prefill"), kTol);
+        for (int step = 1; golden_.contains(n + ".logits.step" + std::to_string(step)); ++step)
+            IBLLM_COMPARE_TENSORS(logits[step], golden_.get(n + ".logits.step" + std::to_string(step)), kTol);
+        // The top five of every call, the decode steps included (the off-by-two positions).
+        const nlohmann::json& top5 = c["top5_per_call"];
+        QCOMPARE(logits.size(), top5.size());
+        for (size_t k = 0; k < top5.size(); ++k) {
+            const std::vector<int64_t> want = top5[k]["ids"].get<std::vector<int64_t>>();
+            const at::Tensor got = std::get<1>(logits[k].topk(static_cast<int64_t>(want.size())));
+            for (size_t i = 0; i < want.size(); ++i) QCOMPARE(got[i].item<int64_t>(), want[i]);
+        }
+        QCOMPARE(r.ids, c["generated_ids"].get<std::vector<int>>());
+        const std::string generated = c["generate_return"].get<std::string>().substr(c["prompt"].get<std::string>().size());
+        QCOMPARE(onellm_answer_text(tokenizer_->decode(r.ids)), c["response"].get<std::string>());
+        Q_UNUSED(generated);
+    }
+
+    // Fixing the positions changes the decode steps but not the prefill.
+    void fixedPositionsDifferAfterThePrefill() {
+        std::vector<at::Tensor> quirk, fixed;
+        run_case("image", 3, &quirk);
+        model_.fix_positions = true;
+        run_case("image", 3, &fixed);
+        model_.fix_positions = false;
+        QVERIFY(max_abs_diff(quirk[0], fixed[0]) == 0);
+        QVERIFY(max_abs_diff(quirk[1], fixed[1]) > 1e-3);
+    }
+
+    // stream_generate's yields: the streamed pieces add up to its final text.
+    void streaming() {
+        const nlohmann::json& s = json_["stream_generate"];
+        std::string streamed;
+        const GenerationResult r = run_case("image", s["max_gen_len"].get<int>(), nullptr, &streamed);
+        const std::string final_text = s["yields"].back()["text"].get<std::string>();
+        QCOMPARE(tokenizer_->decode(r.ids), final_text);
+        QCOMPARE(streamed, final_text);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestOnellm)
+#include "test_onellm.moc"
