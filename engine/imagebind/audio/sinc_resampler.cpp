@@ -20,11 +20,11 @@ struct SincKernel {
 
 // One polyphase filter per output phase. Every step is a float32 tensor op in the order
 // torchaudio writes it, because the kernel's rounding is part of the reference output.
-SincKernel make_kernel(int64_t orig_freq, int64_t new_freq) {
+SincKernel make_kernel(int64_t orig_freq, int64_t new_freq, at::ScalarType dtype) {
     const double base_freq = static_cast<double>(std::min(orig_freq, new_freq)) * kRolloff;
     const int64_t width = static_cast<int64_t>(
         std::ceil(static_cast<double>(kLowpassFilterWidth * orig_freq) / base_freq));
-    const auto f32 = at::TensorOptions().dtype(at::kFloat);
+    const auto f32 = at::TensorOptions().dtype(dtype);
     const at::Tensor idx = at::arange(-width, width + orig_freq, f32).div(static_cast<double>(orig_freq)).view({1, 1, -1});
     at::Tensor t = at::arange(0, -new_freq, -1, f32).div(static_cast<double>(new_freq)).view({-1, 1, 1}) + idx;
     t.mul_(base_freq);
@@ -39,16 +39,17 @@ SincKernel make_kernel(int64_t orig_freq, int64_t new_freq) {
 
 }  // namespace
 
-at::Tensor resample_like_torchaudio(const at::Tensor& waveform, int64_t from_rate, int64_t to_rate) {
+at::Tensor resample_like_torchaudio(const at::Tensor& waveform, int64_t from_rate, int64_t to_rate, at::ScalarType kernel_dtype) {
     if (from_rate <= 0 || to_rate <= 0) throw Error("Audio sample rates must be positive to resample.");
-    if (waveform.dim() != 2 || waveform.scalar_type() != at::kFloat)
-        throw Error("Internal error: the resampler expects a [channels, samples] float32 waveform.");
+    if (waveform.dim() != 2 || (waveform.scalar_type() != at::kFloat && waveform.scalar_type() != at::kDouble))
+        throw Error("Internal error: the resampler expects a [channels, samples] float32 or float64 waveform.");
     if (from_rate == to_rate) return waveform;
 
     const int64_t g = std::gcd(from_rate, to_rate);
     const int64_t orig_freq = from_rate / g;
     const int64_t new_freq = to_rate / g;
-    const SincKernel k = make_kernel(orig_freq, new_freq);
+    SincKernel k = make_kernel(orig_freq, new_freq, kernel_dtype);
+    k.weights = k.weights.to(waveform.scalar_type());
 
     const int64_t channels = waveform.size(0);
     const int64_t length = waveform.size(1);
