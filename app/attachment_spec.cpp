@@ -26,6 +26,9 @@ QString modalityDisplayName(ibllm::Modality modality) {
         case Modality::Thermal: return ModalityName::tr("thermal image");
         case Modality::Imu: return ModalityName::tr("IMU recording");
         case Modality::Text: return ModalityName::tr("text");
+        case Modality::Rgbd: return ModalityName::tr("image with depth map");
+        case Modality::Rgbn: return ModalityName::tr("image with normal map");
+        case Modality::Fmri: return ModalityName::tr("fMRI scan");
     }
     return QString();
 }

@@ -12,9 +12,12 @@ std::vector<std::string> attachment_extensions(Modality modality) {
         case Modality::Video: return {"mp4", "mkv", "avi", "mov", "webm", "m4v", "mpg", "mpeg"};
         case Modality::Point: return {"ply", "pcd", "xyz", "pts", "obj", "npy", "pt"};
         case Modality::Imu: return {"csv"};
+        case Modality::Fmri: return {"npy"};
         case Modality::Depth:
         case Modality::Thermal:
-        case Modality::Text: return {};
+        case Modality::Text:
+        case Modality::Rgbd:
+        case Modality::Rgbn: return {};
     }
     return {};
 }

@@ -7,8 +7,9 @@
 
 namespace ibllm::app {
 
-std::vector<float> precomputedEmbeddingOnly(Engine&, const Attachment& attachment) {
-    if (QFileInfo(fromStd(attachment.path)).suffix().compare(QLatin1String("npy"), Qt::CaseInsensitive) == 0) {
+std::vector<float> precomputedEmbeddingOnly(Engine& engine, const Attachment& attachment) {
+    // OneLLM has no embedding to give precomputed; its .npy files are fMRI, points and IMU.
+    if (!engine.is_onellm() && QFileInfo(fromStd(attachment.path)).suffix().compare(QLatin1String("npy"), Qt::CaseInsensitive) == 0) {
         try {
             return read_embedding_npy(attachment.path);
         } catch (const Error&) {
@@ -20,7 +21,7 @@ std::vector<float> precomputedEmbeddingOnly(Engine&, const Attachment& attachmen
 
 std::vector<float> embeddingOrEncodedFile(Engine& engine, const Attachment& attachment) {
     std::vector<float> v = precomputedEmbeddingOnly(engine, attachment);
-    return v.empty() ? encode_attachment(engine, attachment.modality, attachment.path) : v;
+    return v.empty() ? encode_for_ask(engine, attachment.modality, attachment.path) : v;
 }
 
 EngineWorker::EngineWorker(QObject* parent) : QObject(parent) { registerEngineMetaTypes(); }

@@ -20,6 +20,9 @@
 #include "engine/llama/kernels/compute_paths.h"
 #include "engine/llama/tokenizer.h"
 #include "engine/llama/transformer.h"
+#include "engine/onellm/onellm_inputs.h"
+#include "engine/onellm/onellm_model.h"
+#include "engine/onellm/onellm_prompt.h"
 
 namespace fs = std::filesystem;
 
@@ -62,6 +65,7 @@ struct Engine::Impl {
     std::unique_ptr<VisualCache> cache;
     std::unique_ptr<Generator> generator;
     std::unique_ptr<ImageBindEncoder> imagebind;
+    std::unique_ptr<OnellmModel> onellm;  // set instead of model/bind when a OneLLM is loaded
     std::atomic<bool> cancel{false};
 
     // The per-request constants of the last request, reused while the fused feature (after
@@ -98,7 +102,9 @@ struct Engine::Impl {
 Engine::Engine() : impl_(std::make_unique<Impl>()) { tune_allocator_for_inference(); }
 Engine::~Engine() = default;
 
-bool Engine::loaded() const { return impl_->model != nullptr; }
+bool Engine::loaded() const { return impl_->model != nullptr || impl_->onellm != nullptr; }
+
+bool Engine::is_onellm() const { return impl_->onellm != nullptr; }
 
 void Engine::load(const ModelPaths& paths, const LoadOptions& options, const ProgressFn& progress) {
     at::NoGradGuard no_grad;
@@ -111,13 +117,33 @@ void Engine::load(const ModelPaths& paths, const LoadOptions& options, const Pro
         throw Error("The context window must be between 2 and " + std::to_string(kMaxContext) + " tokens.");
     const int threads = options.threads > 0 ? options.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     at::set_num_threads(threads);
-    if (paths.llama_dir.empty()) throw Error("No LLaMA folder was given; choose the folder that holds params.json and consolidated.00.pth.");
-    if (paths.tokenizer.empty()) throw Error("No tokenizer was given; choose LLaMA's tokenizer.model.");
-    if (paths.adapter.empty()) throw Error("No adapter checkpoint was given; choose the ImageBind-LLM adapter (7B.pth).");
-
     auto report = [&](const std::string& stage, double f) {
         if (progress) progress(stage, f);
     };
+    if (!paths.onellm_dir.empty()) {
+        report("Loading the tokenizer", 0.0);
+        const OnellmFiles files = find_onellm_files(paths.onellm_dir);
+        next->tokenizer = std::make_unique<Tokenizer>(files.tokenizer);
+        OnellmLoadOptions o;
+        o.precision = options.precision;
+        o.weight_format = options.weight_format;
+        o.quant_cache = options.quant_cache;
+        o.context = options.context;
+        o.vocab_size = next->tokenizer->n_words();
+        o.fix_positions = options.onellm_fix_positions;
+        o.point_xyz = options.onellm_point_xyz;
+        next->onellm = std::make_unique<OnellmModel>(
+            load_onellm(files, o, [&](const std::string& stage, double f) { report(stage, 0.02 + 0.97 * f); }));
+        next->generator = std::make_unique<Generator>(*next->onellm->llm, *next->tokenizer);
+        // The template starts the next turn with "###": the answer ends there.
+        next->generator->set_stop_text("###");
+        impl_ = std::move(next);
+        report("Ready", 1.0);
+        return;
+    }
+    if (paths.llama_dir.empty()) throw Error("No LLaMA folder was given; choose the folder that holds params.json and consolidated.00.pth.");
+    if (paths.tokenizer.empty()) throw Error("No tokenizer was given; choose LLaMA's tokenizer.model.");
+    if (paths.adapter.empty()) throw Error("No adapter checkpoint was given; choose the ImageBind-LLM adapter (7B.pth).");
     report("Loading the tokenizer", 0.0);
     next->tokenizer = std::make_unique<Tokenizer>(paths.tokenizer);
 
@@ -169,7 +195,22 @@ void Engine::load(const ModelPaths& paths, const LoadOptions& options, const Pro
 
 ModelInfo Engine::info() const {
     ModelInfo i;
+    if (impl_->onellm) {
+        const Transformer& t = *impl_->onellm->llm;
+        const LlamaConfig& c = t.config();
+        i.family = "OneLLM";
+        i.llama = impl_->onellm->config.size_name();
+        i.dim = c.dim;
+        i.layers = c.n_layers;
+        i.vocab = c.vocab_size;
+        i.context = c.max_seq_len;
+        i.precision = t.compute_dtype() == at::kBFloat16 ? "bf16" : "fp32";
+        i.weight_format = to_string(t.weights().weight_format);
+        i.compute_paths = quant::describe_compute_paths(t.compute_dtype() == at::kBFloat16);
+        return i;
+    }
     if (!impl_->model) return i;
+    i.family = "ImageBind-LLM";
     const LlamaConfig& c = impl_->model->config();
     i.llama = c.size_name();
     i.dim = c.dim;
@@ -213,12 +254,120 @@ void Engine::load_imagebind(const std::string& checkpoint, const std::string& co
 bool Engine::has_imagebind() const { return impl_->imagebind != nullptr; }
 
 std::vector<float> Engine::embed(const EncoderInput& input, std::string* note) {
+    if (impl_->onellm && !impl_->imagebind)
+        throw Error("OneLLM has no joint embedding space; embeddings come from ImageBind: load an ImageBind-LLM model or pass --imagebind.");
     if (!impl_->imagebind)
         throw Error("Encoding " + (input.source.empty() ? to_string(input.modality) : input.source) +
                     " needs the ImageBind checkpoint (imagebind_w3D.pth); choose it in the settings or pass --imagebind.");
     at::NoGradGuard no_grad;
     impl_->cancel.store(false);
     return to_vector(impl_->imagebind->embed(input, &impl_->cancel, note));
+}
+
+namespace {
+
+OnellmModality onellm_modality(Modality m) {
+    switch (m) {
+        case Modality::Image: return OnellmModality::Image;
+        case Modality::Video: return OnellmModality::Video;
+        case Modality::Audio: return OnellmModality::Audio;
+        case Modality::Point: return OnellmModality::Point;
+        case Modality::Imu: return OnellmModality::Imu;
+        case Modality::Rgbd: return OnellmModality::Rgbd;
+        case Modality::Rgbn: return OnellmModality::Rgbn;
+        case Modality::Fmri: return OnellmModality::Fmri;
+        case Modality::Depth: throw Error("OneLLM reads a depth map only with its photo: attach both as an RGB-D pair.");
+        case Modality::Thermal: throw Error("OneLLM cannot read thermal images; ImageBind-LLM can.");
+        case Modality::Text: throw Error("Text is typed, not attached; write it in the question.");
+    }
+    throw Error("Unknown modality.");
+}
+
+at::Tensor array_tensor(const ArrayInput& a, const std::string& source) {
+    int64_t n = 1;
+    for (int64_t d : a.shape) n *= d;
+    if (a.shape.empty() || n != static_cast<int64_t>(a.values.size()))
+        throw Error(source + " holds no array the model can read; save it with numpy.save.");
+    at::Tensor t = at::from_blob(const_cast<double*>(a.values.data()), a.shape, at::kDouble).clone();
+    return a.float64 ? t : t.to(at::kFloat);
+}
+
+// The model input OneLLM's eval loaders make from a decoded file.
+at::Tensor onellm_model_input(const OnellmModel& model, const EncoderInput& in) {
+    const std::string& src = in.source.empty() ? to_string(in.modality) : in.source;
+    switch (in.modality) {
+        case Modality::Image:
+            if (in.image.rgb.empty()) throw Error(src + " holds no image.");
+            return onellm_image_input(in.image.rgb.data(), in.image.width, in.image.height);
+        case Modality::Rgbd:
+        case Modality::Rgbn: {
+            if (in.image.rgb.empty() || in.map.rgb.empty())
+                throw Error(src + ": " + (in.modality == Modality::Rgbd ? "a depth map" : "a normal map") +
+                            " needs its photo and the map together; attach both (photo first).");
+            CropBox box = rgbx_default_crop(in.image.width, in.image.height);
+            if (in.crop) box = CropBox{(*in.crop)[0], (*in.crop)[1], (*in.crop)[2], (*in.crop)[3]};
+            return onellm_rgbx_input(in.image.rgb.data(), in.image.width, in.image.height, in.map.rgb.data(), in.map.width,
+                                     in.map.height, box, src);
+        }
+        case Modality::Video: {
+            std::vector<const uint8_t*> frames;
+            for (const auto& clip : in.video.clips) {
+                if (clip.empty()) throw Error(src + " has a clip without frames; the file may be damaged.");
+                frames.push_back(clip.front().data());
+            }
+            if (frames.empty()) throw Error(src + " has no frames.");
+            return onellm_video_input(frames, in.video.width, in.video.height);
+        }
+        case Modality::Audio: {
+            const AudioInput& a = in.audio;
+            if (a.channels < 1 || a.samples.empty()) throw Error(src + " holds no sound.");
+            const at::Tensor w = at::from_blob(const_cast<float*>(a.samples.data()),
+                                               {a.channels, static_cast<int64_t>(a.samples.size()) / a.channels}, at::kFloat);
+            return onellm_audio_input(w, a.sample_rate, model.config, src);
+        }
+        case Modality::Point:
+            if (in.array.shape.empty())
+                throw Error(src + ": OneLLM reads point clouds as .npy arrays of 6 columns (x y z r g b); save the cloud that way.");
+            return onellm_point_input(array_tensor(in.array, src), src);
+        case Modality::Fmri: return onellm_fmri_input(array_tensor(in.array, src), model.config.fmri_voxels, src);
+        case Modality::Imu: {
+            if (in.array.shape.empty() || in.timestamps.empty())
+                throw Error(src + ": OneLLM reads IMU recordings as a (6, n) .npy with its <name>_timestamps.npy beside it (Ego4D's layout).");
+            const at::Tensor ts = at::from_blob(const_cast<double*>(in.timestamps.data()), {static_cast<int64_t>(in.timestamps.size())},
+                                                at::kDouble);
+            const double span = static_cast<double>(model.config.imu_samples) / 200.0;
+            const double start = in.imu_window ? in.imu_window->first : in.timestamps.front() / 1000.0;
+            const double end = in.imu_window ? in.imu_window->second : start + span;
+            return onellm_imu_input(array_tensor(in.array, src), ts, start, end, model.config.imu_samples, src);
+        }
+        default: onellm_modality(in.modality);  // throws the sentence for this kind
+    }
+    throw Error(src + " cannot be read by OneLLM.");
+}
+
+}  // namespace
+
+std::string Engine::cannot_read(Modality m) const {
+    try {
+        if (impl_->onellm) {
+            onellm_modality(m);
+            return "";
+        }
+    } catch (const Error& e) {
+        return e.what();
+    }
+    if (m == Modality::Rgbd || m == Modality::Rgbn || m == Modality::Fmri)
+        return "ImageBind-LLM cannot read " + std::string(m == Modality::Fmri ? "fMRI" : m == Modality::Rgbd ? "RGB-D pairs" : "RGB-N pairs") +
+               "; load a OneLLM model for it.";
+    return "";
+}
+
+std::vector<float> Engine::encode(const EncoderInput& input, std::string* note) {
+    if (!impl_->onellm) return embed(input, note);
+    at::NoGradGuard no_grad;
+    const OnellmModel& m = *impl_->onellm;
+    const OnellmModality modality = onellm_modality(input.modality);
+    return to_vector(m.encoder->encode(modality, onellm_model_input(m, input)));
 }
 
 int Engine::text_tokens(const std::string& text) const {
@@ -249,6 +398,7 @@ AskStats Engine::ask(const AskRequest& request, const TokenFn& on_token) {
     Impl& m = *impl_;
     m.cancel.store(false);
     AskStats stats;
+    if (m.onellm) return ask_onellm(request, on_token);
     const auto t0 = std::chrono::steady_clock::now();
     AdapterValues adapter = m.adapter_for(request.attachments, request.cache);
     stats.encode_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
@@ -266,6 +416,59 @@ AskStats Engine::ask(const AskRequest& request, const TokenFn& on_token) {
     stats.generated_tokens = static_cast<int>(r.ids.size());
     stats.dropped_turns = prompt.dropped_turns;
     stats.stopped_on_eos = r.stopped_on_eos;
+    stats.cancelled = r.cancelled;
+    stats.hit_context_limit = r.hit_context_limit;
+    stats.tokens_per_s = r.decode_ms > 0 ? 1000.0 * stats.generated_tokens / r.decode_ms : 0.0;
+    return stats;
+}
+
+AskStats Engine::ask_onellm(const AskRequest& request, const TokenFn& on_token) {
+    Impl& m = *impl_;
+    const OnellmModel& model = *m.onellm;
+    if (request.attachments.size() > 1)
+        throw Error("OneLLM reads one attachment per question; ask about each file on its own (fusing several is an ImageBind-LLM feature).");
+    AskStats stats;
+    const auto t0 = std::chrono::steady_clock::now();
+    InsertedRows rows;
+    if (!request.attachments.empty()) {
+        const Attachment& a = request.attachments.front();
+        const OnellmModality modality = onellm_modality(a.modality);
+        const int64_t words = model.config.image_words, D = model.config.llama.dim;
+        if (static_cast<int64_t>(a.embedding.size()) != words * D)
+            throw Error((a.path.empty() ? "The attachment" : a.path) + " was not encoded by this OneLLM model (" +
+                        std::to_string(a.embedding.size()) + " values, expected " + std::to_string(words * D) + "); attach it again.");
+        rows.rows = model.encoder->prefill_rows(modality, to_tensor(a.embedding).reshape({words, D}));
+        rows.at = 1;  // after BOS, as the reference places them
+        rows.decode_shift = model.decode_shift();
+    }
+    stats.encode_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    const std::string question =
+        (request.input.empty() ? request.prompt : request.prompt + "\n" + request.input);
+    const int64_t extra = rows.rows.defined() ? rows.rows.size(0) : 0;
+    const int64_t context = model.llm->config().max_seq_len;
+    // The oldest turns go first when the conversation does not fit.
+    std::vector<int> ids;
+    int dropped = 0;
+    for (size_t first = 0; first <= request.history.size(); ++first) {
+        const std::vector<ChatTurn> kept(request.history.begin() + first, request.history.end());
+        ids = m.tokenizer->encode(onellm_prompt(kept, with_language_directive(question, request.language)), true, false);
+        dropped = static_cast<int>(first);
+        if (static_cast<int64_t>(ids.size()) + extra + request.sampling.max_tokens <= context) break;
+    }
+    if (static_cast<int64_t>(ids.size()) + extra >= context)
+        throw Error("The question has " + std::to_string(ids.size()) + " tokens, more than the context window of " +
+                    std::to_string(context) + " leaves; shorten it.");
+    GenerationResult r = m.generator->generate(ids, AdapterValues{}, request.sampling, on_token, &m.cancel, nullptr,
+                                               rows.rows.defined() ? &rows : nullptr);
+    stats.ids = r.ids;
+    stats.text = onellm_answer_text(r.text);
+    stats.prefill_ms = r.prefill_ms;
+    stats.decode_ms = r.decode_ms;
+    stats.prompt_tokens = r.prompt_tokens;
+    stats.reused_tokens = r.reused_tokens;
+    stats.generated_tokens = static_cast<int>(r.ids.size());
+    stats.dropped_turns = dropped;
+    stats.stopped_on_eos = r.stopped_on_eos || r.stopped_on_text;
     stats.cancelled = r.cancelled;
     stats.hit_context_limit = r.hit_context_limit;
     stats.tokens_per_s = r.decode_ms > 0 ? 1000.0 * stats.generated_tokens / r.decode_ms : 0.0;
@@ -306,5 +509,18 @@ std::vector<float> read_embedding_npy(const std::string& path) {
         throw Error(path + " holds integers; an embedding must be float32 or float64.");
     return to_vector(t);
 }
+
+ArrayInput read_npy_array(const std::string& path) {
+    const at::Tensor t = read_npy(path);
+    if (t.scalar_type() == at::kBool) throw Error(path + " holds booleans; the model needs numbers.");
+    ArrayInput a;
+    a.shape.assign(t.sizes().begin(), t.sizes().end());
+    a.float64 = t.scalar_type() == at::kDouble;
+    const at::Tensor d = t.to(at::kDouble).contiguous().reshape({-1});
+    a.values.assign(d.data_ptr<double>(), d.data_ptr<double>() + d.numel());
+    return a;
+}
+
+std::vector<int64_t> onellm_video_frames(int64_t frame_count, double fps) { return onellm_video_frame_ids(frame_count, fps); }
 
 }  // namespace ibllm

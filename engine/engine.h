@@ -45,6 +45,9 @@ struct ModelPaths {
     std::string imagebind;  // imagebind_w3D.pth (optional until encoders are loaded)
     std::string imagebind_config;  // optional JSON for non-huge sizes
     std::string cache;      // knn.index (optional)
+    // A OneLLM folder (consolidated.00-of-01.pth, llama_config.json or 7B.json,
+    // tokenizer.model, optionally onellm_config.json). When set, the fields above are unused.
+    std::string onellm_dir;
 };
 
 // The files of one model folder, found by name, in either layout:
@@ -53,13 +56,16 @@ struct ModelPaths {
 //    layout `ibllm-cli train` stages write, and resources/models/*);
 //  - the release layout: 7B/ (or 7B_chinese/) with params.json and consolidated.00.pth,
 //    tokenizer.model, 7B.pth, imagebind_w3D.pth and knn.index side by side.
-// `layout` says which ("model folder" / "release"). Throws Error with one sentence naming the
-// folder and what it lacks when it is neither.
+//  - a OneLLM folder: consolidated.00-of-01.pth with llama_config.json (or 7B.json) and
+//    tokenizer.model (ModelPaths::onellm_dir).
+// `layout` says which ("model folder" / "release" / "onellm"). Throws Error with one sentence
+// naming the folder and what it lacks when it is none of them. `family` "imagebind-llm" or
+// "onellm" reads the folder as that family only ("" decides from the files).
 struct ModelFolder {
     ModelPaths paths;
     std::string layout;
 };
-ModelFolder find_model_folder(const std::string& dir);
+ModelFolder find_model_folder(const std::string& dir, const std::string& family = "");
 
 struct LoadOptions {
     Precision precision = Precision::Auto;
@@ -71,6 +77,11 @@ struct LoadOptions {
     bool quant_cache = true;
     int threads = 0;         // 0: all cores
     int context = 2048;      // tokens, at most 2048
+    // OneLLM: corrections of the reference's behaviour, off by default (the reference's
+    // answers): decode at the positions after the modality prefill (the reference decodes two
+    // positions early), and sample/group point clouds on x, y, z (the reference uses columns 3..5).
+    bool onellm_fix_positions = false;
+    bool onellm_point_xyz = false;
 };
 
 // stage is a short human-readable phrase ("Reading consolidated.00.pth"), fraction in [0, 1].
@@ -78,7 +89,8 @@ using ProgressFn = std::function<void(const std::string& stage, double fraction)
 using TokenFn = std::function<void(const std::string& text)>;
 
 struct ModelInfo {
-    std::string llama;       // "LLaMA-7B" or a description of the size
+    std::string family;      // "ImageBind-LLM" or "OneLLM"
+    std::string llama;       // "LLaMA-7B" / "OneLLM-7B" or a description of the size
     int64_t dim = 0, layers = 0, vocab = 0, context = 0, visual_dim = 0;
     std::string precision;   // "fp32" / "bf16"
     std::string weight_format;  // "bf16" (weights in the precision's dtype) / "int8" / "q4"
@@ -93,7 +105,9 @@ struct ModelInfo {
 struct Attachment {
     Modality modality = Modality::Image;
     std::string path;                 // where it came from (for messages)
-    std::vector<float> embedding;     // its ImageBind embedding (app/ encodes files before asking)
+    // What Engine::encode() gave for it (app/ encodes files before asking): its ImageBind
+    // embedding, or with OneLLM its modality tokens (words x dim values).
+    std::vector<float> embedding;
     double weight = 1.0;              // fusion weight (the reference's embedding arithmetic)
 };
 
@@ -109,6 +123,12 @@ struct PointInput {
                                 // centred, scaled to the unit sphere, sampled to 8192 points
 };
 struct ImuInput { std::vector<std::array<float, 6>> samples; };  // accelerometer xyz, gyroscope xyz
+// A NumPy array as read from a .npy file (OneLLM's point clouds, fMRI and IMU recordings).
+struct ArrayInput {
+    std::vector<int64_t> shape;
+    std::vector<double> values;  // row-major
+    bool float64 = false;        // the file's dtype was float64 (else float32 or narrower)
+};
 
 struct EncoderInput {
     Modality modality = Modality::Image;
@@ -120,6 +140,12 @@ struct EncoderInput {
     PointInput points;
     ImuInput imu;
     std::string text;
+    // OneLLM's inputs:
+    ImageInput map;                          // rgbd / rgbn: the depth or normal map, as RGB (`image` is the photo)
+    std::optional<std::array<int, 4>> crop;  // rgbd / rgbn: top, left, height, width in the photo (default: centred box)
+    ArrayInput array;                        // point (N, 6), fmri (R, voxels), imu (6, n) from .npy
+    std::vector<double> timestamps;          // imu: milliseconds per sample (<name>_timestamps.npy)
+    std::optional<std::pair<double, double>> imu_window;  // imu: [start, end) s; default: 2 s from the first timestamp
 };
 
 struct TensorData {
@@ -176,7 +202,16 @@ public:
 
     // The L2-normalised ImageBind embedding of a decoded input. `note` receives what was done
     // to the input that the user should know (e.g. "centred and scaled; 8192 of 120000 points").
+    // Needs ImageBind: OneLLM has no joint embedding space.
     std::vector<float> embed(const EncoderInput& input, std::string* note = nullptr);
+    // What ask() reads for an attachment (Attachment::embedding): the ImageBind embedding with
+    // ImageBind-LLM, the modality tokens with OneLLM.
+    std::vector<float> encode(const EncoderInput& input, std::string* note = nullptr);
+    // The model family loaded: true for OneLLM (one attachment per question, no fusion, no
+    // visual cache; rgbd, rgbn and fmri inputs), false for ImageBind-LLM.
+    bool is_onellm() const;
+    // Whether the loaded model reads `m`, and if not, the sentence that says why.
+    std::string cannot_read(Modality m) const;
     // The CLIP tokens ImageBind's text encoder reads for `text` (for usage figures). Needs ImageBind.
     int text_tokens(const std::string& text) const;
     // ImageBind's embedding of an all-zero (already normalised) image tensor: what the
@@ -197,6 +232,8 @@ public:
     std::vector<float> visual_query(const std::vector<Attachment>& attachments, const CacheSettings& cache);
 
 private:
+    AskStats ask_onellm(const AskRequest& request, const TokenFn& on_token);
+
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };
@@ -364,6 +401,10 @@ std::vector<int> tokenize(const std::string& tokenizer_path, const std::string& 
 
 // Reads a float32/float64 .npy of shape [D] or [1, D].
 std::vector<float> read_embedding_npy(const std::string& path);
+// Any numeric .npy as an ArrayInput (float64 values; ArrayInput::float64 says the file's dtype).
+ArrayInput read_npy_array(const std::string& path);
+// The frames OneLLM's video loader takes (decord's ids of the first frame of 5 one-second clips).
+std::vector<int64_t> onellm_video_frames(int64_t frame_count, double fps);
 // A visual cache file (FAISS IndexFlatIP of the L2-normalised features, as the release's
 // knn.index), written whole or not at all; `ask --cache` and the app read it.
 void write_visual_cache(const std::string& path, const std::vector<std::vector<float>>& image_embeddings);

@@ -39,6 +39,10 @@ ImageBindTrunk trunk_for(Modality m) {
         case Modality::Thermal: return ImageBindTrunk::Thermal;
         case Modality::Imu: return ImageBindTrunk::Imu;
         case Modality::Point: break;
+        case Modality::Rgbd:
+        case Modality::Rgbn:
+        case Modality::Fmri:
+            throw Error("ImageBind has no " + to_string(m) + " encoder; that input is for OneLLM models.");
     }
     throw Error("Point clouds are encoded by the Point-BERT encoder, not an ImageBind trunk.");
 }
@@ -106,6 +110,7 @@ int ImageBindEncoder::text_tokens(const std::string& text) const {
 
 bool ImageBindEncoder::supports(Modality m) const {
     if (m == Modality::Point) return points_ != nullptr;
+    if (m == Modality::Rgbd || m == Modality::Rgbn || m == Modality::Fmri) return false;
     return model_->has(trunk_for(m));
 }
 
@@ -198,6 +203,10 @@ TensorData preprocess_input(const EncoderInput& in, const std::string& bpe_path)
         case Modality::Text:
             t = ClipTokenizer(bpe_path.empty() ? find_clip_vocabulary("") : bpe_path).encode_batch({in.text});
             break;
+        case Modality::Rgbd:
+        case Modality::Rgbn:
+        case Modality::Fmri:
+            throw Error(name_of(in) + ": " + to_string(in.modality) + " is a OneLLM input; ImageBind's preprocessing does not read it.");
     }
     TensorData out;
     out.shape.assign(t.sizes().begin(), t.sizes().end());

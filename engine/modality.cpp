@@ -17,6 +17,9 @@ std::string to_string(Modality m) {
         case Modality::Thermal: return "thermal";
         case Modality::Imu: return "imu";
         case Modality::Text: return "text";
+        case Modality::Rgbd: return "rgbd";
+        case Modality::Rgbn: return "rgbn";
+        case Modality::Fmri: return "fmri";
     }
     return "image";
 }
@@ -32,7 +35,10 @@ Modality parse_modality(const std::string& s) {
     if (k == "thermal") return Modality::Thermal;
     if (k == "imu") return Modality::Imu;
     if (k == "text") return Modality::Text;
-    throw Error("Unknown modality '" + s + "'; use image, video, audio, point, depth, thermal, imu or text.");
+    if (k == "rgbd" || k == "rgb-d") return Modality::Rgbd;
+    if (k == "rgbn" || k == "rgb-n") return Modality::Rgbn;
+    if (k == "fmri") return Modality::Fmri;
+    throw Error("Unknown modality '" + s + "'; use image, video, audio, point, depth, thermal, imu, text, rgbd, rgbn or fmri.");
 }
 
 }  // namespace ibllm

@@ -2,6 +2,7 @@
 #include <filesystem>
 
 #include "engine/engine.h"
+#include "engine/onellm/onellm_model.h"
 
 namespace fs = std::filesystem;
 
@@ -16,12 +17,22 @@ std::string if_file(const fs::path& p) {
 
 }  // namespace
 
-ModelFolder find_model_folder(const std::string& dir) {
+ModelFolder find_model_folder(const std::string& dir, const std::string& family) {
     std::error_code ec;
     if (!fs::is_directory(dir, ec))
         throw Error(dir + " is not a folder; --model takes the folder that holds a model's files.");
+    if (!family.empty() && family != "onellm" && family != "imagebind-llm")
+        throw Error("Unknown model family '" + family + "'; use imagebind-llm or onellm.");
     const fs::path d(dir);
     ModelFolder f;
+    // OneLLM's release checkpoint is consolidated.00-of-01.pth (ImageBind-LLM's LLaMA is
+    // consolidated.00.pth): the name tells the families apart without reading the file.
+    if (family == "onellm" || (family.empty() && is_onellm_folder(dir))) {
+        find_onellm_files(dir);  // an Error names what is missing
+        f.layout = "onellm";
+        f.paths.onellm_dir = d.string();
+        return f;
+    }
     if (fs::is_regular_file(d / "params.json", ec) && fs::is_regular_file(d / "consolidated.00.pth", ec)) {
         f.layout = "model folder";
         f.paths.llama_dir = d.string();

@@ -150,6 +150,18 @@
         <translation>IMU 记录</translation>
     </message>
     <message>
+        <source>image with depth map</source>
+        <translation>带深度图的图像</translation>
+    </message>
+    <message>
+        <source>image with normal map</source>
+        <translation>带法线图的图像</translation>
+    </message>
+    <message>
+        <source>fMRI scan</source>
+        <translation>fMRI 扫描</translation>
+    </message>
+    <message>
         <source>text</source>
         <translation>文本</translation>
     </message>

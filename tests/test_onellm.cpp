@@ -5,9 +5,13 @@
 #include <ATen/ATen.h>
 #include <QtTest/QtTest>
 
+#include <QtCore/QTemporaryDir>
+
 #include <filesystem>
 
+#include "cli_run.h"
 #include "engine/checkpoint/npy.h"
+#include "engine/checkpoint/pth_writer.h"
 #include "engine/error.h"
 #include "engine/imagebind/audio/kaldi_fbank.h"
 #include "engine/checkpoint/tensor_store.h"
@@ -295,6 +299,93 @@ private Q_SLOTS:
         QVERIFY_THROWS_EXCEPTION(Error, onellm_imu_input(signal, ts.narrow(0, 0, 100), 2.0, 4.0, samples, "imu"));
     }
 
+    // `ibllm-cli ask --model DIR` finds OneLLM from the files and answers each modality from
+    // its file through the product's loaders with the reference's greedy ids.
+    void cliAsk_data() {
+        QTest::addColumn<QString>("name");
+        QTest::addColumn<QStringList>("inputs");
+        const QString in = QString::fromStdString(data_path("onellm/inputs/"));
+        QTest::newRow("image") << "image" << QStringList{"--image", in + "image.png"};
+        QTest::newRow("video") << "video" << QStringList{"--video", in + "video.mp4"};
+        QTest::newRow("audio") << "audio" << QStringList{"--audio", in + "audio.wav"};
+        QTest::newRow("point") << "point" << QStringList{"--point", in + "point.npy"};
+        QTest::newRow("rgbd") << "rgbd" << QStringList{"--rgbd", in + "rgbd_rgb.png," + in + "rgbd_depth.png"};
+        QTest::newRow("rgbn") << "rgbn" << QStringList{"--rgbn", in + "rgbn_rgb.png," + in + "rgbn_normal.png", "--crop", "4,9,188,243"};
+        QTest::newRow("fmri") << "fmri" << QStringList{"--fmri", in + "fmri.npy"};
+        QTest::newRow("imu") << "imu" << QStringList{"--imu", in + "imu_clip_a.npy", "--imu-window", "2,4"};
+        QTest::newRow("text") << "text" << QStringList{};
+    }
+    void cliAsk() {
+        QFETCH(QString, name);
+        QFETCH(QStringList, inputs);
+        const nlohmann::json& c = json_["cases"][name.toStdString()];
+        QStringList args{"ask", "--model", QString::fromStdString(data_path("onellm")), "--precision", "fp32", "--temperature", "0",
+                         "--max-tokens", QString::number(c["generated_ids"].size()), "--ids"};
+        args << inputs << QString::fromStdString(c["question"].get<std::string>());
+        const CliRun r = run_cli(args);
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QString want = "ids: [";
+        const std::vector<int> ids = c["generated_ids"].get<std::vector<int>>();
+        for (size_t i = 0; i < ids.size(); ++i) want += (i ? ", " : "") + QString::number(ids[i]);
+        QVERIFY2(r.out.contains(want + "]"), qPrintable(r.out));
+    }
+
+    // Each mistake is one sentence naming the file, and no crash.
+    void cliRefusals() {
+        QTemporaryDir tmp;
+        const QString dir = QString::fromStdString(data_path("onellm"));
+        const QString in = dir + "/inputs/";
+        const QString t = tmp.path() + "/";
+        write_npy((t + "xyz.npy").toStdString(), at::rand({100, 3}));
+        write_npy((t + "short_fmri.npy").toStdString(), at::rand({2, 100}));
+        write_npy((t + "lonely_imu.npy").toStdString(), at::rand({6, 100}));
+        auto ask = [&](const QStringList& extra) {
+            return run_cli(QStringList{"ask", "--model", dir, "--max-tokens", "2"} + extra + QStringList{"What is this?"});
+        };
+        struct Case {
+            QStringList args;
+            QString says;
+        };
+        const std::vector<Case> cases = {
+            {{"--point", t + "xyz.npy"}, "6 columns"},
+            {{"--fmri", t + "short_fmri.npy"}, "15724"},
+            {{"--imu", t + "lonely_imu.npy"}, "lonely_imu_timestamps.npy"},
+            {{"--imu", in + "imu_clip_a.npy", "--imu-window", "9,11"}, "not inside the recording"},
+            {{"--rgbd", in + "rgbd_depth.png"}, "PHOTO,MAP"},
+            {{"--image", in + "image.png", "--audio", in + "audio.wav"}, "one attachment per question"},
+            {{"--thermal", in + "image.png"}, "thermal"},
+            {{"--depth", in + "rgbd_depth.png"}, "RGB-D pair"},
+        };
+        for (const Case& c : cases) {
+            const CliRun r = ask(c.args);
+            QVERIFY2(r.code > 0, qPrintable(c.args.join(' ') + ": " + r.err));
+            QVERIFY2(r.err.contains(c.says), qPrintable(c.args.join(' ') + ": " + r.err));
+            QVERIFY2(!r.err.contains("c10") && !r.err.contains("Exception raised"), qPrintable(r.err));
+        }
+
+        // A checkpoint missing a tensor, or with one of another shape.
+        for (const std::string& broken : {"missing", "shape"}) {
+            const QString folder = t + QString::fromStdString(broken);
+            QDir().mkpath(folder);
+            for (const char* f : {"llama_config.json", "onellm_config.json", "tokenizer.model"})
+                QFile::copy(dir + "/" + f, folder + "/" + f);
+            const TensorStore ck = TensorStore::from_pth(data_path("onellm/consolidated.00-of-01.pth"));
+            Value root = Value::make_dict(true);
+            for (const std::string& n : ck.names()) {
+                if (broken == "missing" && n == "llma.routers.audio.fc2.weight") continue;
+                at::Tensor v = ck.get(n);
+                if (broken == "shape" && n == "llma.clip_proj2.fmri.0.weight") v = at::zeros({v.size(0), v.size(1) + 1}, v.options());
+                root.set(n, Value::from_tensor(v));
+            }
+            write_pth((folder + "/consolidated.00-of-01.pth").toStdString(), root);
+            const CliRun r = run_cli({"ask", "--model", folder, "--max-tokens", "2", "What is this?"});
+            QVERIFY2(r.code > 0, qPrintable(r.err));
+            QVERIFY2(r.err.contains("consolidated.00-of-01.pth") &&
+                         r.err.contains(broken == "missing" ? "routers.audio.fc2.weight" : "clip_proj2.fmri.0.weight"),
+                     qPrintable(r.err));
+        }
+    }
+
     // Fixing the positions changes the decode steps but not the prefill.
     void fixedPositionsDifferAfterThePrefill() {
         std::vector<at::Tensor> quirk, fixed;
@@ -314,6 +405,30 @@ private Q_SLOTS:
         const std::string final_text = s["yields"].back()["text"].get<std::string>();
         QCOMPARE(tokenizer_->decode(r.ids), final_text);
         QCOMPARE(streamed, final_text);
+    }
+
+    // A stop text ends the answer where it appears, and neither it nor what follows is streamed
+    // (the product stops OneLLM at "###", where its template starts the next turn).
+    void stopText() {
+        const std::string full = json_["stream_generate"]["yields"].back()["text"].get<std::string>();
+        const std::string stop = "\xD0\x9C\xD0\xBE\xD0\xBD";  // "Мон", the third word of the answer
+        QVERIFY(full.find(stop) != std::string::npos);
+        const nlohmann::json& c = json_["cases"]["image"];
+        const std::vector<int> ids = tokenizer_->encode(c["prompt"].get<std::string>(), true, false);
+        InsertedRows rows;
+        rows.rows = model_.encoder->prefill_rows(OnellmModality::Image, model_.encoder->encode(OnellmModality::Image, model_input(OnellmModality::Image)));
+        rows.decode_shift = model_.decode_shift();
+        Generator gen(*model_.llm, *tokenizer_);
+        gen.set_stop_text(stop);
+        SamplingSettings greedy;
+        greedy.temperature = 0;
+        greedy.max_tokens = 16;
+        std::string streamed;
+        const GenerationResult r = gen.generate(ids, AdapterValues{}, greedy, [&](const std::string& t) { streamed += t; }, nullptr, nullptr, &rows);
+        QVERIFY(r.stopped_on_text);
+        QCOMPARE(r.text, full.substr(0, full.find(stop)));
+        QCOMPARE(streamed, r.text);
+        QVERIFY(r.ids.size() < 16);
     }
 };
 

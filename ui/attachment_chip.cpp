@@ -27,12 +27,15 @@ QIcon modalityIcon(ibllm::Modality m, const QStyle* style) {
     switch (m) {
         case Modality::Image:
         case Modality::Depth:
+        case Modality::Rgbd:
+        case Modality::Rgbn:
         case Modality::Thermal: return QIcon::fromTheme(QStringLiteral("image-x-generic"), file);
         case Modality::Audio: return QIcon::fromTheme(QStringLiteral("audio-x-generic"), style->standardIcon(QStyle::SP_MediaVolume));
         case Modality::Video: return QIcon::fromTheme(QStringLiteral("video-x-generic"), style->standardIcon(QStyle::SP_MediaPlay));
         case Modality::Point: return QIcon::fromTheme(QStringLiteral("application-x-object"), file);
         case Modality::Imu: return QIcon::fromTheme(QStringLiteral("text-csv"), file);
         case Modality::Text: return QIcon::fromTheme(QStringLiteral("text-x-generic"), file);
+        case Modality::Fmri: return QIcon::fromTheme(QStringLiteral("application-x-object"), file);
     }
     return file;
 }

@@ -1,4 +1,5 @@
 // `ibllm-cli ask`: one question, streamed to stdout.
+#include <array>
 #include <cstdio>
 #include <iostream>
 #include <map>
@@ -12,14 +13,46 @@
 namespace ibllm::cli {
 
 namespace {
-const std::set<std::string> kModalityOptions = {"image", "audio", "video", "point", "depth", "thermal", "imu"};
+const std::set<std::string> kModalityOptions = {"image", "audio", "video", "point", "depth", "thermal", "imu", "rgbd", "rgbn", "fmri"};
+
+// "a,b,c,d" -> four integers (--crop), or a UsageError.
+std::array<int, 4> parse_crop(const std::string& v) {
+    std::array<int, 4> out{};
+    size_t pos = 0;
+    for (int i = 0; i < 4; ++i) {
+        const size_t end = i < 3 ? v.find(',', pos) : v.size();
+        if (end == std::string::npos) throw UsageError("--crop " + v + ": give top,left,height,width in pixels of the photo.");
+        try {
+            size_t used = 0;
+            out[i] = std::stoi(v.substr(pos, end - pos), &used);
+            if (used != end - pos) throw std::invalid_argument("trailing");
+        } catch (const std::exception&) {
+            throw UsageError("--crop " + v + ": give top,left,height,width in pixels of the photo.");
+        }
+        pos = end + 1;
+    }
+    return out;
+}
+
+std::pair<double, double> parse_window(const std::string& v) {
+    const size_t comma = v.find(',');
+    char* end1 = nullptr;
+    char* end2 = nullptr;
+    const std::string a = v.substr(0, comma), b = comma == std::string::npos ? "" : v.substr(comma + 1);
+    const double start = std::strtod(a.c_str(), &end1), stop = std::strtod(b.c_str(), &end2);
+    if (comma == std::string::npos || a.empty() || b.empty() || *end1 || *end2)
+        throw UsageError("--imu-window " + v + ": give START,END in seconds, e.g. 2,4.");
+    return {start, stop};
+}
 }
 
 int run_ask(int argc, char** argv) {
     std::set<std::string> valued = model_option_names();
-    valued.insert({"embedding", "weight", "input"});
+    valued.insert({"embedding", "weight", "input", "crop", "imu-window"});
     valued.insert(kModalityOptions.begin(), kModalityOptions.end());
-    Arguments args(argc, argv, 2, valued, {"ids", "no-cache", "verbose"});
+    std::set<std::string> flags = model_flag_names();
+    flags.insert({"ids", "verbose"});
+    Arguments args(argc, argv, 2, valued, flags);
     if (args.positionals().size() != 1)
         throw UsageError("ask needs exactly one PROMPT (quote it), got " + std::to_string(args.positionals().size()) + ".");
 
@@ -63,14 +96,25 @@ int run_ask(int argc, char** argv) {
     engine.load(paths, load);
     // --verbose: what this CPU has and the arithmetic each kind of product takes on it.
     if (args.has("verbose")) std::cerr << engine.info().compute_paths;
-    // Files are encoded by ImageBind once the models are loaded.
+    // Files are encoded once the models are loaded: by ImageBind, or by OneLLM's encoders.
+    const bool onellm = engine.is_onellm();
+    if (!onellm && (args.has("crop") || args.has("imu-window")))
+        throw UsageError("--crop and --imu-window are OneLLM options; load a OneLLM model with --model.");
     for (Attachment& a : request.attachments) {
-        if (!a.embedding.empty()) continue;
-        if (!engine.has_imagebind())
+        if (!a.embedding.empty()) {
+            if (onellm) throw UsageError("--embedding is an ImageBind-LLM input; OneLLM reads the file itself.");
+            continue;
+        }
+        const std::string why = engine.cannot_read(a.modality);
+        if (!why.empty()) throw UsageError("--" + to_string(a.modality) + " " + a.path + ": " + why);
+        if (!onellm && !engine.has_imagebind())
             throw UsageError("--" + to_string(a.modality) + " " + a.path +
                              " needs the ImageBind checkpoint: add --imagebind imagebind_w3D.pth (or pass --embedding).");
         std::string note;
-        a.embedding = app::encode_attachment(engine, a.modality, a.path, &note);
+        EncoderInput in = app::decode_attachment(a.modality, a.path, false, onellm);
+        if (args.has("crop")) in.crop = parse_crop(args.get("crop"));
+        if (args.has("imu-window")) in.imu_window = parse_window(args.get("imu-window"));
+        a.embedding = engine.encode(in, &note);
         if (!note.empty()) std::cerr << a.path << ": " << note << "\n";
     }
     if (engine.info().demo)

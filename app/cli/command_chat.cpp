@@ -199,7 +199,9 @@ private:
 int run_chat(int argc, char** argv) {
     std::set<std::string> valued = model_option_names();
     valued.insert({"conversations", "continue"});
-    Arguments args(argc, argv, 2, valued, {"no-cache", "no-save"});
+    std::set<std::string> flags = model_flag_names();
+    flags.insert("no-save");
+    Arguments args(argc, argv, 2, valued, flags);
     if (!args.positionals().empty())
         throw UsageError("chat reads its questions from standard input; '" + args.positionals()[0] + "' is not an option.");
     const ModelPaths paths = model_paths(args);

@@ -54,7 +54,7 @@ std::string model_id(const Arguments& args, const ModelPaths& paths) {
 int run_serve(int argc, char** argv) {
     std::set<std::string> valued = model_option_names();
     valued.insert({"host", "port", "api-key", "max-queue", "max-body-mb", "max-file-mb", "model-name"});
-    Arguments args(argc, argv, 2, valued, {"no-cache"});
+    Arguments args(argc, argv, 2, valued, model_flag_names());
     if (!args.positionals().empty()) throw UsageError("serve takes no PROMPT; clients send their questions.");
 
     app::ServerOptions options;

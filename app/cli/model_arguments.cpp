@@ -5,12 +5,16 @@ namespace ibllm::cli {
 std::set<std::string> model_option_names() {
     return {"model", "llama", "tokenizer", "adapter", "imagebind", "imagebind-config", "cache", "cache-size", "cache-t",
             "cache-weight", "temperature", "top-p", "seed", "max-tokens", "precision", "weights", "threads", "context",
-            "language"};
+            "language", "family"};
 }
+
+std::set<std::string> model_flag_names() { return {"no-cache", "onellm-fix-positions", "onellm-point-xyz"}; }
 
 ModelPaths model_paths(const Arguments& args) {
     ModelPaths paths;
-    if (args.has("model")) paths = find_model_folder(args.get("model")).paths;
+    if (args.has("family") && !args.has("model")) throw UsageError("--family goes with --model DIR.");
+    if (args.has("model")) paths = find_model_folder(args.get("model"), args.get("family", "")).paths;
+    if (!paths.onellm_dir.empty()) return paths;  // one folder holds all of OneLLM
     auto take = [&](const char* flag, std::string& field) {
         if (args.has(flag)) field = args.get(flag);
         if (field.empty()) throw UsageError(std::string("give --") + flag + " (or --model DIR with the model's files).");
@@ -31,6 +35,8 @@ LoadOptions load_options(const Arguments& args) {
     load.weight_format = parse_weight_format(args.get("weights", "bf16"));
     load.threads = static_cast<int>(args.get_int("threads", 0));
     load.context = static_cast<int>(args.get_int("context", 2048));
+    load.onellm_fix_positions = args.has("onellm-fix-positions");
+    load.onellm_point_xyz = args.has("onellm-point-xyz");
     return load;
 }
 

@@ -12,7 +12,10 @@ namespace ibllm::cli {
 // The valued options below (to pass to Arguments with a command's own).
 std::set<std::string> model_option_names();
 
-// --model DIR finds the files by name; --llama, --tokenizer, --adapter, --imagebind,
+// The flags below (to pass to Arguments with a command's own).
+std::set<std::string> model_flag_names();
+
+// --model DIR finds the files by name (--family imagebind-llm|onellm reads it as that family); --llama, --tokenizer, --adapter, --imagebind,
 // --imagebind-config and --cache override what the folder gives; --no-cache drops the cache.
 // A UsageError names what is missing.
 ModelPaths model_paths(const Arguments& args);

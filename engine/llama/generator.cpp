@@ -93,6 +93,34 @@ GenerationResult Generator::generate(const std::vector<int>& prompt_ids, const A
 
     Sampler sampler(settings.temperature, settings.top_p, settings.seed);
     StreamingDetokenizer detok(tokenizer_);
+    // Streamed text not yet passed on: it may be the start of the stop text.
+    std::string held;
+    auto emit = [&](const std::string& text, bool final) {
+        if (stop_text_.empty()) {
+            if (!text.empty() && on_text) on_text(text);
+            return false;
+        }
+        held += text;
+        const size_t at = held.find(stop_text_);
+        if (at != std::string::npos) {
+            held.resize(at);
+            if (!held.empty() && on_text) on_text(held);
+            held.clear();
+            return true;
+        }
+        // Keep the longest end of `held` that could begin the stop text.
+        size_t keep = 0;
+        if (!final)
+            for (size_t n = std::min(held.size(), stop_text_.size() - 1); n > 0; --n)
+                if (held.compare(held.size() - n, n, stop_text_, 0, n) == 0) {
+                    keep = n;
+                    break;
+                }
+        const std::string out = held.substr(0, held.size() - keep);
+        held.erase(0, held.size() - keep);
+        if (!out.empty() && on_text) on_text(out);
+        return false;
+    };
     const auto t_prefill = std::chrono::steady_clock::now();
     at::Tensor logits;
     for (int64_t pos = reused; pos < static_cast<int64_t>(prompt.size()); pos += kPrefillChunk) {
@@ -120,8 +148,10 @@ GenerationResult Generator::generate(const std::vector<int>& prompt_ids, const A
             break;
         }
         r.ids.push_back(next);
-        const std::string text = detok.push(next);
-        if (!text.empty() && on_text) on_text(text);
+        if (emit(detok.push(next), false)) {
+            r.stopped_on_text = true;
+            break;
+        }
         if (pos + 1 >= total) break;  // the last token is never fed back
         if (cancelled(cancel)) {
             r.cancelled = true;
@@ -134,12 +164,12 @@ GenerationResult Generator::generate(const std::vector<int>& prompt_ids, const A
         cached_ids_.resize(std::min<int64_t>(cached_ids_.size(), slot));
         cached_ids_.push_back(next);
     }
-    r.hit_context_limit = !r.stopped_on_eos && !r.cancelled && total == capacity &&
+    r.hit_context_limit = !r.stopped_on_eos && !r.stopped_on_text && !r.cancelled && total == capacity &&
                           static_cast<int64_t>(prompt.size() + r.ids.size()) >= capacity;
-    const std::string rest = detok.flush();
-    if (!rest.empty() && on_text) on_text(rest);
+    if (!r.stopped_on_text) emit(detok.flush(), true);
     r.decode_ms = ms_since(t_decode);
     r.text = tokenizer_.decode(r.ids);
+    if (!stop_text_.empty() && r.text.find(stop_text_) != std::string::npos) r.text.resize(r.text.find(stop_text_));
     return r;
 }
 

@@ -30,6 +30,7 @@ struct GenerationResult {
     bool stopped_on_eos = false;
     bool cancelled = false;
     bool hit_context_limit = false;
+    bool stopped_on_text = false;  // the stop text appeared (it and what followed are not in `text`)
 };
 
 // Rows the language model reads in place of tokens (OneLLM's start tag, modality tokens and
@@ -58,6 +59,11 @@ public:
     // Forgets the cached prefix (e.g. after switching conversations).
     void reset();
 
+    // Text that ends an answer when the model writes it (OneLLM's "###", where its template
+    // starts the next turn). It is held back from the stream until it cannot be the start of
+    // the stop text, and is never part of the answer. Empty: none.
+    void set_stop_text(std::string stop) { stop_text_ = std::move(stop); }
+
 private:
     // Longest prefix of `prompt` whose keys/values are already in the cache and valid for
     // this visual input; at least one prompt token is always recomputed to get logits.
@@ -70,6 +76,7 @@ private:
     std::vector<int64_t> cached_ids_;  // tokens whose keys/values occupy positions 0..size-1 (kInsertedRow: an inserted row)
     at::Tensor cached_visual_;         // the visual query those positions were computed with
     at::Tensor cached_inserted_;       // the inserted rows among them
+    std::string stop_text_;
 };
 
 }  // namespace ibllm

@@ -28,14 +28,6 @@ void append_turn(std::string& out, const std::string& instruction, const std::st
     out += "### Response:";
 }
 
-std::string with_language_directive(const std::string& instruction, AnswerLanguage language) {
-    switch (language) {
-    case AnswerLanguage::English: return instruction + "\nAnswer in English.";
-    case AnswerLanguage::Chinese: return instruction + "\n请用中文回答。";
-    case AnswerLanguage::Auto: break;
-    }
-    return instruction;
-}
 
 std::string trimmed_lowercase(const std::string& text) {
     const auto is_space = [](unsigned char c) { return std::isspace(c) != 0; };
@@ -48,6 +40,15 @@ std::string trimmed_lowercase(const std::string& text) {
 }
 
 }  // namespace
+
+std::string with_language_directive(const std::string& instruction, AnswerLanguage language) {
+    switch (language) {
+    case AnswerLanguage::English: return instruction + "\nAnswer in English.";
+    case AnswerLanguage::Chinese: return instruction + "\n请用中文回答。";
+    case AnswerLanguage::Auto: break;
+    }
+    return instruction;
+}
 
 std::string format_prompt(const std::string& instruction, const std::string& input) {
     std::string out = input.empty() ? kHeaderNoInput : kHeaderWithInput;

@@ -29,6 +29,10 @@ std::string to_string(AnswerLanguage language);
 // spaces ignored); anything else throws ibllm::Error.
 AnswerLanguage parse_answer_language(const std::string& text);
 
+// `instruction` with the directive that asks for the answer in `language` appended (Auto:
+// unchanged).
+std::string with_language_directive(const std::string& instruction, AnswerLanguage language);
+
 // One finished question/answer pair of a conversation.
 struct ChatTurn {
     std::string instruction;

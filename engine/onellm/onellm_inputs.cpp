@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 #include "engine/checkpoint/tensor_format.h"
 #include "engine/error.h"
@@ -29,6 +30,12 @@ constexpr double kCropRatioMin = 0.75, kCropRatioMax = 1.3333;
 // u8 HWC -> float CHW / 255 -> CLIP normalisation.
 at::Tensor to_normalized_chw(const at::Tensor& hwc_u8) {
     return clip_normalize(hwc_u8.permute({2, 0, 1}).to(at::kFloat).div(255.0));
+}
+
+std::string seconds(double s) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g", s);
+    return buf;
 }
 
 }  // namespace
@@ -158,9 +165,9 @@ at::Tensor onellm_imu_input(const at::Tensor& signal, const at::Tensor& timestam
                     std::to_string(n) + " samples; give one timestamp (ms) per sample.");
     const at::Tensor ts = timestamps_ms.to(at::kDouble).contiguous();
     const double* t = ts.data_ptr<double>();
-    const std::string window = std::to_string(start_s) + " - " + std::to_string(end_s) + " s";
+    const std::string window = seconds(start_s) + "-" + seconds(end_s) + " s";
     if (!(end_s > start_s) || start_s * 1000 > t[n - 1] || end_s * 1000 > t[n - 1])
-        throw Error(source + ": the window " + window + " is not inside the recording (it ends at " + std::to_string(t[n - 1] / 1000) +
+        throw Error(source + ": the window " + window + " is not inside the recording (it ends at " + seconds(t[n - 1] / 1000) +
                     " s); choose a window within it.");
     const double expected_s = std::nearbyint(end_s - start_s);  // padIMU: round(seconds) * 200 samples
     if (static_cast<int64_t>(expected_s) * kImuRate != samples)
