@@ -14,6 +14,7 @@ ModelConfig loadModelConfig(const QSettings& s) {
     c.paths.adapter = toStd(s.value(QStringLiteral("model/adapter")).toString());
     c.paths.imagebind = toStd(s.value(QStringLiteral("model/imagebind")).toString());
     c.paths.cache = toStd(s.value(QStringLiteral("model/cache")).toString());
+    c.paths.onellm_dir = toStd(s.value(QStringLiteral("model/onellm")).toString());
     try {
         c.options.precision = parse_precision(toStd(s.value(QStringLiteral("model/precision"), QStringLiteral("auto")).toString()));
     } catch (const Error&) {
@@ -35,6 +36,7 @@ void saveModelConfig(QSettings& s, const ModelConfig& c) {
     s.setValue(QStringLiteral("model/adapter"), fromStd(c.paths.adapter));
     s.setValue(QStringLiteral("model/imagebind"), fromStd(c.paths.imagebind));
     s.setValue(QStringLiteral("model/cache"), fromStd(c.paths.cache));
+    s.setValue(QStringLiteral("model/onellm"), fromStd(c.paths.onellm_dir));
     s.setValue(QStringLiteral("model/precision"), fromStd(to_string(c.options.precision)));
     s.setValue(QStringLiteral("model/weights"), fromStd(to_string(c.options.weight_format)));
     s.setValue(QStringLiteral("model/threads"), c.options.threads);

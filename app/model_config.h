@@ -12,7 +12,7 @@ struct ModelConfig {
     ibllm::ModelPaths paths;
     ibllm::LoadOptions options;
     // False until the user has chosen real weights: the app then runs the demo model.
-    bool configured() const { return !paths.llama_dir.empty(); }
+    bool configured() const { return !paths.llama_dir.empty() || !paths.onellm_dir.empty(); }
 };
 
 ModelConfig loadModelConfig(const QSettings& settings);

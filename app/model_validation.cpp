@@ -128,8 +128,22 @@ QString findTokenizerNear(const QString& llamaDir) {
     return QString();
 }
 
+bool isOnellmFolder(const QString& dir) {
+    if (dir.isEmpty() || !QFileInfo(dir).isDir()) return false;
+    return !QDir(dir).entryList({QStringLiteral("consolidated.*-of-*.pth")}, QDir::Files).isEmpty();
+}
+
 ModelCheck checkModelPaths(const ibllm::ModelPaths& paths) {
     ModelCheck c;
+    if (!paths.onellm_dir.empty()) {
+        try {
+            find_model_folder(paths.onellm_dir, "onellm");  // the files it needs, by name
+            c.llamaDescription = QStringLiteral("OneLLM");  // not translated: a model's name
+        } catch (const Error& e) {
+            c.llama = QString::fromStdString(e.what());
+        }
+        return c;
+    }
     c.llama = checkLlamaFolder(fromStd(paths.llama_dir), &c.llamaDescription);
 
     const QString tokenizer = fromStd(paths.tokenizer);

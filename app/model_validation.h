@@ -19,7 +19,11 @@ struct ModelCheck {
     QStringList problems() const;
 };
 
+// With ModelPaths::onellm_dir set, only that folder is checked (OneLLM needs nothing else).
 ModelCheck checkModelPaths(const ibllm::ModelPaths& paths);
+
+// Whether `dir` holds a OneLLM checkpoint (consolidated.00-of-01.pth), by its name alone.
+bool isOnellmFolder(const QString& dir);
 
 // The folder to use when the user picks the top of a LLaMA download (the one holding 7B/ and
 // tokenizer.model): its 7B or 7B_chinese subfolder. Otherwise `dir` itself.

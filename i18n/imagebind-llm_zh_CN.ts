@@ -923,18 +923,6 @@ Generating: %5 ms</source>
         <translation>模型文件</translation>
     </message>
     <message>
-        <source>ImageBind-LLM answers with LLaMA-7B, its tokenizer and the ImageBind-LLM adapter. ImageBind (imagebind_w3D.pth) is needed to attach files, and knn.index enables the visual cache; both are optional. Nothing is copied: the files are read where they are.</source>
-        <translation>ImageBind-LLM 使用 LLaMA-7B、它的分词器以及 ImageBind-LLM 适配器来回答。附加文件需要 ImageBind（imagebind_w3D.pth），knn.index 用于启用视觉缓存；这两者都是可选的。文件不会被复制，而是直接在原位置读取。</translation>
-    </message>
-    <message>
-        <source>LLaMA-7B folder</source>
-        <translation>LLaMA-7B 文件夹</translation>
-    </message>
-    <message>
-        <source>the folder with params.json and consolidated.00.pth</source>
-        <translation>包含 params.json 和 consolidated.00.pth 的文件夹</translation>
-    </message>
-    <message>
         <source>Tokenizer</source>
         <translation>分词器</translation>
     </message>
@@ -999,10 +987,6 @@ Generating: %5 ms</source>
         <translation>一个随机权重的微型模型，无需真实文件即可试用本应用</translation>
     </message>
     <message>
-        <source>Choose the LLaMA-7B folder</source>
-        <translation>选择 LLaMA-7B 文件夹</translation>
-    </message>
-    <message>
         <source>Tokenizer (*.model);;All files (*)</source>
         <translation>分词器（*.model）;;所有文件（*）</translation>
     </message>
@@ -1025,6 +1009,22 @@ Generating: %5 ms</source>
     <message>
         <source>How the language model&apos;s weights are kept in memory: bf16 is exact; int8 and q4 take less memory and decode faster, at a small cost to the answers</source>
         <translation>语言模型权重在内存中的存储方式：bf16 是精确的；int8 和 q4 占用更少内存、解码更快，但回答质量略有损失</translation>
+    </message>
+    <message>
+        <source>ImageBind-LLM answers with LLaMA-7B, its tokenizer and the ImageBind-LLM adapter. ImageBind (imagebind_w3D.pth) is needed to attach files, and knn.index enables the visual cache; both are optional. A OneLLM folder holds everything that model needs: choose it as the model folder. Nothing is copied: the files are read where they are.</source>
+        <translation>ImageBind-LLM 使用 LLaMA-7B、它的分词器以及 ImageBind-LLM 适配器来回答。附加文件需要 ImageBind（imagebind_w3D.pth），knn.index 用于启用视觉缓存；这两者都是可选的。OneLLM 文件夹包含该模型所需的全部文件：把它选作模型文件夹即可。文件不会被复制，而是直接在原位置读取。</translation>
+    </message>
+    <message>
+        <source>Model folder</source>
+        <translation>模型文件夹</translation>
+    </message>
+    <message>
+        <source>LLaMA-7B (params.json, consolidated.00.pth) or OneLLM (consolidated.00-of-01.pth)</source>
+        <translation>LLaMA-7B（params.json、consolidated.00.pth）或 OneLLM（consolidated.00-of-01.pth）</translation>
+    </message>
+    <message>
+        <source>Choose the model folder</source>
+        <translation>选择模型文件夹</translation>
     </message>
 </context>
 <context>

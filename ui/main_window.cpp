@@ -199,7 +199,7 @@ void MainWindow::showProblem(const QString& message) { composer_->showProblem(me
 QString MainWindow::servedModelName() const {
     const app::ModelConfig config = app::loadModelConfig(settings_);
     if (session_->modelInfo().demo || !config.configured()) return QStringLiteral("demo");
-    return QFileInfo(app::fromStd(config.paths.llama_dir)).fileName();
+    return QFileInfo(app::fromStd(config.paths.onellm_dir.empty() ? config.paths.llama_dir : config.paths.onellm_dir)).fileName();
 }
 
 void MainWindow::setServing(bool on) {

@@ -102,7 +102,7 @@ ModelDialog::ModelDialog(const app::ModelConfig& current, QWidget* parent) : QDi
         accept();
     });
 
-    rows_[Llama].edit->setText(app::fromStd(current.paths.llama_dir));
+    rows_[Llama].edit->setText(app::fromStd(current.paths.onellm_dir.empty() ? current.paths.llama_dir : current.paths.onellm_dir));
     rows_[Tokenizer].edit->setText(app::fromStd(current.paths.tokenizer));
     rows_[Adapter].edit->setText(app::fromStd(current.paths.adapter));
     rows_[ImageBind].edit->setText(app::fromStd(current.paths.imagebind));
@@ -127,9 +127,10 @@ void ModelDialog::retranslate() {
     setWindowTitle(tr("Model files"));
     intro_->setText(tr("ImageBind-LLM answers with LLaMA-7B, its tokenizer and the ImageBind-LLM adapter. "
                        "ImageBind (imagebind_w3D.pth) is needed to attach files, and knn.index enables the visual cache; "
-                       "both are optional. Nothing is copied: the files are read where they are."));
-    rows_[Llama].title->setText(tr("LLaMA-7B folder"));
-    rows_[Llama].edit->setPlaceholderText(tr("the folder with params.json and consolidated.00.pth"));
+                       "both are optional. A OneLLM folder holds everything that model needs: choose it as the model folder. "
+                       "Nothing is copied: the files are read where they are."));
+    rows_[Llama].title->setText(tr("Model folder"));
+    rows_[Llama].edit->setPlaceholderText(tr("LLaMA-7B (params.json, consolidated.00.pth) or OneLLM (consolidated.00-of-01.pth)"));
     rows_[Tokenizer].title->setText(tr("Tokenizer"));
     rows_[Tokenizer].edit->setPlaceholderText(QStringLiteral("tokenizer.model"));  // not translated: a file name
     rows_[Adapter].title->setText(tr("Adapter"));
@@ -163,6 +164,7 @@ void ModelDialog::changeEvent(QEvent* event) {
 
 app::ModelConfig ModelDialog::config() const {
     app::ModelConfig c;
+    if (app::isOnellmFolder(rows_[Llama].edit->text().trimmed())) c.paths.onellm_dir = app::toStd(rows_[Llama].edit->text().trimmed());
     c.paths.llama_dir = app::toStd(rows_[Llama].edit->text().trimmed());
     c.paths.tokenizer = app::toStd(rows_[Tokenizer].edit->text().trimmed());
     c.paths.adapter = app::toStd(rows_[Adapter].edit->text().trimmed());
@@ -187,8 +189,8 @@ void ModelDialog::browse(Field f) {
     const QString start = edit->text().isEmpty() ? QDir::homePath() : edit->text();
     QString chosen;
     if (f == Llama) {
-        chosen = QFileDialog::getExistingDirectory(this, tr("Choose the LLaMA-7B folder"), start);
-        chosen = app::resolveLlamaFolder(chosen);
+        chosen = QFileDialog::getExistingDirectory(this, tr("Choose the model folder"), start);
+        if (!app::isOnellmFolder(chosen)) chosen = app::resolveLlamaFolder(chosen);
     } else {
         const QString filter = f == Tokenizer ? tr("Tokenizer (*.model);;All files (*)")
                                : f == Cache   ? tr("FAISS index (*.index);;All files (*)")
@@ -223,6 +225,12 @@ bool ModelDialog::messageVisible(Field f) const { return !rows_[f].message->isHi
 void ModelDialog::validateNow() {
     validateTimer_->stop();
     const app::ModelCheck check = app::checkModelPaths(config().paths);
+    // OneLLM's folder holds its tokenizer and encoders: the other files are not used.
+    const bool onellm = !config().paths.onellm_dir.empty();
+    for (Field f : {Tokenizer, Adapter, ImageBind, Cache}) {
+        rows_[f].edit->setEnabled(!onellm);
+        rows_[f].browse->setEnabled(!onellm);
+    }
     showMessage(Llama, check.llama);
     showMessage(Tokenizer, check.tokenizer);
     showMessage(Adapter, check.adapter);

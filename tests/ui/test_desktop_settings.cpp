@@ -77,6 +77,31 @@ private Q_SLOTS:
         QCOMPARE(c.llamaDescription, QStringLiteral("LLaMA-7B"));
     }
 
+    // A OneLLM folder is the whole model: only it is checked, and what it lacks is named.
+    void acceptsAOnellmFolder() {
+        writeFile(path(QStringLiteral("onellm/consolidated.00-of-01.pth")), kZip);
+        writeFile(path(QStringLiteral("onellm/7B.json")), params(4096, 32));
+        QVERIFY(isOnellmFolder(path(QStringLiteral("onellm"))));
+        QVERIFY(!isOnellmFolder(path(QStringLiteral("llama/7B"))));
+        ModelPaths p;
+        p.onellm_dir = path(QStringLiteral("onellm")).toStdString();
+        ModelCheck c = checkModelPaths(p);
+        QVERIFY(!c.ok());
+        QVERIFY2(c.llama.contains(QStringLiteral("tokenizer.model")), qPrintable(c.llama));
+        writeFile(path(QStringLiteral("onellm/tokenizer.model")), QByteArray("\x0a\x05piece", 7));
+        c = checkModelPaths(p);
+        QVERIFY2(c.ok(), qPrintable(c.problems().join(QLatin1Char('\n'))));
+        QCOMPARE(c.llamaDescription, QStringLiteral("OneLLM"));
+
+        // Remembered between runs.
+        QSettings s(path(QStringLiteral("onellm.ini")), QSettings::IniFormat);
+        ModelConfig config;
+        config.paths = p;
+        QVERIFY(config.configured());
+        saveModelConfig(s, config);
+        QCOMPARE(loadModelConfig(s).paths.onellm_dir, p.onellm_dir);
+    }
+
     void namesWhatIsWrongWithTheLlamaFolder() {
         ModelPaths p = real7B();
         p.llama_dir = path(QStringLiteral("empty")).toStdString();

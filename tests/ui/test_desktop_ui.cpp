@@ -494,6 +494,24 @@ private Q_SLOTS:
         QCOMPARE(chosen.paths.llama_dir, demo.llama_dir);
     }
 
+    // A OneLLM folder in the model field is the whole model: the other files are not asked for.
+    void modelDialogTakesAOnellmFolder() {
+        app::ModelConfig config;
+        ModelDialog dialog(config);
+        const QString folder = QStringLiteral(IBLLM_TEST_DATA "/onellm");
+        dialog.field(ModelDialog::Llama)->setText(folder);
+        dialog.validateNow();
+        QVERIFY2(dialog.loadButton()->isEnabled(), qPrintable(dialog.message(ModelDialog::Llama)));
+        QVERIFY(!dialog.field(ModelDialog::Tokenizer)->isEnabled());
+        QVERIFY(!dialog.messageVisible(ModelDialog::Adapter));
+        QCOMPARE(dialog.config().paths.onellm_dir, folder.toStdString());
+        // Back to a folder that is not OneLLM: the other fields are asked for again.
+        dialog.field(ModelDialog::Llama)->setText(path(QStringLiteral("not-llama")));
+        dialog.validateNow();
+        QVERIFY(dialog.field(ModelDialog::Tokenizer)->isEnabled());
+        QVERIFY(dialog.config().paths.onellm_dir.empty());
+    }
+
     // The weights format: shown as remembered, explained for the chosen LLaMA, and returned.
     void modelDialogChoosesTheWeightsFormat() {
         QVERIFY(QDir().mkpath(path(QStringLiteral("llama7b"))));

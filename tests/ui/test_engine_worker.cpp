@@ -231,6 +231,53 @@ private Q_SLOTS:
         QVERIFY(second.stats.prompt_tokens > first.stats.prompt_tokens + first.stats.generated_tokens);
     }
 
+    // A OneLLM folder loads like any model; its files are encoded by OneLLM (an fMRI scan
+    // answered with the reference's greedy ids), and what it cannot read is one sentence.
+    void aOnellmFolderLoadsAndAnswers() {
+        QSignalSpy loaded(worker(), &EngineWorker::loaded);
+        QSignalSpy failed(worker(), &EngineWorker::loadFailed);
+        ModelPaths paths;
+        paths.onellm_dir = IBLLM_TEST_DATA "/onellm";
+        LoadOptions options;
+        options.precision = Precision::Fp32;
+        options.quant_cache = false;
+        QMetaObject::invokeMethod(worker(), "loadModels", Qt::QueuedConnection, Q_ARG(ibllm::ModelPaths, paths),
+                                  Q_ARG(ibllm::LoadOptions, options));
+        QTRY_VERIFY_WITH_TIMEOUT(loaded.size() + failed.size() == 1, 120000);
+        QVERIFY2(failed.isEmpty(), failed.isEmpty() ? "" : qPrintable(failed.first().first().toString()));
+        QCOMPARE(qvariant_cast<ModelInfo>(loaded.first().first()).family, std::string("OneLLM"));
+        worker()->setAttachmentEncoder(embeddingOrEncodedFile);
+
+        AskRequest r = question("Provide a one-sentence caption for the provided fMRI data.", 16);
+        Attachment scan;
+        scan.modality = Modality::Fmri;
+        scan.path = IBLLM_TEST_DATA "/onellm/inputs/fmri.npy";
+        r.attachments.push_back(scan);
+        const Outcome o = askAndWait(r);
+        QVERIFY2(o.finished, qPrintable(o.error));
+        // golden.json cases.fmri.generated_ids
+        const std::vector<int> want = {2600, 22837, 22145, 4800, 29761, 9931, 1481, 6319,
+                                       20330, 17307, 11926, 2163, 116, 6129, 9232, 31326};
+        QCOMPARE(o.stats.ids, want);
+
+        Attachment thermal = scan;
+        thermal.modality = Modality::Thermal;
+        thermal.path = IBLLM_TEST_DATA "/onellm/inputs/image.png";
+        AskRequest t = question("What is this?", 4);
+        t.attachments.push_back(thermal);
+        const Outcome refused = askAndWait(t);
+        QVERIFY(refused.failed);
+        QVERIFY2(refused.error.contains(QStringLiteral("image.png")) && refused.error.contains(QStringLiteral("thermal")),
+                 qPrintable(refused.error));
+
+        AskRequest two = r;
+        two.attachments.push_back(scan);
+        const Outcome fused = askAndWait(two);
+        QVERIFY(fused.failed);
+        QVERIFY2(fused.error.contains(QStringLiteral("one attachment per question")), qPrintable(fused.error));
+        worker()->setAttachmentEncoder(nullptr);
+    }
+
     void cleanupTestCase() { engine_.reset(); }
 };
 
