@@ -26,58 +26,9 @@ namespace fs = std::filesystem;
 
 namespace ibllm::bench {
 
-namespace {
-
 constexpr const char* kCompleteMarker = "BENCH_COMPLETE.json";
 // Bump when the random weights change, so that old caches are rewritten.
 constexpr int kFormatVersion = 1;
-
-// One tensor of a checkpoint to be written: its shape and stored dtype, and how to draw it.
-struct PlannedTensor {
-    std::string name;
-    std::vector<int64_t> shape;
-    at::ScalarType dtype;
-    std::function<at::Tensor(at::Generator&)> make;  // float32 (or the final dtype)
-};
-
-class Plan {
-public:
-    void add(std::string name, std::vector<int64_t> shape, at::ScalarType dtype, std::function<at::Tensor(at::Generator&)> make) {
-        tensors_.push_back({std::move(name), std::move(shape), dtype, std::move(make)});
-    }
-    void normal(std::string name, std::vector<int64_t> shape, at::ScalarType dtype, double std) {
-        add(std::move(name), shape, dtype, [shape, std](at::Generator& g) { return at::normal(0.0, std, shape, g); });
-    }
-    void uniform(std::string name, std::vector<int64_t> shape, at::ScalarType dtype, double lo, double hi) {
-        add(std::move(name), shape, dtype,
-            [shape, lo, hi](at::Generator& g) { return at::empty(shape, at::kFloat).uniform_(lo, hi, g); });
-    }
-    void constant(std::string name, std::vector<int64_t> shape, at::ScalarType dtype, double value) {
-        add(std::move(name), shape, dtype, [shape, value](at::Generator&) { return at::full(shape, value, at::kFloat); });
-    }
-
-    const std::vector<PlannedTensor>& tensors() const { return tensors_; }
-    uint64_t bytes() const {
-        uint64_t total = 0;
-        for (const PlannedTensor& t : tensors_) {
-            int64_t n = 1;
-            for (int64_t d : t.shape) n *= d;
-            total += static_cast<uint64_t>(n) * at::elementSize(t.dtype);
-        }
-        return total;
-    }
-
-    // A dict of meta placeholders, in plan order (= the writer's tensor index order).
-    Value placeholders(bool ordered) const {
-        Value dict = Value::make_dict(ordered);
-        for (const PlannedTensor& t : tensors_)
-            dict.set(t.name, Value::from_tensor(at::empty(t.shape, at::device(at::kMeta).dtype(t.dtype))));
-        return dict;
-    }
-
-private:
-    std::vector<PlannedTensor> tensors_;
-};
 
 double gb(uint64_t bytes) { return static_cast<double>(bytes) / 1e9; }
 
@@ -102,6 +53,8 @@ void write_planned(const fs::path& path, const Value& root, const Plan& plan, ui
         return t;
     });
 }
+
+void mark_complete(const fs::path& dir, const nlohmann::json& spec) { write_text(dir / kCompleteMarker, spec.dump(1)); }
 
 void write_text(const fs::path& path, const std::string& text) {
     std::ofstream out(path, std::ios::binary);
@@ -181,6 +134,8 @@ Plan llama_base_plan(const BenchScale& s, int eos_id) {
     });
     return p;
 }
+
+namespace {
 
 Plan adapter_plan(const BenchScale& s) {
     const int64_t D = s.dim, F = s.ffn_hidden(), H = s.heads, R = s.lora_rank, V = s.visual_dim;

@@ -10,6 +10,8 @@
 //   ibllm-bench train [--scale 7b|1.3b|tiny] [--phases pretrain,finetune] [--batches 1,4] [--max-words 512]
 //                     [--steps 2] [--checkpointing both|on|off] [--precision bf16|fp32] [--reference-python]
 //   ibllm-bench serve [--model DIR | --scale 1.3b|7b|tiny] [--weights bf16|int8|q4] [--decode-tokens 32] [--repeat 3]
+//   ibllm-bench --family onellm [--scale 7b|1.3b|tiny] [--weights bf16|int8|q4] [--modalities image,...]
+//               [--decode-tokens N] [--repeat N] [--threads N] [--cache-dir DIR] [--prepare-only]
 #include <ATen/Parallel.h>
 
 #include <cstdio>
@@ -24,6 +26,7 @@
 #include "engine/error.h"
 #include "engine/tools/bench_encoders.h"
 #include "engine/tools/bench_kernels.h"
+#include "engine/tools/bench_onellm.h"
 #include "engine/tools/bench_run.h"
 #include "engine/tools/bench_serve.h"
 #include "engine/tools/bench_train.h"
@@ -43,6 +46,8 @@ constexpr const char* kUsage =
     "                         (--steps 0: one step, timed with its first-call set-up)\n"
     "       ibllm-bench serve [--model DIR | --scale 1.3b|7b|tiny] [--weights bf16|int8|q4] [--decode-tokens 32]\n"
     "                         [--repeat 3] [--threads N]   (ask in process against ibllm-cli serve's stream)\n"
+    "       ibllm-bench --family onellm [--scale 7b|1.3b|tiny] [--weights bf16|int8|q4] [--modalities image,...]\n"
+    "                   [--decode-tokens N] [--repeat N] [--threads N] [--cache-dir DIR] [--prepare-only]\n"
     "\n"
     "The first run writes random-weight checkpoints at the real shapes into ~/.cache/imagebind-llm-bench\n"
     "(7b: about 21 GB with ImageBind-huge; 1.3b: about 8 GB); later runs reuse them.\n";
@@ -98,6 +103,9 @@ int main(int argc, char** argv) {
         if (command == "train-step") return ibllm::bench::run_train_step_process(opts);
         std::error_code ec;
         const std::string self = std::filesystem::read_symlink("/proc/self/exe", ec).string();
+        if (command == "run" && opts.count("family") && opts["family"] == "onellm") return ibllm::bench::run_onellm_benchmark(opts);
+        if (command == "run" && opts.count("family") && opts["family"] != "imagebind-llm")
+            throw ibllm::Error("Unknown --family '" + opts["family"] + "'; use imagebind-llm or onellm.");
         if (command == "train") return ibllm::bench::run_train_benchmark(opts, ec ? std::string(argv[0]) : self);
         if (command == "serve") return ibllm::bench::run_serve_benchmark(opts, ec ? std::string(argv[0]) : self);
         return ibllm::bench::run_benchmark(opts, ec ? std::string(argv[0]) : self);
