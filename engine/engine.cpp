@@ -293,7 +293,7 @@ at::Tensor array_tensor(const ArrayInput& a, const std::string& source) {
 }
 
 // The model input OneLLM's eval loaders make from a decoded file.
-at::Tensor onellm_model_input(const OnellmModel& model, const EncoderInput& in) {
+at::Tensor onellm_model_input(const OnellmConfig& config, const EncoderInput& in) {
     const std::string& src = in.source.empty() ? to_string(in.modality) : in.source;
     switch (in.modality) {
         case Modality::Image:
@@ -323,22 +323,22 @@ at::Tensor onellm_model_input(const OnellmModel& model, const EncoderInput& in) 
             if (a.channels < 1 || a.samples.empty()) throw Error(src + " holds no sound.");
             const at::Tensor w = at::from_blob(const_cast<float*>(a.samples.data()),
                                                {a.channels, static_cast<int64_t>(a.samples.size()) / a.channels}, at::kFloat);
-            return onellm_audio_input(w, a.sample_rate, model.config, src);
+            return onellm_audio_input(w, a.sample_rate, config, src);
         }
         case Modality::Point:
             if (in.array.shape.empty())
                 throw Error(src + ": OneLLM reads point clouds as .npy arrays of 6 columns (x y z r g b); save the cloud that way.");
             return onellm_point_input(array_tensor(in.array, src), src);
-        case Modality::Fmri: return onellm_fmri_input(array_tensor(in.array, src), model.config.fmri_voxels, src);
+        case Modality::Fmri: return onellm_fmri_input(array_tensor(in.array, src), config.fmri_voxels, src);
         case Modality::Imu: {
             if (in.array.shape.empty() || in.timestamps.empty())
                 throw Error(src + ": OneLLM reads IMU recordings as a (6, n) .npy with its <name>_timestamps.npy beside it (Ego4D's layout).");
             const at::Tensor ts = at::from_blob(const_cast<double*>(in.timestamps.data()), {static_cast<int64_t>(in.timestamps.size())},
                                                 at::kDouble);
-            const double span = static_cast<double>(model.config.imu_samples) / 200.0;
+            const double span = static_cast<double>(config.imu_samples) / 200.0;
             const double start = in.imu_window ? in.imu_window->first : in.timestamps.front() / 1000.0;
             const double end = in.imu_window ? in.imu_window->second : start + span;
-            return onellm_imu_input(array_tensor(in.array, src), ts, start, end, model.config.imu_samples, src);
+            return onellm_imu_input(array_tensor(in.array, src), ts, start, end, config.imu_samples, src);
         }
         default: onellm_modality(in.modality);  // throws the sentence for this kind
     }
@@ -367,7 +367,17 @@ std::vector<float> Engine::encode(const EncoderInput& input, std::string* note) 
     at::NoGradGuard no_grad;
     const OnellmModel& m = *impl_->onellm;
     const OnellmModality modality = onellm_modality(input.modality);
-    return to_vector(m.encoder->encode(modality, onellm_model_input(m, input)));
+    return to_vector(m.encoder->encode(modality, onellm_model_input(m.config, input)));
+}
+
+TensorData onellm_preprocess_input(const EncoderInput& input) {
+    at::NoGradGuard no_grad;
+    onellm_modality(input.modality);  // the sentence for what OneLLM does not read
+    const at::Tensor t = onellm_model_input(OnellmConfig::onellm_7b(), input).contiguous();
+    TensorData out;
+    out.shape.assign(t.sizes().begin(), t.sizes().end());
+    out.values.assign(t.data_ptr<float>(), t.data_ptr<float>() + t.numel());
+    return out;
 }
 
 int Engine::text_tokens(const std::string& text) const {

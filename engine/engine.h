@@ -403,6 +403,9 @@ std::vector<int> tokenize(const std::string& tokenizer_path, const std::string& 
 std::vector<float> read_embedding_npy(const std::string& path);
 // Any numeric .npy as an ArrayInput (float64 values; ArrayInput::float64 says the file's dtype).
 ArrayInput read_npy_array(const std::string& path);
+// OneLLM's model input for a decoded file, as the reference's eval loaders make it (the
+// release's sizes: 1024 audio frames, 15724 fMRI voxels, 2 s of IMU at 200 Hz).
+TensorData onellm_preprocess_input(const EncoderInput& input);
 // The frames OneLLM's video loader takes (decord's ids of the first frame of 5 one-second clips).
 std::vector<int64_t> onellm_video_frames(int64_t frame_count, double fps);
 // A visual cache file (FAISS IndexFlatIP of the L2-normalised features, as the release's

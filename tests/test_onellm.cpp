@@ -330,6 +330,22 @@ private Q_SLOTS:
         QVERIFY2(r.out.contains(want + "]"), qPrintable(r.out));
     }
 
+    // `preprocess --family onellm` writes the reference loader's model input, `embed --model`
+    // OneLLM's modality tokens.
+    void cliPreprocessAndEmbed() {
+        QTemporaryDir tmp;
+        const QString in = QString::fromStdString(data_path("onellm/inputs/"));
+        const QString x = tmp.filePath("audio.npy"), t = tmp.filePath("tokens.npy");
+        CliRun r = run_cli({"preprocess", "--family", "onellm", "--audio", in + "audio.wav", "--out", x});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        IBLLM_COMPARE_TENSORS(read_npy(x.toStdString()), golden_.get("audio.input"), 2e-4);
+        r = run_cli({"embed", "--model", QString::fromStdString(data_path("onellm")), "--precision", "fp32", "--point", in + "point.npy",
+                     "--out", t});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        IBLLM_COMPARE_TENSORS(read_npy(t.toStdString()), golden_.get("point.tokens"), kTol);
+        QCOMPARE(read_npy(t.toStdString()).sizes(), (at::IntArrayRef{model_.config.image_words, model_.config.llama.dim}));
+    }
+
     // Each mistake is one sentence naming the file, and no crash.
     void cliRefusals() {
         QTemporaryDir tmp;

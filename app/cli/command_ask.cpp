@@ -15,35 +15,6 @@ namespace ibllm::cli {
 namespace {
 const std::set<std::string> kModalityOptions = {"image", "audio", "video", "point", "depth", "thermal", "imu", "rgbd", "rgbn", "fmri"};
 
-// "a,b,c,d" -> four integers (--crop), or a UsageError.
-std::array<int, 4> parse_crop(const std::string& v) {
-    std::array<int, 4> out{};
-    size_t pos = 0;
-    for (int i = 0; i < 4; ++i) {
-        const size_t end = i < 3 ? v.find(',', pos) : v.size();
-        if (end == std::string::npos) throw UsageError("--crop " + v + ": give top,left,height,width in pixels of the photo.");
-        try {
-            size_t used = 0;
-            out[i] = std::stoi(v.substr(pos, end - pos), &used);
-            if (used != end - pos) throw std::invalid_argument("trailing");
-        } catch (const std::exception&) {
-            throw UsageError("--crop " + v + ": give top,left,height,width in pixels of the photo.");
-        }
-        pos = end + 1;
-    }
-    return out;
-}
-
-std::pair<double, double> parse_window(const std::string& v) {
-    const size_t comma = v.find(',');
-    char* end1 = nullptr;
-    char* end2 = nullptr;
-    const std::string a = v.substr(0, comma), b = comma == std::string::npos ? "" : v.substr(comma + 1);
-    const double start = std::strtod(a.c_str(), &end1), stop = std::strtod(b.c_str(), &end2);
-    if (comma == std::string::npos || a.empty() || b.empty() || *end1 || *end2)
-        throw UsageError("--imu-window " + v + ": give START,END in seconds, e.g. 2,4.");
-    return {start, stop};
-}
 }
 
 int run_ask(int argc, char** argv) {

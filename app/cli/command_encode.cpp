@@ -5,13 +5,14 @@
 #include "app/attachment_decoder.h"
 #include "app/cli/arguments.h"
 #include "app/cli/commands.h"
+#include "app/cli/model_arguments.h"
 #include "engine/engine.h"
 
 namespace ibllm::cli {
 
 namespace {
 
-const std::set<std::string> kInputs = {"image", "audio", "video", "point", "depth", "thermal", "imu"};
+const std::set<std::string> kInputs = {"image", "audio", "video", "point", "depth", "thermal", "imu", "rgbd", "rgbn", "fmri"};
 
 // The one input option given (exactly one is allowed).
 std::pair<std::string, std::string> single_input(const Arguments& args, bool allow_text) {
@@ -24,20 +25,40 @@ std::pair<std::string, std::string> single_input(const Arguments& args, bool all
         }
     }
     if (count != 1)
-        throw UsageError(std::string("give exactly one input: --image, --audio, --video, --point, --depth, --thermal, --imu") +
+        throw UsageError(std::string("give exactly one input: --image, --audio, --video, --point, --depth, --thermal, --imu, "
+                                     "--rgbd, --rgbn, --fmri") +
                          (allow_text ? " or --text" : "") + " FILE.");
     return found;
 }
 
 }  // namespace
 
+// OneLLM has no joint space: `embed --model ONELLM_DIR` writes an input's modality tokens
+// (words x dim), what the language model reads for it.
+int embed_onellm(const Arguments& args, const std::string& kind, const std::string& value, const std::string& out) {
+    if (kind == "text") throw UsageError("OneLLM has no text embedding; --text needs ImageBind (--imagebind).");
+    Engine engine;
+    LoadOptions load;
+    load.precision = parse_precision(args.get("precision", "auto"));
+    load.threads = static_cast<int>(args.get_int("threads", 0));
+    load.onellm_point_xyz = args.has("onellm-point-xyz");
+    engine.load(find_model_folder(args.get("model"), "onellm").paths, load);
+    EncoderInput in = app::decode_attachment(parse_modality(kind), value, false, true);
+    const std::vector<float> tokens = engine.encode(in);
+    const int64_t dim = engine.info().dim;
+    write_npy(out, TensorData{{static_cast<int64_t>(tokens.size()) / dim, dim}, tokens});
+    std::cerr << "wrote OneLLM's " << tokens.size() / dim << " x " << dim << " " << kind << " tokens to " << out << "\n";
+    return 0;
+}
+
 int run_embed(int argc, char** argv) {
-    std::set<std::string> valued = {"imagebind", "imagebind-config", "out", "text", "precision", "threads"};
+    std::set<std::string> valued = {"imagebind", "imagebind-config", "out", "text", "precision", "threads", "model"};
     valued.insert(kInputs.begin(), kInputs.end());
-    Arguments args(argc, argv, 2, valued, {});
+    Arguments args(argc, argv, 2, valued, {"onellm-point-xyz"});
     if (!args.positionals().empty()) throw UsageError("embed takes no positional arguments.");
     const auto [kind, value] = single_input(args, true);
     const std::string out = args.require("out");
+    if (args.has("model")) return embed_onellm(args, kind, value, out);
 
     Engine engine;
     engine.load_imagebind(args.require("imagebind"), args.get("imagebind-config"), parse_precision(args.get("precision", "fp32")));
@@ -58,13 +79,20 @@ int run_embed(int argc, char** argv) {
 }
 
 int run_preprocess(int argc, char** argv) {
-    std::set<std::string> valued = {"out"};
+    std::set<std::string> valued = {"out", "family", "crop", "imu-window"};
     valued.insert(kInputs.begin(), kInputs.end());
     Arguments args(argc, argv, 2, valued, {"reference"});
     if (!args.positionals().empty()) throw UsageError("preprocess takes no positional arguments.");
     const auto [kind, path] = single_input(args, false);
     const std::string out = args.require("out");
-    const TensorData t = preprocess_input(app::decode_attachment(parse_modality(kind), path, args.has("reference")));
+    const std::string family = args.get("family", "imagebind-llm");
+    if (family != "imagebind-llm" && family != "onellm") throw UsageError("--family takes imagebind-llm or onellm.");
+    const bool onellm = family == "onellm";
+    EncoderInput in = app::decode_attachment(parse_modality(kind), path, args.has("reference"), onellm);
+    if (args.has("crop")) in.crop = parse_crop(args.get("crop"));
+    if (args.has("imu-window")) in.imu_window = parse_window(args.get("imu-window"));
+    if (!onellm && (args.has("crop") || args.has("imu-window"))) throw UsageError("--crop and --imu-window go with --family onellm.");
+    const TensorData t = onellm ? onellm_preprocess_input(in) : preprocess_input(in);
     write_npy(out, t);
     std::cerr << "wrote " << kind << " tensor [";
     for (size_t i = 0; i < t.shape.size(); ++i) std::cerr << (i ? ", " : "") << t.shape[i];

@@ -11,12 +11,19 @@ namespace ibllm {
 
 namespace {
 
+// x W^T in float32 from a weight in the encoders' dtype (the product in that dtype).
+at::Tensor product(const at::Tensor& x, const at::Tensor& w) {
+    if (w.scalar_type() == at::kFloat) return at::linear(x, w);
+    return at::linear(x.to(w.scalar_type()), w).to(at::kFloat);
+}
+
 // softmax(q k^T / sqrt(hd)) v over all positions (no mask), heads split from the last axis.
-at::Tensor full_attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, int64_t heads) {
-    const int64_t B = q.size(0), n = q.size(1), width = q.size(2), hd = width / heads;
-    auto split = [&](const at::Tensor& t) { return t.reshape({B, n, heads, hd}).transpose(1, 2); };
-    const at::Tensor scores = at::matmul(split(q), split(k).transpose(-2, -1)).div_(std::sqrt(static_cast<double>(hd)));
-    return at::matmul(at::softmax(scores, -1), split(v)).transpose(1, 2).reshape({B, n, width});
+// The two products run in `dtype` (bf16 where the weights are), the softmax on float32 scores.
+at::Tensor full_attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, int64_t heads, at::ScalarType dtype) {
+    const int64_t B = q.size(0), width = q.size(2), hd = width / heads;
+    auto split = [&](const at::Tensor& t) { return t.reshape({B, t.size(1), heads, hd}).transpose(1, 2).to(dtype); };
+    at::Tensor scores = at::matmul(split(q), split(k).transpose(-2, -1)).to(at::kFloat).div_(std::sqrt(static_cast<double>(hd)));
+    return at::matmul(at::softmax(scores, -1).to(dtype), split(v)).to(at::kFloat).transpose(1, 2).reshape({B, q.size(1), width});
 }
 
 at::Tensor rms_norm(const at::Tensor& x, const at::Tensor& weight, double eps) {
@@ -26,17 +33,30 @@ at::Tensor rms_norm(const at::Tensor& x, const at::Tensor& weight, double eps) {
 // CLIP's residual block (open_clip, pre-LN, QuickGELU).
 at::Tensor clip_block(const ClipBlockWeights& b, const at::Tensor& x, int64_t heads) {
     const std::vector<at::Tensor> qkv = b.in_proj(b.ln_1(x)).chunk(3, -1);
-    at::Tensor h = x + b.out_proj(full_attention(qkv[0], qkv[1], qkv[2], heads));
+    at::Tensor h = x + b.out_proj(full_attention(qkv[0], qkv[1], qkv[2], heads, b.in_proj.weight.scalar_type()));
     const at::Tensor a = b.c_fc(b.ln_2(h));
     return h + b.c_proj(a * at::sigmoid(1.702 * a));
 }
 
-// A resample layer: LLaMA's block without RoPE and without a mask.
-at::Tensor resample_layer(const ResampleLayerWeights& l, const at::Tensor& x, int64_t heads, double eps) {
+// A resample layer: LLaMA's block without RoPE and without a mask. With `rows` > 0 only the
+// first `rows` positions are computed (queries, output, feed-forward), attending to all: what
+// the last layer of an expert needs, since only the resample tokens' outputs are kept.
+at::Tensor resample_layer(const ResampleLayerWeights& l, const at::Tensor& x, int64_t heads, double eps, int64_t rows = 0) {
     const at::Tensor n1 = rms_norm(x, l.attention_norm, eps);
-    const at::Tensor h = x + at::linear(full_attention(at::linear(n1, l.wq), at::linear(n1, l.wk), at::linear(n1, l.wv), heads), l.wo);
+    const at::ScalarType dtype = l.wq.scalar_type();
+    const at::Tensor xq = rows > 0 ? x.narrow(1, 0, rows) : x;
+    const at::Tensor nq = rows > 0 ? n1.narrow(1, 0, rows) : n1;
+    const at::Tensor h = xq + product(full_attention(product(nq, l.wq), product(n1, l.wk), product(n1, l.wv), heads, dtype), l.wo);
     const at::Tensor n2 = rms_norm(h, l.ffn_norm, eps);
-    return h + at::linear(at::silu(at::linear(n2, l.w1)) * at::linear(n2, l.w3), l.w2);
+    return h + product(at::silu(product(n2, l.w1)) * product(n2, l.w3), l.w2);
+}
+
+// A stem's convolution (2-D, or 1-D for a [B, C, T] input), in the weight's dtype, float32 out.
+at::Tensor conv(const at::Tensor& x, const at::Tensor& w, const at::Tensor& bias, int64_t stride) {
+    const at::Tensor xin = x.to(w.scalar_type());
+    at::Tensor y = (w.dim() == 3 ? at::conv1d(xin, w, {}, stride) : at::conv2d(xin, w, {}, stride)).to(at::kFloat);
+    if (bias.defined()) y.add_(w.dim() == 3 ? bias.view({1, -1, 1}) : bias.view({1, -1, 1, 1}));
+    return y;
 }
 
 }  // namespace
@@ -47,8 +67,8 @@ OnellmEncoder::OnellmEncoder(OnellmConfig config, OnellmEncoderWeights weights, 
 at::Tensor OnellmEncoder::point_stem(const at::Tensor& x, OnellmEncodeTrace* trace) const {
     const int64_t B = x.size(0), N = x.size(1), G = c_.point_groups, K = c_.point_group_size;
     if (N < K) throw Error("The point cloud has " + std::to_string(N) + " points; OneLLM needs at least " + std::to_string(K) + ".");
-    // The reference samples and groups on columns 3..5.
-    const at::Tensor coords = x.narrow(2, point_xyz_ ? 0 : 3, 3).contiguous();
+    // The reference samples and groups on columns 3..5, in float32.
+    const at::Tensor coords = x.narrow(2, point_xyz_ ? 0 : 3, 3).to(at::kFloat).contiguous();
     const at::Tensor centres_idx = farthest_point_sample(coords, G, 0);  // [B, G]
     const at::Tensor centres = at::stack(
         [&] {
@@ -62,7 +82,7 @@ at::Tensor OnellmEncoder::point_stem(const at::Tensor& x, OnellmEncodeTrace* tra
     for (int64_t b = 0; b < B; ++b) grouped.push_back(x[b].index_select(0, knn[b].reshape({-1})).reshape({G, K, 6}));
     // All six columns of every neighbour, as they are (not relative to the centre).
     const at::Tensor g = at::stack(grouped, 0).permute({0, 3, 1, 2});  // [B, 6, G, K]
-    const at::Tensor f = std::get<0>(at::conv2d(g, w_.point_conv, w_.point_conv_bias).max(-1, true));  // [B, W, G, 1]
+    const at::Tensor f = std::get<0>(conv(g, w_.point_conv, w_.point_conv_bias, 1).max(-1, true));  // [B, W, G, 1]
     if (trace) {
         trace->fps_idx = centres_idx;
         trace->knn_idx = knn;
@@ -80,11 +100,11 @@ at::Tensor OnellmEncoder::stem(OnellmModality m, const at::Tensor& x, OnellmEnco
         case OnellmModality::Rgbd:
         case OnellmModality::Rgbn: {
             const at::Tensor frames = x.dim() == 5 ? x.reshape({-1, 3, x.size(3), x.size(4)}) : x;
-            s = at::conv2d(frames, w_.patch_conv, {}, c_.clip_patch);
+            s = conv(frames, w_.patch_conv, {}, c_.clip_patch);
             break;
         }
-        case OnellmModality::Audio: s = at::conv2d(x, w_.audio_conv, w_.audio_conv_bias, c_.audio_stride); break;
-        case OnellmModality::Imu: s = at::conv1d(x, w_.imu_conv); break;
+        case OnellmModality::Audio: s = conv(x, w_.audio_conv, w_.audio_conv_bias, c_.audio_stride); break;
+        case OnellmModality::Imu: s = conv(x, w_.imu_conv, {}, 1); break;
         case OnellmModality::Fmri: {
             // Channel-major: output feature c * tokens + t is channel c of token t.
             s = w_.fmri(x).reshape({x.size(0), W, -1});
@@ -119,15 +139,18 @@ at::Tensor OnellmEncoder::universal_projection(OnellmModality m, const at::Tenso
     const int64_t B = features.size(0), nw = c_.image_words, W = c_.clip_width;
     const at::Tensor proj1 = mw.proj1_norm(mw.proj1(features));
     const at::Tensor u = at::cat({mw.resample_tokens.unsqueeze(0).expand({B, nw, W}), proj1}, 1);
-    const at::Tensor logits = mw.router_fc2(at::gelu(mw.router_fc1(u)));
+    // Only the resample tokens' routing weights are used: the rest is computed for traces alone.
+    const at::Tensor logits = mw.router_fc2(at::gelu(mw.router_fc1(trace ? u : u.narrow(1, 0, nw))));
     // A normalised sigmoid per token, not a softmax.
     const at::Tensor sig = at::sigmoid(logits);
     const at::Tensor weights = sig / sig.sum(-1, true);
     at::Tensor mixed;
     for (int64_t e = 0; e < c_.experts; ++e) {
         at::Tensor h = u;
-        for (const ResampleLayerWeights& l : w_.experts[e]) h = resample_layer(l, h, c_.resample_heads, c_.llama.norm_eps);
-        const at::Tensor out = h.narrow(1, 0, nw);
+        const std::vector<ResampleLayerWeights>& layers = w_.experts[e];
+        for (size_t i = 0; i < layers.size(); ++i)
+            h = resample_layer(layers[i], h, c_.resample_heads, c_.llama.norm_eps, i + 1 == layers.size() ? nw : 0);
+        const at::Tensor out = h;
         const at::Tensor term = out * weights.narrow(1, 0, nw).narrow(2, e, 1);
         mixed = mixed.defined() ? mixed + term : term;
         if (trace) trace->experts.push_back(out);

@@ -1,7 +1,8 @@
 #pragma once
 // OneLLM's side of an input: the modality's stem, CLIP's vision transformer shared by every
 // modality, and the universal projection module (resampling experts mixed by a router), ending
-// in `image_words` rows for the language model. All in float32, as the reference's parity runs.
+// in `image_words` rows for the language model. In the weights' dtype: float32 (as the
+// reference's parity runs) or bf16 (where the CPU has bf16 instructions).
 #include <ATen/core/Tensor.h>
 
 #include <vector>
@@ -35,7 +36,7 @@ public:
     // `input` as the reference's model takes it, batch first:
     //   image [B, 3, S, S]; video, rgbd, rgbn [B, T, 3, S, S] (S = 224); audio [B, 1, mel, frames];
     //   point [B, N, 6]; fmri [B, 1, voxels]; imu [B, 6, samples].
-    // Returns the modality tokens [B, image_words, dim].
+    // Returns the modality tokens [B, image_words, dim] in float32.
     at::Tensor encode(OnellmModality m, const at::Tensor& input, OnellmEncodeTrace* trace = nullptr) const;
 
     // The rows the language model reads for one input: start tag, tokens, end tag [words + 2, dim].

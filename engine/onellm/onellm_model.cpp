@@ -5,6 +5,7 @@
 
 #include "engine/checkpoint/tensor_store.h"
 #include "engine/error.h"
+#include "engine/llama/kernels/compute_paths.h"
 #include "engine/onellm/onellm_weights.h"
 
 namespace fs = std::filesystem;
@@ -79,7 +80,11 @@ OnellmModel load_onellm(const OnellmFiles& files, const OnellmLoadOptions& optio
     m.llm = std::make_unique<Transformer>(build_llama_weights(ck, TensorStore(), build, llm_progress));
     m.config.llama = m.llm->config();
     if (progress) progress("Preparing the encoders", 0.9);
-    m.encoder = std::make_unique<OnellmEncoder>(m.config, load_onellm_encoder_weights(ck, m.config), options.point_xyz);
+    // The encoders multiply in bf16 with a bf16 language model where the CPU has bf16
+    // instructions (elsewhere bf16 products take a path far slower than float32).
+    const at::ScalarType encoder_dtype =
+        m.llm->compute_dtype() == at::kBFloat16 && quant::compute_paths().native_bf16 ? at::kBFloat16 : at::kFloat;
+    m.encoder = std::make_unique<OnellmEncoder>(m.config, load_onellm_encoder_weights(ck, m.config, encoder_dtype), options.point_xyz);
     if (progress) progress("Model ready", 1.0);
     return m;
 }

@@ -26,7 +26,9 @@ bool is_onellm_folder(const std::string& dir);
 OnellmFiles find_onellm_files(const std::string& dir);
 
 struct OnellmLoadOptions {
-    Precision precision = Precision::Auto;  // of the language model (the encoders run in float32)
+    // Of the language model; the encoders follow it in bf16 where the CPU has bf16 instructions
+    // (float32 elsewhere).
+    Precision precision = Precision::Auto;
     WeightFormat weight_format = WeightFormat::Bf16;
     bool quant_cache = true;
     int64_t context = kMaxContext;

@@ -6,7 +6,13 @@
 
 namespace ibllm {
 
-at::Tensor DenseLayer::operator()(const at::Tensor& x) const { return at::linear(x, weight, bias); }
+at::Tensor DenseLayer::operator()(const at::Tensor& x) const {
+    if (weight.scalar_type() == at::kFloat) return at::linear(x, weight, bias);
+    // Reduced precision: the product in the weight's dtype, the bias added in float32.
+    at::Tensor y = at::linear(x.to(weight.scalar_type()), weight).to(at::kFloat);
+    if (bias.defined()) y.add_(bias);
+    return y;
+}
 
 at::Tensor LayerNormWeights::operator()(const at::Tensor& x) const {
     return at::layer_norm(x, {weight.size(0)}, weight, bias, 1e-5);
@@ -14,12 +20,16 @@ at::Tensor LayerNormWeights::operator()(const at::Tensor& x) const {
 
 namespace {
 
+// Matrices (what the products read) in the encoders' dtype; everything else in float32, which
+// the residual stream, the norms and the additions keep.
 struct Reader {
     const TensorStore& s;
+    at::ScalarType dtype;
     at::Tensor get(const std::string& name, at::IntArrayRef shape) const { return s.get(name, shape).to(at::kFloat).contiguous(); }
+    at::Tensor matrix(const std::string& name, at::IntArrayRef shape) const { return s.get(name, shape).to(dtype).contiguous(); }
     DenseLayer dense(const std::string& name, int64_t out, int64_t in, bool bias = true) const {
         DenseLayer d;
-        d.weight = get(name + ".weight", {out, in});
+        d.weight = matrix(name + ".weight", {out, in});
         if (bias) d.bias = get(name + ".bias", {out});
         return d;
     }
@@ -28,11 +38,11 @@ struct Reader {
 
 }  // namespace
 
-OnellmEncoderWeights load_onellm_encoder_weights(const TensorStore& checkpoint, const OnellmConfig& c) {
-    const Reader r{checkpoint};
+OnellmEncoderWeights load_onellm_encoder_weights(const TensorStore& checkpoint, const OnellmConfig& c, at::ScalarType dtype) {
+    const Reader r{checkpoint, dtype};
     const int64_t W = c.clip_width, D = c.llama.dim, p = c.clip_patch;
     OnellmEncoderWeights w;
-    w.patch_conv = r.get("clip.visual.conv1.weight", {W, 3, p, p});
+    w.patch_conv = r.matrix("clip.visual.conv1.weight", {W, 3, p, p});
     w.class_embedding = r.get("clip.visual.class_embedding", {W});
     w.ln_pre = r.norm("clip.visual.ln_pre", W);
     w.ln_post = r.norm("clip.visual.ln_post", W);
@@ -41,7 +51,7 @@ OnellmEncoderWeights load_onellm_encoder_weights(const TensorStore& checkpoint, 
         ClipBlockWeights blk;
         blk.ln_1 = r.norm(b + "ln_1", W);
         blk.ln_2 = r.norm(b + "ln_2", W);
-        blk.in_proj = {r.get(b + "attn.in_proj_weight", {3 * W, W}), r.get(b + "attn.in_proj_bias", {3 * W})};
+        blk.in_proj = {r.matrix(b + "attn.in_proj_weight", {3 * W, W}), r.get(b + "attn.in_proj_bias", {3 * W})};
         blk.out_proj = r.dense(b + "attn.out_proj", W, W);
         const int64_t mlp = checkpoint.get(b + "mlp.c_fc.weight").size(0);
         blk.c_fc = r.dense(b + "mlp.c_fc", mlp, W);
@@ -49,12 +59,12 @@ OnellmEncoderWeights load_onellm_encoder_weights(const TensorStore& checkpoint, 
         w.blocks.push_back(std::move(blk));
     }
     const int64_t ka = c.audio_kernel;
-    w.audio_conv = r.get("conv1.audio.weight", {W, 1, ka, ka});
+    w.audio_conv = r.matrix("conv1.audio.weight", {W, 1, ka, ka});
     w.audio_conv_bias = r.get("conv1.audio.bias", {W});
-    w.point_conv = r.get("conv1.point.conv1.weight", {W, 6, 1, 1});
+    w.point_conv = r.matrix("conv1.point.conv1.weight", {W, 6, 1, 1});
     w.point_conv_bias = r.get("conv1.point.conv1.bias", {W});
     w.fmri = r.dense("conv1.fmri", c.fmri_tokens * W, c.fmri_voxels);
-    w.imu_conv = r.get("conv1.imu.weight", {W, 6, c.imu_kernel});
+    w.imu_conv = r.matrix("conv1.imu.weight", {W, 6, c.imu_kernel});
 
     const int64_t F = c.resample_ffn;
     for (int64_t e = 0; e < c.experts; ++e) {
@@ -64,13 +74,13 @@ OnellmEncoderWeights load_onellm_encoder_weights(const TensorStore& checkpoint, 
             ResampleLayerWeights x;
             x.attention_norm = r.get(b + "attention_norm.weight", {W});
             x.ffn_norm = r.get(b + "ffn_norm.weight", {W});
-            x.wq = r.get(b + "attention.wq.weight", {W, W});
-            x.wk = r.get(b + "attention.wk.weight", {W, W});
-            x.wv = r.get(b + "attention.wv.weight", {W, W});
-            x.wo = r.get(b + "attention.wo.weight", {W, W});
-            x.w1 = r.get(b + "feed_forward.w1.weight", {F, W});
-            x.w2 = r.get(b + "feed_forward.w2.weight", {W, F});
-            x.w3 = r.get(b + "feed_forward.w3.weight", {F, W});
+            x.wq = r.matrix(b + "attention.wq.weight", {W, W});
+            x.wk = r.matrix(b + "attention.wk.weight", {W, W});
+            x.wv = r.matrix(b + "attention.wv.weight", {W, W});
+            x.wo = r.matrix(b + "attention.wo.weight", {W, W});
+            x.w1 = r.matrix(b + "feed_forward.w1.weight", {F, W});
+            x.w2 = r.matrix(b + "feed_forward.w2.weight", {W, F});
+            x.w3 = r.matrix(b + "feed_forward.w3.weight", {F, W});
             layers.push_back(std::move(x));
         }
         w.experts.push_back(std::move(layers));

@@ -59,7 +59,9 @@ struct OnellmEncoderWeights {
     const ModalityWeights& of(OnellmModality m) const { return modalities[static_cast<size_t>(m)]; }
 };
 
-// Every tensor is checked against `c` (an Error names the file and the tensor) and converted to float32.
-OnellmEncoderWeights load_onellm_encoder_weights(const TensorStore& checkpoint, const OnellmConfig& c);
+// Every tensor is checked against `c` (an Error names the file and the tensor) and converted
+// to `dtype` (float32, or bf16 where the CPU multiplies bf16 natively).
+OnellmEncoderWeights load_onellm_encoder_weights(const TensorStore& checkpoint, const OnellmConfig& c,
+                                                 at::ScalarType dtype = at::kFloat);
 
 }  // namespace ibllm
