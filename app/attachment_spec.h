@@ -27,6 +27,21 @@ std::optional<ibllm::Modality> modalityForFile(const QString& path);
 // The modalities a user can attach (text is typed, not attached).
 QList<ibllm::Modality> attachableModalities();
 
+// Why the loaded family cannot read `modality` (one sentence in the UI language), or empty
+// when it can: ImageBind-LLM reads no RGB-D/RGB-N pairs and no fMRI; OneLLM reads depth only
+// paired with its photo, and no thermal images.
+QString familyRefusal(bool onellm, ibllm::Modality modality);
+
+// The photo and the map of an RGB-D / RGB-N attachment ("photo.png,map.png"), or {} when
+// `path` is not two existing files joined by a comma.
+QStringList imagePairParts(const QString& path);
+
+// Dropped files with images and their depth or normal maps paired by name: "room.png" (or
+// "room_rgb.png", room_color, room_image, ...) with "room_depth.png" (or room-depth, room.depth,
+// roomDepth; likewise "normal"/"normals") becomes
+// one RGB-D (RGB-N) attachment "room.png,room_depth.png". Everything else is returned as given.
+QList<AttachmentSpec> pairImageMaps(const QStringList& paths);
+
 // "image", "point cloud", ... in the UI language.
 QString modalityDisplayName(ibllm::Modality modality);
 

@@ -398,6 +398,7 @@ std::vector<float> Engine::embed_blank_image() {
 
 std::vector<float> Engine::visual_query(const std::vector<Attachment>& attachments, const CacheSettings& cache) {
     if (!loaded()) throw Error("No model is loaded; load one first.");
+    if (impl_->onellm) throw Error("OneLLM has no visual query (that is ImageBind-LLM's bind network); load an ImageBind-LLM model.");
     AdapterValues v = impl_->adapter_for(attachments, cache);
     return v.visual_query.defined() ? to_vector(v.visual_query) : std::vector<float>{};
 }

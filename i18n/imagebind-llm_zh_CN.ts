@@ -165,6 +165,22 @@
         <source>text</source>
         <translation>文本</translation>
     </message>
+    <message>
+        <source>OneLLM reads a depth map only with its photo: drop both together, or choose &quot;image with depth map&quot;.</source>
+        <translation>OneLLM 只能读取与照片配对的深度图：请把两者一起拖入，或选择“带深度图的图像”。</translation>
+    </message>
+    <message>
+        <source>OneLLM cannot read thermal images; ImageBind-LLM can.</source>
+        <translation>OneLLM 无法读取热成像；ImageBind-LLM 可以。</translation>
+    </message>
+    <message>
+        <source>Image pairs with depth or normal maps are a OneLLM input; load a OneLLM model to ask about them.</source>
+        <translation>带深度图或法线图的图像对是 OneLLM 的输入；请加载 OneLLM 模型后再提问。</translation>
+    </message>
+    <message>
+        <source>fMRI scans are a OneLLM input; load a OneLLM model to ask about them.</source>
+        <translation>fMRI 扫描是 OneLLM 的输入；请加载 OneLLM 模型后再提问。</translation>
+    </message>
 </context>
 <context>
     <name>ModelCheckMessages</name>
@@ -305,6 +321,10 @@
     <message>
         <source>%1 is too large to preview with the memory available.</source>
         <translation>%1 太大，可用内存不足以预览。</translation>
+    </message>
+    <message>
+        <source>%1 holds an array of another shape than this input needs.</source>
+        <translation>%1 中数组的形状不符合这种输入的要求。</translation>
     </message>
 </context>
 <context>
@@ -520,6 +540,10 @@
         <source>left out</source>
         <translation>不使用</translation>
     </message>
+    <message>
+        <source>OneLLM reads one attachment per question; remove the others before asking.</source>
+        <translation>OneLLM 每个问题只读取一个附件；提问前请移除其他附件。</translation>
+    </message>
 </context>
 <context>
     <name>ibllm::ui::AttachmentPreview</name>
@@ -552,6 +576,20 @@
         <translation>
             <numerusform>%1 秒音频，%2 Hz，%n 个声道</numerusform>
         </translation>
+    </message>
+    <message>
+        <source>Reading the recording…</source>
+        <translation>正在读取记录…</translation>
+    </message>
+    <message numerus="yes">
+        <source>%1 voxels, averaged over %n repetition(s)</source>
+        <translation>
+            <numerusform>%1 个体素，%n 次重复的平均</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>%1 samples of accelerometer and gyroscope</source>
+        <translation>%1 个加速度计和陀螺仪采样</translation>
     </message>
 </context>
 <context>

@@ -27,7 +27,7 @@ elif [[ "${1:-}" =~ ^[0-9]+$ ]]; then
 fi
 
 ALL=(fuzz_server_request fuzz_zip_reader fuzz_tensor_files fuzz_point_text fuzz_wav fuzz_clip_text
-     fuzz_training_data fuzz_spm_decode fuzz_media_points_pcl fuzz_media_av fuzz_faiss_index)
+     fuzz_training_data fuzz_spm_decode fuzz_media_points_pcl fuzz_media_av fuzz_faiss_index fuzz_pickle)
 HARNESSES=()
 for h in "${@}"; do HARNESSES+=("fuzz_${h#fuzz_}"); done
 [ ${#HARNESSES[@]} -eq 0 ] && HARNESSES=("${ALL[@]}")

@@ -44,8 +44,19 @@ QString AttachmentBar::fileDialogFilter() {
     return filters.join(QStringLiteral(";;"));
 }
 
-QStringList AttachmentBar::addFiles(const QStringList& paths) {
+QStringList AttachmentBar::addFiles(const QStringList& dropped) {
     QStringList problems;
+    QStringList paths = dropped;
+    if (onellm_) {
+        // An image and its depth (normal) map dropped together are one RGB-D (RGB-N) input.
+        for (const app::AttachmentSpec& spec : app::pairImageMaps(dropped)) {
+            if (spec.modality != Modality::Rgbd && spec.modality != Modality::Rgbn) continue;
+            for (const QString& part : app::imagePairParts(spec.path))
+                for (const QString& p : dropped)
+                    if (QFileInfo(p) == QFileInfo(part)) paths.removeAll(p);
+            addAttachment(spec);
+        }
+    }
     for (const QString& path : paths) {
         const QFileInfo fi(path);
         const QString name = QDir::toNativeSeparators(path);
@@ -78,6 +89,16 @@ QStringList AttachmentBar::addFiles(const QStringList& paths) {
     return problems;
 }
 
+void AttachmentBar::setOnellm(bool onellm) {
+    onellm_ = onellm;
+    updateNotices();
+}
+
+void AttachmentBar::updateNotices() {
+    const QList<AttachmentChip*> all = chips();
+    for (AttachmentChip* c : all) c->setFamily(onellm_, all.size());
+}
+
 void AttachmentBar::addAttachment(const app::AttachmentSpec& spec) {
     auto* chip = new AttachmentChip(spec, row_);
     layout_->insertWidget(layout_->count() - 1, chip);
@@ -87,6 +108,7 @@ void AttachmentBar::addAttachment(const app::AttachmentSpec& spec) {
         fitHeight();
         Q_EMIT previewReady(chip);
     });
+    updateNotices();
     fitHeight();
     show();
     Q_EMIT changed();
@@ -101,6 +123,7 @@ void AttachmentBar::fitHeight() {
 void AttachmentBar::removeChip(AttachmentChip* chip) {
     layout_->removeWidget(chip);
     chip->deleteLater();  // it is the sender
+    updateNotices();
     setVisible(count() > 0);
     fitHeight();
     Q_EMIT changed();

@@ -25,6 +25,12 @@ public:
     void clear();
 
     QList<app::AttachmentSpec> attachments() const;
+
+    // The loaded model's family: with OneLLM an image dropped with its depth or normal map
+    // becomes one pair, the fusion sliders hide, and every chip says what the family cannot
+    // read (and, with more than one chip, that OneLLM reads one per question).
+    void setOnellm(bool onellm);
+    bool onellm() const { return onellm_; }
     QList<AttachmentChip*> chips() const;
     int count() const { return int(chips().size()); }
 
@@ -40,9 +46,11 @@ private:
     void removeChip(AttachmentChip* chip);
     // As tall as the tallest chip: previews make chips grow when they arrive.
     void fitHeight();
+    void updateNotices();
 
     QWidget* row_;
     QHBoxLayout* layout_;
+    bool onellm_ = false;
 };
 
 }  // namespace ibllm::ui

@@ -62,9 +62,13 @@ AttachmentChip::AttachmentChip(const app::AttachmentSpec& spec, QWidget* parent)
     grid->addWidget(modality_, 0, 1);
 
     name_ = new QLabel(this);
-    const QFileInfo fi(spec_.path);
-    name_->setText(fontMetrics().elidedText(fi.fileName(), Qt::ElideMiddle, 170));
-    name_->setToolTip(QDir::toNativeSeparators(fi.absoluteFilePath()));
+    // An image with its depth or normal map is one attachment of two files.
+    const QStringList pair = app::imagePairParts(spec_.path);
+    const QFileInfo fi(pair.isEmpty() ? spec_.path : pair.first());
+    const QString shown = pair.isEmpty() ? fi.fileName() : fi.fileName() + QStringLiteral(" + ") + QFileInfo(pair.last()).fileName();
+    name_->setText(fontMetrics().elidedText(shown, Qt::ElideMiddle, 170));
+    name_->setToolTip(pair.isEmpty() ? QDir::toNativeSeparators(fi.absoluteFilePath())
+                                     : QDir::toNativeSeparators(pair.first()) + QLatin1Char('\n') + QDir::toNativeSeparators(pair.last()));
     grid->addWidget(name_, 1, 1);
 
     weight_ = new QSlider(Qt::Horizontal, this);
@@ -81,8 +85,14 @@ AttachmentChip::AttachmentChip(const app::AttachmentSpec& spec, QWidget* parent)
     remove_->setIcon(QIcon::fromTheme(QStringLiteral("edit-delete"), style()->standardIcon(QStyle::SP_TitleBarCloseButton)));
     grid->addWidget(remove_, 0, 3, 2, 1, Qt::AlignTop);
 
+    notice_ = new QLabel(this);
+    notice_->setWordWrap(true);
+    notice_->setMaximumWidth(280);
+    notice_->setForegroundRole(QPalette::LinkVisited);
+    notice_->hide();
+    grid->addWidget(notice_, 2, 0, 1, 4);
     preview_ = new AttachmentPreview(this);
-    grid->addWidget(preview_, 2, 0, 1, 4);
+    grid->addWidget(preview_, 3, 0, 1, 4);
     connect(preview_, &AttachmentPreview::finished, this, [this] {
         updateThumbnail();  // a video's thumbnail becomes one of its frames
         Q_EMIT previewReady();
@@ -94,6 +104,7 @@ AttachmentChip::AttachmentChip(const app::AttachmentSpec& spec, QWidget* parent)
         spec_.modality = static_cast<ibllm::Modality>(modality_->currentData().toInt());
         preview_->start(spec_.path, spec_.modality);
         updateThumbnail();
+        updateNotice();
         Q_EMIT changed();
     });
     connect(weight_, &QSlider::valueChanged, this, [this](int v) {
@@ -112,10 +123,30 @@ void AttachmentChip::retranslate() {
     weight_->setToolTip(tr("Fusion weight: how much this file counts when several are combined (0 leaves it out)"));
     remove_->setToolTip(tr("Remove this attachment"));
     remove_->setAccessibleName(tr("Remove %1").arg(QFileInfo(spec_.path).fileName()));
-    if (app::mayBeEmbedding(spec_.path))
+    if (app::mayBeEmbedding(spec_.path) && !onellm_)
         name_->setToolTip(QDir::toNativeSeparators(spec_.path) + QLatin1Char('\n') +
                           tr("A .npy holding one vector is used as a precomputed ImageBind embedding."));
     updateWeightLabel();
+    updateNotice();
+}
+
+void AttachmentChip::setFamily(bool onellm, int chips) {
+    onellm_ = onellm;
+    chips_ = chips;
+    // Fusion weights are ImageBind-LLM's embedding arithmetic; OneLLM reads one input as it is.
+    weight_->setVisible(!onellm);
+    weightValue_->setVisible(!onellm);
+    updateNotice();
+}
+
+QString AttachmentChip::notice() const { return notice_->isHidden() ? QString() : notice_->text(); }
+
+void AttachmentChip::updateNotice() {
+    QString text = app::familyRefusal(onellm_, spec_.modality);
+    if (text.isEmpty() && onellm_ && chips_ > 1)
+        text = tr("OneLLM reads one attachment per question; remove the others before asking.");
+    notice_->setText(text);
+    notice_->setVisible(!text.isEmpty());
 }
 
 void AttachmentChip::changeEvent(QEvent* event) {
@@ -145,9 +176,11 @@ void AttachmentChip::updateWeightLabel() {
 }
 
 void AttachmentChip::updateThumbnail() {
-    if (spec_.modality == Modality::Image || spec_.modality == Modality::Depth || spec_.modality == Modality::Thermal) {
+    const QStringList pair = app::imagePairParts(spec_.path);
+    if (spec_.modality == Modality::Image || spec_.modality == Modality::Depth || spec_.modality == Modality::Thermal ||
+        !pair.isEmpty()) {
         // Decode at thumbnail size: a 24-megapixel photo must not stall the window.
-        QImageReader reader(spec_.path);
+        QImageReader reader(pair.isEmpty() ? spec_.path : pair.first());
         reader.setAutoTransform(true);
         const QSize full = reader.size();
         if (full.isValid()) reader.setScaledSize(full.scaled(kThumb, kThumb, Qt::KeepAspectRatio));

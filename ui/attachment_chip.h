@@ -23,6 +23,11 @@ public:
     app::AttachmentSpec spec() const;
     void setWeight(double weight);      // 0..1
     void setModality(ibllm::Modality modality);
+    // The loaded family and how many chips there are: OneLLM hides the fusion weight and
+    // the notice says what the family cannot read, or that OneLLM reads one attachment.
+    void setFamily(bool onellm, int chips);
+    // The notice under the name (empty when there is none).
+    QString notice() const;
     QSlider* weightSlider() const { return weight_; }
     AttachmentPreview* preview() const { return preview_; }
 
@@ -39,6 +44,7 @@ private:
     void retranslate();
     void updateThumbnail();
     void updateWeightLabel();
+    void updateNotice();
 
     app::AttachmentSpec spec_;
     QLabel* thumbnail_;
@@ -47,7 +53,10 @@ private:
     QSlider* weight_;
     QLabel* weightValue_;
     QToolButton* remove_;
+    QLabel* notice_;
     AttachmentPreview* preview_;
+    bool onellm_ = false;
+    int chips_ = 1;
 };
 
 }  // namespace ibllm::ui

@@ -1,6 +1,7 @@
 #include "ui/attachment_preview.h"
 
 #include <QEvent>
+#include <QFileInfo>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLocale>
@@ -21,6 +22,8 @@ namespace {
 const QSize kThumbnailBox(2 * VideoFrameStrip::kHeight * 2, 2 * VideoFrameStrip::kHeight);
 // A sentence on the row wraps at this width instead of stretching the chip.
 constexpr int kMessageWidth = 280;
+// The fMRI heat map and the IMU plot.
+const QSize kPlotBox(180, 64);
 
 // Runs `future` and hands its result to `onResult` on this thread; deleting the returned
 // watcher drops the result.
@@ -46,6 +49,7 @@ AttachmentPreview::AttachmentPreview(QWidget* parent) : QWidget(parent) {
     message_->setWordWrap(true);
     message_->setMaximumWidth(kMessageWidth);
     message_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    plot_ = new QLabel(this);
 
     auto* row = new QHBoxLayout(this);
     row->setContentsMargins(0, 0, 0, 0);
@@ -54,9 +58,10 @@ AttachmentPreview::AttachmentPreview(QWidget* parent) : QWidget(parent) {
     row->addWidget(strip_);
     row->addWidget(waveform_, 1);
     row->addWidget(duration_);
+    row->addWidget(plot_);
     row->addWidget(message_, 1);
     for (QWidget* w : {static_cast<QWidget*>(play_), static_cast<QWidget*>(strip_), static_cast<QWidget*>(waveform_),
-                       static_cast<QWidget*>(duration_), static_cast<QWidget*>(message_)})
+                       static_cast<QWidget*>(duration_), static_cast<QWidget*>(message_), static_cast<QWidget*>(plot_)})
         w->hide();
     hide();
     connect(play_, &AudioPlayButton::playedFractionChanged, waveform_, &AudioWaveform::setPlayedFraction);
@@ -73,8 +78,9 @@ void AttachmentPreview::start(const QString& path, ibllm::Modality modality) {
     seconds_ = 0.0;
     play_->stop();
     for (QWidget* w : {static_cast<QWidget*>(play_), static_cast<QWidget*>(strip_), static_cast<QWidget*>(waveform_),
-                       static_cast<QWidget*>(duration_)})
+                       static_cast<QWidget*>(duration_), static_cast<QWidget*>(plot_)})
         w->hide();
+    arrayRows_ = arrayColumns_ = 0;
     setToolTip(QString());
 
     // A .npy holding one vector is a precomputed embedding whatever the chip says.
@@ -102,6 +108,17 @@ void AttachmentPreview::start(const QString& path, ibllm::Modality modality) {
                              showPointCloud(cloud);
                          });
             break;
+        case Modality::Fmri:
+        case Modality::Imu: {
+            // OneLLM's .npy recordings; a CSV IMU recording (ImageBind's) has no preview.
+            if (QFileInfo(path).suffix().compare(QLatin1String("npy"), Qt::CaseInsensitive) != 0) break;
+            auto read = modality == Modality::Fmri ? &readFmriPreview : &readImuPreview;
+            job_ = watch(this, QtConcurrent::run(previewThreadPool(), read, path, kPlotBox), [this](const ArrayPreviewData& data) {
+                job_ = nullptr;
+                showArray(data);
+            });
+            break;
+        }
         default:
             break;
     }
@@ -146,6 +163,16 @@ void AttachmentPreview::showPointCloud(std::shared_ptr<const LoadedPointCloud> c
     finish(State::Ready);
 }
 
+void AttachmentPreview::showArray(const ArrayPreviewData& data) {
+    if (!data.error.isEmpty()) return fail(data.error);
+    arrayRows_ = data.rows;
+    arrayColumns_ = data.columns;
+    plot_->setPixmap(QPixmap::fromImage(data.image));
+    plot_->show();
+    message_->show();
+    finish(State::Ready);
+}
+
 void AttachmentPreview::fail(const QString& message) {
     error_ = message.isEmpty() ? tr("This file cannot be previewed.") : message;
     message_->show();
@@ -163,11 +190,16 @@ void AttachmentPreview::retranslate() {
     if (state_ == State::Loading) {
         message_->setText(modality_ == Modality::Video   ? tr("Reading the video…")
                           : modality_ == Modality::Audio ? tr("Reading the sound…")
-                                                         : tr("Reading the point cloud…"));
+                          : modality_ == Modality::Point ? tr("Reading the point cloud…")
+                                                         : tr("Reading the recording…"));
     } else if (state_ == State::Failed) {
         message_->setText(error_);
     } else if (cloud_) {
         message_->setText(pointCloudUsageSummary(cloud_->points, cloud_->nonFinite));
+    } else if (state_ == State::Ready && modality_ == Modality::Fmri) {
+        message_->setText(tr("%1 voxels, averaged over %n repetition(s)", nullptr, int(arrayRows_)).arg(QLocale().toString(arrayColumns_)));
+    } else if (state_ == State::Ready && modality_ == Modality::Imu) {
+        message_->setText(tr("%1 samples of accelerometer and gyroscope").arg(QLocale().toString(arrayColumns_)));
     }
 
     QString details;

@@ -2,8 +2,9 @@
 // The preview row of an attachment chip: a video's length and frame strip, an audio file's
 // waveform with play / pause, or what will be done to a point cloud. The file is read in
 // the background (attachment_preview_jobs.h) while the row says so; a file that cannot be
-// read gets its one-sentence reason instead. Images show in the chip's thumbnail and IMU
-// recordings and embeddings have no preview, so the row hides for them.
+// read gets its one-sentence reason instead. OneLLM's .npy inputs show as pictures: an fMRI
+// scan's heat map, an IMU recording's six lines. Images show in the chip's thumbnail, and
+// CSV IMU recordings and embeddings have no preview, so the row hides for them.
 #include <QFutureWatcher>
 #include <QWidget>
 #include <memory>
@@ -43,6 +44,8 @@ public:
     AudioPlayButton* playButton() const { return play_; }
     QLabel* durationLabel() const { return duration_; }
     QLabel* messageLabel() const { return message_; }
+    // The fMRI heat map or IMU plot, when one is shown.
+    QLabel* plotLabel() const { return plot_; }
     // The cloud read for a point-cloud attachment (shared with the viewer), else null.
     std::shared_ptr<const LoadedPointCloud> pointCloud() const { return cloud_; }
     double durationSeconds() const { return seconds_; }
@@ -58,6 +61,7 @@ private:
     void showVideo(const VideoPreviewData& data);
     void showAudio(const AudioPreviewData& data);
     void showPointCloud(std::shared_ptr<const LoadedPointCloud> cloud);
+    void showArray(const ArrayPreviewData& data);
     void fail(const QString& message);
     void finish(State state);
     void retranslate();
@@ -71,6 +75,7 @@ private:
     double fps_ = 0.0;
     int sampleRate_ = 0, channels_ = 0;
     std::shared_ptr<const LoadedPointCloud> cloud_;
+    qint64 arrayRows_ = 0, arrayColumns_ = 0;
     QFutureWatcherBase* job_ = nullptr;
 
     AudioPlayButton* play_;
@@ -78,6 +83,7 @@ private:
     AudioWaveform* waveform_;
     QLabel* duration_;
     QLabel* message_;
+    QLabel* plot_;
 };
 
 }  // namespace ibllm::ui

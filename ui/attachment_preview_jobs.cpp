@@ -10,6 +10,7 @@
 #include "app/attachment_decoder.h"
 #include "media/av/audio_envelope.h"
 #include "media/av/video_thumbnails.h"
+#include "ui/signal_previews.h"
 
 namespace ibllm::ui {
 
@@ -71,6 +72,32 @@ AudioPreviewData readAudioPreview(const QString& path, int columns) {
     }
     return out;
 }
+
+namespace {
+
+template <typename Draw>
+ArrayPreviewData readArrayPreview(const QString& path, QSize box, Draw draw) {
+    ArrayPreviewData out;
+    try {
+        const ArrayInput a = read_npy_array(path.toStdString());
+        out.rows = a.shape.size() == 2 ? a.shape[0] : 1;
+        out.columns = a.shape.empty() ? 0 : a.shape.back();
+        out.image = draw(a, box);
+        if (out.image.isNull())
+            out.error = PreviewMessages::tr("%1 holds an array of another shape than this input needs.").arg(QFileInfo(path).fileName());
+    } catch (const std::bad_alloc&) {
+        out.error = outOfMemory(path);
+    } catch (const std::exception& e) {
+        out.error = QString::fromStdString(e.what());
+    }
+    return out;
+}
+
+}  // namespace
+
+ArrayPreviewData readFmriPreview(const QString& path, QSize box) { return readArrayPreview(path, box, &fmriHeatMap); }
+
+ArrayPreviewData readImuPreview(const QString& path, QSize box) { return readArrayPreview(path, box, &imuPlot); }
 
 std::shared_ptr<const LoadedPointCloud> readPointCloudPreview(const QString& path) {
     if (QFileInfo(path).suffix().compare(QLatin1String("pt"), Qt::CaseInsensitive) != 0)

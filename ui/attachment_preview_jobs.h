@@ -36,6 +36,13 @@ struct AudioPreviewData {
     QString error;
 };
 
+// An fMRI scan's heat map or an IMU recording's six lines (OneLLM's .npy inputs).
+struct ArrayPreviewData {
+    QImage image;
+    qint64 rows = 0, columns = 0;  // the array's shape (fMRI: repetitions x voxels; IMU: 6 x samples)
+    QString error;
+};
+
 // `frames` thumbnails, each fitting in `box` (media::decode_video_thumbnails).
 VideoPreviewData readVideoPreview(const QString& path, int frames, QSize box);
 // A min/max envelope of `columns` columns (media::audio_envelope).
@@ -43,5 +50,8 @@ AudioPreviewData readAudioPreview(const QString& path, int columns);
 // The cloud for the chip's note and the viewer; a .pt tensor goes through the engine's
 // reader, as it does when the cloud is encoded.
 std::shared_ptr<const LoadedPointCloud> readPointCloudPreview(const QString& path);
+// The .npy drawn in `box` (signal_previews.h).
+ArrayPreviewData readFmriPreview(const QString& path, QSize box);
+ArrayPreviewData readImuPreview(const QString& path, QSize box);
 
 }  // namespace ibllm::ui

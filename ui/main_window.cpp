@@ -161,8 +161,10 @@ void MainWindow::connectSession() {
         composer_->setGenerating(busy);
         updateActions();
     });
-    connect(session_, &app::ChatSession::modelLoaded, this,
-            [this](const ibllm::ModelInfo& info) { settingsPanel_->setModelInfo(info, true); });
+    connect(session_, &app::ChatSession::modelLoaded, this, [this](const ibllm::ModelInfo& info) {
+        settingsPanel_->setModelInfo(info, true);
+        composer_->attachments()->setOnellm(info.family == "OneLLM");
+    });
     connect(session_, &app::ChatSession::conversationChanged, this, &MainWindow::updateTitle);
     connect(session_, &app::ChatSession::storeProblem, this, &MainWindow::showProblem);
 

@@ -7,6 +7,7 @@
 #include <QFile>
 #include <QImage>
 #include <QLabel>
+#include <QSlider>
 #include <QLocale>
 #include <QProcess>
 #include <QSignalSpy>
@@ -391,6 +392,59 @@ private Q_SLOTS:
         chip->setModality(Modality::Image);
         QCOMPARE(preview->state(), AttachmentPreview::State::None);
         QVERIFY(!preview->isVisibleTo(chip));
+    }
+
+    // With OneLLM loaded: an fMRI scan shows its heat map, an IMU .npy its six lines, the
+    // fusion sliders hide, a photo dropped with its depth map becomes one pair, and what the
+    // family cannot read (or a second attachment) is said on the chip.
+    void onellmChips() {
+        const QString data = QStringLiteral(IBLLM_TEST_DATA "/onellm/inputs/");
+        AttachmentBar bar;
+        bar.show();
+        bar.setOnellm(true);
+        AttachmentChip* fmri = attach(bar, data + QStringLiteral("fmri.npy"));
+        QVERIFY(fmri);
+        fmri->setModality(Modality::Fmri);
+        QTRY_COMPARE_WITH_TIMEOUT(fmri->preview()->state(), AttachmentPreview::State::Ready, kPreviewTimeoutMs);
+        QVERIFY(fmri->preview()->plotLabel()->isVisible());
+        const QImage map = fmri->preview()->plotLabel()->pixmap().toImage();
+        QVERIFY(!map.isNull());
+        // A heat map, not a blank: the voxels take many colours.
+        QSet<QRgb> colours;
+        for (int y = 0; y < map.height(); y += 3)
+            for (int x = 0; x < map.width(); x += 3) colours.insert(map.pixel(x, y));
+        QVERIFY2(colours.size() > 50, qPrintable(QString::number(colours.size())));
+        QVERIFY2(fmri->preview()->message().contains(QStringLiteral("15,724 voxels")) ||
+                     fmri->preview()->message().contains(QStringLiteral("15724 voxels")),
+                 qPrintable(fmri->preview()->message()));
+        QVERIFY(!fmri->weightSlider()->isVisible());
+        QVERIFY(fmri->notice().isEmpty());
+
+        // A second attachment: both chips say OneLLM reads one per question.
+        const QStringList problems = bar.addFiles({data + QStringLiteral("rgbd_rgb.png"), data + QStringLiteral("rgbd_depth.png")});
+        QVERIFY2(problems.isEmpty(), qPrintable(problems.join('\n')));
+        QCOMPARE(bar.count(), 2);  // the photo and its depth map are one attachment
+        AttachmentChip* pair = bar.chips().last();
+        QCOMPARE(pair->spec().modality, Modality::Rgbd);
+        QCOMPARE(app::imagePairParts(pair->spec().path).size(), 2);
+        QVERIFY(fmri->notice().contains(QStringLiteral("one attachment per question")));
+
+        // Thermal is not OneLLM's; ImageBind-LLM says the same of fMRI.
+        pair->setModality(Modality::Thermal);
+        QVERIFY(pair->notice().contains(QStringLiteral("thermal")));
+        bar.setOnellm(false);
+        QVERIFY(fmri->notice().contains(QStringLiteral("OneLLM input")));
+        QVERIFY(fmri->weightSlider()->isVisible());
+
+        // The IMU recording's six lines.
+        bar.clear();
+        bar.setOnellm(true);
+        AttachmentChip* imu = attach(bar, data + QStringLiteral("imu_clip_a.npy"));
+        QVERIFY(imu);
+        imu->setModality(Modality::Imu);
+        QTRY_COMPARE_WITH_TIMEOUT(imu->preview()->state(), AttachmentPreview::State::Ready, kPreviewTimeoutMs);
+        QVERIFY(imu->preview()->plotLabel()->isVisible());
+        QVERIFY(imu->preview()->message().contains(QStringLiteral("samples")));
     }
 
     void pointCloudChipSaysWhatTheEncoderGets() {

@@ -77,6 +77,30 @@ private Q_SLOTS:
         QCOMPARE(c.llamaDescription, QStringLiteral("LLaMA-7B"));
     }
 
+    // Photos and their maps dropped together pair by name; anything else stays as it was.
+    void pairsImagesWithTheirMaps() {
+        for (const char* f : {"room.png", "room_depth.png", "desk_rgb.jpg", "desk-normals.png", "depth.png", "song.wav"})
+            writeFile(path(QStringLiteral("drop/") + f), QByteArray("x"));
+        const QString d = path(QStringLiteral("drop/"));
+        const QList<AttachmentSpec> specs = pairImageMaps({d + "room.png", d + "song.wav", d + "room_depth.png", d + "desk_rgb.jpg",
+                                                           d + "desk-normals.png", d + "depth.png"});
+        QCOMPARE(specs.size(), 4);
+        QCOMPARE(specs[0].modality, Modality::Rgbd);
+        QCOMPARE(imagePairParts(specs[0].path),
+                 (QStringList{QFileInfo(d + "room.png").absoluteFilePath(), QFileInfo(d + "room_depth.png").absoluteFilePath()}));
+        QCOMPARE(specs[1].modality, Modality::Rgbn);
+        QCOMPARE(specs[2].path, d + "song.wav");
+        QCOMPARE(specs[2].modality, Modality::Audio);
+        QCOMPARE(specs[3].path, d + "depth.png");  // a map with no photo stays an image
+        QVERIFY(imagePairParts(d + "room.png").isEmpty());
+        // What each family cannot read, in one sentence; what it can, nothing.
+        QVERIFY(familyRefusal(true, Modality::Thermal).contains(QStringLiteral("thermal")));
+        QVERIFY(familyRefusal(true, Modality::Depth).contains(QStringLiteral("photo")));
+        QVERIFY(familyRefusal(true, Modality::Fmri).isEmpty());
+        QVERIFY(familyRefusal(false, Modality::Fmri).contains(QStringLiteral("OneLLM")));
+        QVERIFY(familyRefusal(false, Modality::Thermal).isEmpty());
+    }
+
     // A OneLLM folder is the whole model: only it is checked, and what it lacks is named.
     void acceptsAOnellmFolder() {
         writeFile(path(QStringLiteral("onellm/consolidated.00-of-01.pth")), kZip);
