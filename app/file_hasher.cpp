@@ -1,5 +1,7 @@
 #include "app/file_hasher.h"
 
+#include "app/attachment_spec.h"
+
 #include <QCryptographicHash>
 #include <QFile>
 #include <QFutureWatcher>
@@ -8,10 +10,13 @@
 namespace ibllm::app {
 
 QString sha256OfFile(const QString& path) {
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly)) return QString();
+    // An RGB-D / RGB-N attachment is two files ("photo,map"): one hash over both.
+    const QStringList pair = imagePairParts(path);
     QCryptographicHash hash(QCryptographicHash::Sha256);
-    if (!hash.addData(&file)) return QString();
+    for (const QString& part : pair.isEmpty() ? QStringList{path} : pair) {
+        QFile file(part);
+        if (!file.open(QIODevice::ReadOnly) || !hash.addData(&file)) return QString();
+    }
     return QString::fromLatin1(hash.result().toHex());
 }
 

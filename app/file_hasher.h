@@ -8,7 +8,8 @@
 
 namespace ibllm::app {
 
-// Lowercase hex SHA-256 of the file; empty when it cannot be read.
+// Lowercase hex SHA-256 of the file (of both files, in order, for an RGB-D / RGB-N pair
+// "photo,map"); empty when it cannot be read.
 QString sha256OfFile(const QString& path);
 
 // Calls `done(hash)` on `context`'s thread once hashed; never if `context` is destroyed first.

@@ -346,6 +346,21 @@ private Q_SLOTS:
         QCOMPARE(read_npy(t.toStdString()).sizes(), (at::IntArrayRef{model_.config.image_words, model_.config.llama.dim}));
     }
 
+    // `chat` with a OneLLM folder: an attached scan, a question, the reference's greedy answer.
+    void cliChat() {
+        const QString dir = QString::fromStdString(data_path("onellm"));
+        const nlohmann::json& c = json_["cases"]["fmri"];
+        const QByteArray input = "/attach fmri " + (dir + "/inputs/fmri.npy").toUtf8() + "\n" +
+                                 QByteArray::fromStdString(c["question"].get<std::string>()) + "\n";
+        const CliRun r = run_cli({"chat", "--model", dir, "--no-save", "--precision", "fp32", "--temperature", "0", "--max-tokens",
+                                  QString::number(c["generated_ids"].size())},
+                                 300000, input);
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        const std::vector<int> ids = c["generated_ids"].get<std::vector<int>>();
+        const QString answer = QString::fromStdString(onellm_answer_text(tokenizer_->decode(ids)));
+        QVERIFY2(r.out.contains(answer.left(20)), qPrintable(r.out + "\n---\n" + answer));
+    }
+
     // Each mistake is one sentence naming the file, and no crash.
     void cliRefusals() {
         QTemporaryDir tmp;

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "app/attachment_decoder.h"
+#include "app/attachment_spec.h"
 #include "app/chat_session.h"
 #include "app/cli/arguments.h"
 #include "app/cli/commands.h"
@@ -27,7 +28,8 @@ namespace {
 const char* kChatHelp =
     "Type a question and press Enter. Commands:\n"
     "  /attach FILE            attach a file to the next question (the modality follows the extension)\n"
-    "  /attach MODALITY FILE   ... as image, audio, video, point, depth, thermal or imu\n"
+    "  /attach MODALITY FILE   ... as image, audio, video, point, depth, thermal or imu (OneLLM: also\n"
+    "                          rgbd PHOTO,MAP, rgbn PHOTO,MAP and fmri)\n"
     "  /regenerate             answer the last question again\n"
     "  /new                    start a new conversation\n"
     "  /quit                   leave (as does the end of the input)\n"
@@ -169,17 +171,19 @@ private:
             }
         }
         const QString file = rest.join(QLatin1Char(' '));
-        if (!QFileInfo(file).isFile()) {
-            std::cerr << file.toStdString() << " is not a file; give its path.\n";
+        // An RGB-D / RGB-N pair is two files: PHOTO,MAP.
+        const bool pair = modality && (*modality == Modality::Rgbd || *modality == Modality::Rgbn);
+        if (pair ? app::imagePairParts(file).isEmpty() : !QFileInfo(file).isFile()) {
+            std::cerr << file.toStdString() << (pair ? " is not two files; give them as PHOTO,MAP.\n" : " is not a file; give its path.\n");
             return;
         }
         if (!modality) modality = app::guess_modality(file.toStdString());
         if (!modality) {
             std::cerr << "Cannot tell what " << file.toStdString()
-                      << " holds from its extension; say it: /attach image|audio|video|point|depth|thermal|imu FILE\n";
+                      << " holds from its extension; say it: /attach image|audio|video|point|depth|thermal|imu|rgbd|rgbn|fmri FILE\n";
             return;
         }
-        attachments_.append(app::AttachmentSpec{*modality, QFileInfo(file).absoluteFilePath(), 1.0, QString()});
+        attachments_.append(app::AttachmentSpec{*modality, pair ? file : QFileInfo(file).absoluteFilePath(), 1.0, QString()});
         std::cerr << "(" << to_string(*modality) << " " << file.toStdString() << " goes with the next question)\n";
     }
 

@@ -448,6 +448,14 @@ private Q_SLOTS:
         const QString expected = QStringLiteral("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
         QCOMPARE(sha256OfFile(path), expected);
         QCOMPARE(sha256OfFile(dbPath(QStringLiteral("missing.bin"))), QString());
+        // A photo and its map ("a,b") hash as their bytes in order: "ab" + "c" is "abc".
+        const QString a = dbPath(QStringLiteral("pair-a.png")), b = dbPath(QStringLiteral("pair-b.png"));
+        for (const auto& [file, bytes] : {std::pair{a, QByteArray("ab")}, std::pair{b, QByteArray("c")}}) {
+            QFile part(file);
+            QVERIFY(part.open(QIODevice::WriteOnly));
+            part.write(bytes);
+        }
+        QCOMPARE(sha256OfFile(a + QLatin1Char(',') + b), expected);
         QString async;
         QObject context;
         hashFileAsync(path, &context, [&](const QString& h) { async = h; });
