@@ -509,6 +509,14 @@
         <source>%1 is attached already.</source>
         <translation>%1 已经附加过了。</translation>
     </message>
+    <message>
+        <source>Use as the depth map of %1</source>
+        <translation>用作 %1 的深度图</translation>
+    </message>
+    <message>
+        <source>Use as the normal map of %1</source>
+        <translation>用作 %1 的法线图</translation>
+    </message>
 </context>
 <context>
     <name>ibllm::ui::AttachmentChip</name>

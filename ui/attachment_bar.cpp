@@ -1,5 +1,7 @@
 #include "ui/attachment_bar.h"
 
+#include <QMenu>
+
 #include <QDir>
 #include <QFileInfo>
 #include <QHBoxLayout>
@@ -99,8 +101,45 @@ void AttachmentBar::updateNotices() {
     for (AttachmentChip* c : all) c->setFamily(onellm_, all.size());
 }
 
+bool AttachmentBar::pairAsMap(AttachmentChip* map, AttachmentChip* photo, ibllm::Modality kind) {
+    if (!map || !photo || map == photo || map->spec().modality != Modality::Image || photo->spec().modality != Modality::Image ||
+        (kind != Modality::Rgbd && kind != Modality::Rgbn))
+        return false;
+    app::AttachmentSpec pair;
+    pair.modality = kind;
+    pair.path = photo->spec().path + QLatin1Char(',') + map->spec().path;
+    const int at = layout_->indexOf(photo);
+    for (AttachmentChip* c : {map, photo}) {
+        layout_->removeWidget(c);
+        c->deleteLater();
+    }
+    addAttachment(pair);
+    // In the photo's place.
+    AttachmentChip* added = chips().last();
+    layout_->removeWidget(added);
+    layout_->insertWidget(qMin(at, layout_->count() - 1), added);
+    updateNotices();
+    return true;
+}
+
+void AttachmentBar::showPairingMenu(AttachmentChip* chip, const QPoint& at) {
+    if (!onellm_ || chip->spec().modality != Modality::Image) return;
+    QMenu menu(this);
+    for (AttachmentChip* photo : chips()) {
+        if (photo == chip || photo->spec().modality != Modality::Image) continue;
+        const QString name = QFileInfo(photo->spec().path).fileName();
+        connect(menu.addAction(tr("Use as the depth map of %1").arg(name)), &QAction::triggered, this,
+                [this, chip, photo] { pairAsMap(chip, photo, Modality::Rgbd); });
+        connect(menu.addAction(tr("Use as the normal map of %1").arg(name)), &QAction::triggered, this,
+                [this, chip, photo] { pairAsMap(chip, photo, Modality::Rgbn); });
+    }
+    if (!menu.isEmpty()) menu.exec(chip->mapToGlobal(at));
+}
+
 void AttachmentBar::addAttachment(const app::AttachmentSpec& spec) {
     auto* chip = new AttachmentChip(spec, row_);
+    chip->setContextMenuPolicy(Qt::CustomContextMenu);
+    connect(chip, &QWidget::customContextMenuRequested, this, [this, chip](const QPoint& at) { showPairingMenu(chip, at); });
     layout_->insertWidget(layout_->count() - 1, chip);
     connect(chip, &AttachmentChip::removeRequested, this, [this, chip] { removeChip(chip); });
     connect(chip, &AttachmentChip::changed, this, &AttachmentBar::changed);

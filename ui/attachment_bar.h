@@ -31,6 +31,11 @@ public:
     // read (and, with more than one chip, that OneLLM reads one per question).
     void setOnellm(bool onellm);
     bool onellm() const { return onellm_; }
+
+    // Makes `map` (an image chip) the depth (Modality::Rgbd) or normal map (Rgbn) of `photo`:
+    // the two chips become one pair. With OneLLM, an image chip's context menu offers this
+    // for every other image ("Use as the depth map of ..."). False when either is not an image.
+    bool pairAsMap(AttachmentChip* map, AttachmentChip* photo, ibllm::Modality kind);
     QList<AttachmentChip*> chips() const;
     int count() const { return int(chips().size()); }
 
@@ -47,6 +52,7 @@ private:
     // As tall as the tallest chip: previews make chips grow when they arrive.
     void fitHeight();
     void updateNotices();
+    void showPairingMenu(AttachmentChip* chip, const QPoint& at);
 
     QWidget* row_;
     QHBoxLayout* layout_;

@@ -436,6 +436,20 @@ private Q_SLOTS:
         QVERIFY(fmri->notice().contains(QStringLiteral("OneLLM input")));
         QVERIFY(fmri->weightSlider()->isVisible());
 
+        // Two photos: one made the other's normal map by the chip's menu.
+        bar.clear();
+        bar.setOnellm(true);
+        attach(bar, data + QStringLiteral("rgbn_rgb.png"));
+        attach(bar, data + QStringLiteral("image.png"));
+        QCOMPARE(bar.count(), 2);
+        QVERIFY(!bar.pairAsMap(bar.chips()[0], bar.chips()[0], Modality::Rgbn));  // not with itself
+        QVERIFY(bar.pairAsMap(bar.chips()[1], bar.chips()[0], Modality::Rgbn));
+        QTRY_COMPARE(bar.count(), 1);
+        QCOMPARE(bar.chips()[0]->spec().modality, Modality::Rgbn);
+        QCOMPARE(app::imagePairParts(bar.chips()[0]->spec().path),
+                 (QStringList{QFileInfo(data + QStringLiteral("rgbn_rgb.png")).absoluteFilePath(),
+                              QFileInfo(data + QStringLiteral("image.png")).absoluteFilePath()}));
+
         // The IMU recording's six lines.
         bar.clear();
         bar.setOnellm(true);
