@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <optional>
 
 #include "media/av/audio_decoder.h"
 #include "media/av/video_decoder.h"
@@ -27,8 +28,8 @@ ImageInput rgb_input(const std::string& path) {
     return ImageInput{img.width, img.height, std::move(img.rgb)};
 }
 
-// OneLLM's readers where they differ from ImageBind's.
-EncoderInput decode_onellm(Modality modality, const std::string& path) {
+// OneLLM's readers where they differ from ImageBind's; nothing where they are the same.
+std::optional<EncoderInput> decode_onellm(Modality modality, const std::string& path) {
     EncoderInput in;
     in.modality = modality;
     in.source = path;
@@ -77,7 +78,7 @@ EncoderInput decode_onellm(Modality modality, const std::string& path) {
             }
             return in;
         }
-        default: return EncoderInput{};  // the shared readers
+        default: return std::nullopt;  // the shared readers
     }
 }
 
@@ -156,10 +157,8 @@ std::pair<std::string, std::string> split_image_pair(const std::string& path) {
 
 EncoderInput decode_attachment(Modality modality, const std::string& path, bool reference_points, bool onellm) {
     try {
-        if (onellm) {
-            EncoderInput in = decode_onellm(modality, path);
-            if (!in.source.empty()) return in;
-        }
+        if (onellm)
+            if (std::optional<EncoderInput> in = decode_onellm(modality, path)) return std::move(*in);
         return decode(modality, path, reference_points);
     } catch (const media::MediaError& e) {
         // media/ speaks in the same one-sentence form; the rest of the app handles ibllm::Error.

@@ -44,6 +44,23 @@ at::Tensor to_tensor(const std::vector<float>& v);
 // An attachment's embedding, normalised as the reference's forward_visual does first.
 std::vector<float> attachment_embedding(const Attachment& a);
 
+// What a generation reports, as AskStats (the encode time is the caller's). A stop text ends
+// an answer as EOS does.
+void fill_stats(AskStats& stats, const GenerationResult& r, int dropped_turns) {
+    stats.ids = r.ids;
+    stats.text = r.text;
+    stats.prefill_ms = r.prefill_ms;
+    stats.decode_ms = r.decode_ms;
+    stats.prompt_tokens = r.prompt_tokens;
+    stats.reused_tokens = r.reused_tokens;
+    stats.generated_tokens = static_cast<int>(r.ids.size());
+    stats.dropped_turns = dropped_turns;
+    stats.stopped_on_eos = r.stopped_on_eos || r.stopped_on_text;
+    stats.cancelled = r.cancelled;
+    stats.hit_context_limit = r.hit_context_limit;
+    stats.tokens_per_s = r.decode_ms > 0 ? 1000.0 * stats.generated_tokens / r.decode_ms : 0.0;
+}
+
 at::Tensor to_tensor(const std::vector<float>& v) {
     return at::from_blob(const_cast<float*>(v.data()), {1, static_cast<int64_t>(v.size())}, at::kFloat).clone();
 }
@@ -417,19 +434,7 @@ AskStats Engine::ask(const AskRequest& request, const TokenFn& on_token) {
     FittedPrompt prompt = fit_conversation(*m.tokenizer, request.history, request.prompt, request.input, request.language,
                                            m.model->config().max_seq_len, request.sampling.max_tokens);
     GenerationResult r = m.generator->generate(prompt.ids, adapter, request.sampling, on_token, &m.cancel);
-
-    stats.ids = r.ids;
-    stats.text = r.text;
-    stats.prefill_ms = r.prefill_ms;
-    stats.decode_ms = r.decode_ms;
-    stats.prompt_tokens = r.prompt_tokens;
-    stats.reused_tokens = r.reused_tokens;
-    stats.generated_tokens = static_cast<int>(r.ids.size());
-    stats.dropped_turns = prompt.dropped_turns;
-    stats.stopped_on_eos = r.stopped_on_eos;
-    stats.cancelled = r.cancelled;
-    stats.hit_context_limit = r.hit_context_limit;
-    stats.tokens_per_s = r.decode_ms > 0 ? 1000.0 * stats.generated_tokens / r.decode_ms : 0.0;
+    fill_stats(stats, r, prompt.dropped_turns);
     return stats;
 }
 
@@ -453,36 +458,15 @@ AskStats Engine::ask_onellm(const AskRequest& request, const TokenFn& on_token) 
         rows.decode_shift = model.decode_shift();
     }
     stats.encode_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-    const std::string question =
-        (request.input.empty() ? request.prompt : request.prompt + "\n" + request.input);
-    const int64_t extra = rows.rows.defined() ? rows.rows.size(0) : 0;
-    const int64_t context = model.llm->config().max_seq_len;
-    // The oldest turns go first when the conversation does not fit.
-    std::vector<int> ids;
-    int dropped = 0;
-    for (size_t first = 0; first <= request.history.size(); ++first) {
-        const std::vector<ChatTurn> kept(request.history.begin() + first, request.history.end());
-        ids = m.tokenizer->encode(onellm_prompt(kept, with_language_directive(question, request.language)), true, false);
-        dropped = static_cast<int>(first);
-        if (static_cast<int64_t>(ids.size()) + extra + request.sampling.max_tokens <= context) break;
-    }
-    if (static_cast<int64_t>(ids.size()) + extra >= context)
-        throw Error("The question has " + std::to_string(ids.size()) + " tokens, more than the context window of " +
-                    std::to_string(context) + " leaves; shorten it.");
-    GenerationResult r = m.generator->generate(ids, AdapterValues{}, request.sampling, on_token, &m.cancel, nullptr,
-                                               rows.rows.defined() ? &rows : nullptr);
-    stats.ids = r.ids;
+    const std::string question = with_language_directive(
+        request.input.empty() ? request.prompt : request.prompt + "\n" + request.input, request.language);
+    const FittedPrompt prompt = fit_turns(
+        *m.tokenizer, request.history, [&](const std::vector<ChatTurn>& kept) { return onellm_prompt(kept, question); },
+        model.llm->config().max_seq_len, request.sampling.max_tokens, rows.rows.defined() ? rows.rows.size(0) : 0);
+    const GenerationResult r = m.generator->generate(prompt.ids, AdapterValues{}, request.sampling, on_token, &m.cancel, nullptr,
+                                                     rows.rows.defined() ? &rows : nullptr);
+    fill_stats(stats, r, prompt.dropped_turns);
     stats.text = onellm_answer_text(r.text);
-    stats.prefill_ms = r.prefill_ms;
-    stats.decode_ms = r.decode_ms;
-    stats.prompt_tokens = r.prompt_tokens;
-    stats.reused_tokens = r.reused_tokens;
-    stats.generated_tokens = static_cast<int>(r.ids.size());
-    stats.dropped_turns = dropped;
-    stats.stopped_on_eos = r.stopped_on_eos || r.stopped_on_text;
-    stats.cancelled = r.cancelled;
-    stats.hit_context_limit = r.hit_context_limit;
-    stats.tokens_per_s = r.decode_ms > 0 ? 1000.0 * stats.generated_tokens / r.decode_ms : 0.0;
     return stats;
 }
 

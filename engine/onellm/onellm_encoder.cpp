@@ -70,14 +70,9 @@ at::Tensor OnellmEncoder::point_stem(const at::Tensor& x, OnellmEncodeTrace* tra
     // The reference samples and groups on columns 3..5, in float32.
     const at::Tensor coords = x.narrow(2, point_xyz_ ? 0 : 3, 3).to(at::kFloat).contiguous();
     const at::Tensor centres_idx = farthest_point_sample(coords, G, 0);  // [B, G]
-    const at::Tensor centres = at::stack(
-        [&] {
-            std::vector<at::Tensor> rows;
-            for (int64_t b = 0; b < B; ++b) rows.push_back(coords[b].index_select(0, centres_idx[b]));
-            return rows;
-        }(),
-        0);
-    const at::Tensor knn = knn_indices(coords, centres, K);  // [B, G, K]
+    std::vector<at::Tensor> centres;
+    for (int64_t b = 0; b < B; ++b) centres.push_back(coords[b].index_select(0, centres_idx[b]));
+    const at::Tensor knn = knn_indices(coords, at::stack(centres, 0), K);  // [B, G, K]
     std::vector<at::Tensor> grouped;
     for (int64_t b = 0; b < B; ++b) grouped.push_back(x[b].index_select(0, knn[b].reshape({-1})).reshape({G, K, 6}));
     // All six columns of every neighbour, as they are (not relative to the centre).
@@ -150,10 +145,9 @@ at::Tensor OnellmEncoder::universal_projection(OnellmModality m, const at::Tenso
         const std::vector<ResampleLayerWeights>& layers = w_.experts[e];
         for (size_t i = 0; i < layers.size(); ++i)
             h = resample_layer(layers[i], h, c_.resample_heads, c_.llama.norm_eps, i + 1 == layers.size() ? nw : 0);
-        const at::Tensor out = h;
-        const at::Tensor term = out * weights.narrow(1, 0, nw).narrow(2, e, 1);
+        const at::Tensor term = h * weights.narrow(1, 0, nw).narrow(2, e, 1);
         mixed = mixed.defined() ? mixed + term : term;
-        if (trace) trace->experts.push_back(out);
+        if (trace) trace->experts.push_back(h);
     }
     const at::Tensor tokens = mw.proj2_norm(mw.proj2(mixed));
     if (trace) {

@@ -6,18 +6,6 @@
 
 namespace ibllm {
 
-at::Tensor DenseLayer::operator()(const at::Tensor& x) const {
-    if (weight.scalar_type() == at::kFloat) return at::linear(x, weight, bias);
-    // Reduced precision: the product in the weight's dtype, the bias added in float32.
-    at::Tensor y = at::linear(x.to(weight.scalar_type()), weight).to(at::kFloat);
-    if (bias.defined()) y.add_(bias);
-    return y;
-}
-
-at::Tensor LayerNormWeights::operator()(const at::Tensor& x) const {
-    return at::layer_norm(x, {weight.size(0)}, weight, bias, 1e-5);
-}
-
 namespace {
 
 // Matrices (what the products read) in the encoders' dtype; everything else in float32, which
@@ -33,7 +21,9 @@ struct Reader {
         if (bias) d.bias = get(name + ".bias", {out});
         return d;
     }
-    LayerNormWeights norm(const std::string& name, int64_t n) const { return {get(name + ".weight", {n}), get(name + ".bias", {n})}; }
+    LayerNormWeights norm(const std::string& name, int64_t n) const {
+        return {get(name + ".weight", {n}), get(name + ".bias", {n}), 1e-5};
+    }
 };
 
 }  // namespace

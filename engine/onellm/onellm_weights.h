@@ -7,6 +7,7 @@
 #include <array>
 #include <vector>
 
+#include "engine/imagebind/imagebind_transformer.h"
 #include "engine/onellm/onellm_config.h"
 #include "engine/onellm/onellm_modality.h"
 
@@ -14,15 +15,10 @@ namespace ibllm {
 
 class TensorStore;
 
-struct DenseLayer {  // y = x W^T + b (b may be undefined)
-    at::Tensor weight, bias;
-    at::Tensor operator()(const at::Tensor& x) const;
-};
-
-struct LayerNormWeights {
-    at::Tensor weight, bias;
-    at::Tensor operator()(const at::Tensor& x) const;  // eps 1e-5, biased variance
-};
+// ImageBind's layers (float32 in and out, the product in the matrix's dtype); OneLLM's
+// LayerNorms take eps 1e-5.
+using DenseLayer = imagebind_trunk::Linear;
+using LayerNormWeights = imagebind_trunk::LayerNorm;
 
 struct ClipBlockWeights {
     LayerNormWeights ln_1, ln_2;

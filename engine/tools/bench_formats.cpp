@@ -25,4 +25,11 @@ double bytes_per_weight(const std::string& format, int64_t in_features) {
     return 0.0;
 }
 
+double decode_weight_bytes(const BenchScale& scale, const std::string& format) {
+    const int64_t D = scale.dim, F = scale.ffn_hidden();
+    return static_cast<double>(scale.layers) * (4.0 * D * D * bytes_per_weight(format, D) + 2.0 * F * D * bytes_per_weight(format, D) +
+                                                 1.0 * D * F * bytes_per_weight(format, F)) +
+           static_cast<double>(scale.vocab) * D * bytes_per_weight(format, D);
+}
+
 }  // namespace ibllm::bench

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "engine/engine.h"
+#include "engine/tools/bench_scale.h"
 
 namespace ibllm::bench {
 
@@ -21,5 +22,8 @@ bool select_format(LoadOptions& options, const std::string& name);
 // them: bf16 2; int8 1 plus a float32 scale per output row (`in_features` weights); q4 half
 // a byte plus a half-precision scale per group of 32. 0 for an unknown name.
 double bytes_per_weight(const std::string& format, int64_t in_features);
+// Bytes of the projections one decoded token reads in `format` (7 per layer and the output
+// layer): what the bandwidth bound divides the read bandwidth by.
+double decode_weight_bytes(const BenchScale& scale, const std::string& format);
 
 }  // namespace ibllm::bench

@@ -265,12 +265,7 @@ int run_onellm_benchmark(const Options& o) {
         best_prefill = std::min(best_prefill, stats.prefill_ms);
         best_decode = std::max(best_decode, stats.tokens_per_s);
     }
-    const int64_t D = info.dim, F = 2 * 4 * D / 3;
-    const int64_t Fh = scale.multiple_of * ((F + scale.multiple_of - 1) / scale.multiple_of);
-    const double bytes = scale.layers * (4.0 * D * D * bytes_per_weight(weights, D) + 2.0 * Fh * D * bytes_per_weight(weights, D) +
-                                         1.0 * D * Fh * bytes_per_weight(weights, Fh)) +
-                         32000.0 * D * bytes_per_weight(weights, D);
-    const double bound = bw.read_gbs * 1e9 / bytes;
+    const double bound = bw.read_gbs * 1e9 / decode_weight_bytes(scale, weights);
     std::printf("prefill: %d positions in %.0f ms (%.1f positions/s)\n", stats.prompt_tokens, best_prefill,
                 1000.0 * stats.prompt_tokens / best_prefill);
     std::printf("decode: %.2f tokens/s over %d tokens; bandwidth bound %.2f tokens/s (%.2f of it)\n", best_decode,

@@ -184,11 +184,7 @@ int run_benchmark(const Options& o, const std::string& self) {
         r["copy_gbs"] = run.copy_gbs;
         r["scale"] = scale.name;
         const std::string f = r.value("format", "");
-        double bytes = 0;
-        const int64_t D = scale.dim, F = scale.ffn_hidden();
-        bytes += scale.layers * (4 * D * D * bytes_per_weight(f, D) + 2 * F * D * bytes_per_weight(f, D) +
-                                 D * F * bytes_per_weight(f, F));
-        bytes += scale.vocab * D * bytes_per_weight(f, D);
+        const double bytes = decode_weight_bytes(scale, f);
         r["weight_bytes_per_token"] = bytes;
         r["decode_bound_tokens_per_s"] = run.bandwidth_gbs * 1e9 / bytes;
         r["reference_decode_tokens_per_s"] = reference ? nlohmann::json(*reference) : nlohmann::json(nullptr);

@@ -12,27 +12,8 @@
 
 #include "engine/checkpoint/pickle_reader.h"
 #include "engine/error.h"
+#include "touch_values.h"
 
-namespace {
-
-void touch(const at::Tensor& t) {
-    if (!t.defined() || t.numel() == 0) return;
-    const at::Tensor flat = t.reshape({-1});
-    volatile double sink = 0;
-    sink = sink + flat[0].item<double>() + flat[flat.numel() - 1].item<double>();
-}
-
-void touch(const ibllm::Value& v, int depth = 0) {
-    if (depth > 64) return;
-    if (v.kind == ibllm::Value::Kind::Tensor) touch(v.tensor);
-    for (const ibllm::Value& item : v.items) touch(item, depth + 1);
-    for (const auto& [key, value] : v.dict) {
-        touch(key, depth + 1);
-        touch(value, depth + 1);
-    }
-}
-
-}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     static const std::shared_ptr<uint8_t[]> storage(new uint8_t[64]());

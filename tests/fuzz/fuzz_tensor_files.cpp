@@ -12,28 +12,9 @@
 #include "engine/checkpoint/pth_reader.h"
 #include "engine/checkpoint/safetensors.h"
 #include "engine/error.h"
+#include "touch_values.h"
 #include "memory_file.h"
 
-namespace {
-
-void touch(const at::Tensor& t) {
-    if (!t.defined() || t.numel() == 0) return;
-    const at::Tensor flat = t.reshape({-1});
-    volatile double sink = 0;
-    sink = sink + flat[0].item<double>() + flat[flat.numel() - 1].item<double>();
-}
-
-void touch(const ibllm::Value& v, int depth = 0) {
-    if (depth > 64) return;
-    if (v.kind == ibllm::Value::Kind::Tensor) touch(v.tensor);
-    for (const ibllm::Value& item : v.items) touch(item, depth + 1);
-    for (const auto& [key, value] : v.dict) {
-        touch(key, depth + 1);
-        touch(value, depth + 1);
-    }
-}
-
-}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const MemoryFile file(data, size);
