@@ -460,7 +460,13 @@ private Q_SLOTS:
             QCOMPARE(http_request(port(), "POST", "/v1/chat/completions", chatBody("\"Count.\"", 4, i % 2 == 0, i)).status, 200);
         const long growth = rss_kb() - before;
         qInfo("RSS growth over 200 requests: %ld kB", growth);
+#if defined(__SANITIZE_ADDRESS__)
+        // AddressSanitizer keeps freed memory in quarantine (up to 256 MB) to catch uses after
+        // free, so the resident size grows by design there: the release build's run checks it.
+        qInfo("(not checked under AddressSanitizer)");
+#else
         QVERIFY2(growth < 4096, std::to_string(growth).c_str());
+#endif
     }
 
     // Stopping the server ends the stream in flight with an error event and [DONE].

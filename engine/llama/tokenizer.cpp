@@ -23,16 +23,33 @@ namespace fs = std::filesystem;
 constexpr const char* kModuleName = "libibllm_spm.so";
 
 #if defined(__SANITIZE_ADDRESS__)
-constexpr int kDeepBind = 0;
+#define IBLLM_ADDRESS_SANITIZER 1
 #elif defined(__has_feature)
 #if __has_feature(address_sanitizer)
-constexpr int kDeepBind = 0;
-#else
-constexpr int kDeepBind = RTLD_DEEPBIND;
+#define IBLLM_ADDRESS_SANITIZER 1
 #endif
-#else
-constexpr int kDeepBind = RTLD_DEEPBIND;
 #endif
+
+// dlopen() with RTLD_DEEPBIND. AddressSanitizer's runtime intercepts dlopen() and ends the
+// process on that flag (its malloc must stay the only one a library can bind to). The module
+// binds to it anyway: a sanitizer build links the module against the runtime, which then
+// comes first in the module's own lookup scope; and only ints, caller-owned buffers and one
+// opaque handle cross the module's boundary. So a sanitizer build calls the C library's own
+// dlopen(), past the interceptor, and the suites that load a language model run under the
+// sanitizers with the same module, flags and protobuf separation as the product.
+void* open_deep(const char* file, int flags) {
+#ifdef IBLLM_ADDRESS_SANITIZER
+    using DlopenFn = void* (*)(const char*, int);
+    static const DlopenFn libc_dlopen = [] {
+        void* libc = ::dlopen("libc.so.6", RTLD_NOW | RTLD_NOLOAD);
+        return libc ? reinterpret_cast<DlopenFn>(::dlsym(libc, "dlopen")) : nullptr;
+    }();
+    if (libc_dlopen != nullptr) return libc_dlopen(file, flags | RTLD_DEEPBIND);
+    return ::dlopen(file, flags);
+#else
+    return ::dlopen(file, flags | RTLD_DEEPBIND);
+#endif
+}
 
 // The C interface of spm_module.cpp, resolved once per process.
 struct SpmModule {
@@ -82,9 +99,7 @@ SpmModule open_module() {
         // RTLD_DEEPBIND makes the module prefer its own sentencepiece/protobuf symbols over
         // the ones libtorch already brought into the process: sentencepiece's embedded
         // protobuf-lite 3.14 and libtorch's protobuf 3.21 crash or abort when they share them.
-        // AddressSanitizer's runtime refuses RTLD_DEEPBIND, so a sanitizer build (the fuzz
-        // harnesses, which bring no libtorch) loads it without.
-        void* lib = ::dlopen(file.c_str(), RTLD_NOW | RTLD_LOCAL | kDeepBind);
+        void* lib = open_deep(file.c_str(), RTLD_NOW | RTLD_LOCAL);
         if (lib == nullptr) {
             const char* why = ::dlerror();
             throw Error("The tokenizer module " + file.string() + " could not be loaded (" +

@@ -11,11 +11,11 @@ namespace ibllm {
 
 namespace {
 
+// x W^T in the weight's dtype (the encoders' dtype), x converted to it.
+at::Tensor product_in_dtype(const at::Tensor& x, const at::Tensor& w) { return at::linear(x.to(w.scalar_type()), w); }
+
 // x W^T in float32 from a weight in the encoders' dtype (the product in that dtype).
-at::Tensor product(const at::Tensor& x, const at::Tensor& w) {
-    if (w.scalar_type() == at::kFloat) return at::linear(x, w);
-    return at::linear(x.to(w.scalar_type()), w).to(at::kFloat);
-}
+at::Tensor product(const at::Tensor& x, const at::Tensor& w) { return product_in_dtype(x, w).to(at::kFloat); }
 
 // softmax(q k^T / sqrt(hd)) v over all positions (no mask), heads split from the last axis.
 // The two products run in `dtype` (bf16 where the weights are), the softmax on float32 scores.
@@ -42,13 +42,23 @@ at::Tensor clip_block(const ClipBlockWeights& b, const at::Tensor& x, int64_t he
 // first `rows` positions are computed (queries, output, feed-forward), attending to all: what
 // the last layer of an expert needs, since only the resample tokens' outputs are kept.
 at::Tensor resample_layer(const ResampleLayerWeights& l, const at::Tensor& x, int64_t heads, double eps, int64_t rows = 0) {
+    const int64_t W = x.size(2), F = l.w13.size(0) / 2;
     const at::Tensor n1 = rms_norm(x, l.attention_norm, eps);
-    const at::ScalarType dtype = l.wq.scalar_type();
+    const at::ScalarType dtype = l.wqkv.scalar_type();
+    // q, k and v stay in the products' dtype: the attention multiplies in it.
+    at::Tensor q, k, v;
+    if (rows > 0) {
+        q = product_in_dtype(n1.narrow(1, 0, rows), l.wqkv.narrow(0, 0, W));
+        const std::vector<at::Tensor> kv = product_in_dtype(n1, l.wqkv.narrow(0, W, 2 * W)).chunk(2, -1);
+        k = kv[0], v = kv[1];
+    } else {
+        const std::vector<at::Tensor> qkv = product_in_dtype(n1, l.wqkv).chunk(3, -1);
+        q = qkv[0], k = qkv[1], v = qkv[2];
+    }
     const at::Tensor xq = rows > 0 ? x.narrow(1, 0, rows) : x;
-    const at::Tensor nq = rows > 0 ? n1.narrow(1, 0, rows) : n1;
-    const at::Tensor h = xq + product(full_attention(product(nq, l.wq), product(n1, l.wk), product(n1, l.wv), heads, dtype), l.wo);
-    const at::Tensor n2 = rms_norm(h, l.ffn_norm, eps);
-    return h + product(at::silu(product(n2, l.w1)) * product(n2, l.w3), l.w2);
+    const at::Tensor h = xq + product(full_attention(q, k, v, heads, dtype), l.wo);
+    const at::Tensor g = product(rms_norm(h, l.ffn_norm, eps), l.w13);
+    return h + product(at::silu(g.narrow(-1, 0, F)) * g.narrow(-1, F, F), l.w2);
 }
 
 // A stem's convolution (2-D, or 1-D for a [B, C, T] input), in the weight's dtype, float32 out.

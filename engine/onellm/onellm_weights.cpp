@@ -64,13 +64,11 @@ OnellmEncoderWeights load_onellm_encoder_weights(const TensorStore& checkpoint, 
             ResampleLayerWeights x;
             x.attention_norm = r.get(b + "attention_norm.weight", {W});
             x.ffn_norm = r.get(b + "ffn_norm.weight", {W});
-            x.wq = r.matrix(b + "attention.wq.weight", {W, W});
-            x.wk = r.matrix(b + "attention.wk.weight", {W, W});
-            x.wv = r.matrix(b + "attention.wv.weight", {W, W});
+            x.wqkv = at::cat({r.matrix(b + "attention.wq.weight", {W, W}), r.matrix(b + "attention.wk.weight", {W, W}),
+                              r.matrix(b + "attention.wv.weight", {W, W})});
             x.wo = r.matrix(b + "attention.wo.weight", {W, W});
-            x.w1 = r.matrix(b + "feed_forward.w1.weight", {F, W});
+            x.w13 = at::cat({r.matrix(b + "feed_forward.w1.weight", {F, W}), r.matrix(b + "feed_forward.w3.weight", {F, W})});
             x.w2 = r.matrix(b + "feed_forward.w2.weight", {W, F});
-            x.w3 = r.matrix(b + "feed_forward.w3.weight", {F, W});
             layers.push_back(std::move(x));
         }
         w.experts.push_back(std::move(layers));
