@@ -3,10 +3,12 @@
 #include "engine/error.h"
 
 #include <dlfcn.h>
+#include <link.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <climits>
+#include <cstring>
 #include <cstdlib>
 #include <filesystem>
 #include <system_error>
@@ -30,17 +32,39 @@ constexpr const char* kModuleName = "libibllm_spm.so";
 #endif
 #endif
 
+#ifdef IBLLM_ADDRESS_SANITIZER
+// Whether AddressSanitizer's runtime is a shared library of this process (gcc's default; clang
+// links it into the executable).
+bool shared_sanitizer_runtime() {
+    bool found = false;
+    ::dl_iterate_phdr(
+        [](dl_phdr_info* info, size_t, void* data) {
+            if (info->dlpi_name != nullptr && std::strstr(info->dlpi_name, "libasan.so") != nullptr) {
+                *static_cast<bool*>(data) = true;
+                return 1;
+            }
+            return 0;
+        },
+        &found);
+    return found;
+}
+#endif
+
 // dlopen() with RTLD_DEEPBIND. AddressSanitizer's runtime intercepts dlopen() and ends the
-// process on that flag (its malloc must stay the only one a library can bind to). The module
-// binds to it anyway: a sanitizer build links the module against the runtime, which then
-// comes first in the module's own lookup scope; and only ints, caller-owned buffers and one
-// opaque handle cross the module's boundary. So a sanitizer build calls the C library's own
-// dlopen(), past the interceptor, and the suites that load a language model run under the
-// sanitizers with the same module, flags and protobuf separation as the product.
+// process on that flag: a library bound deep could take the C library's malloc or operator
+// new instead of the sanitizer's. Where the runtime is a shared library (gcc), the module is
+// linked against it, so the runtime comes first in the module's own lookup scope and the
+// module binds to it anyway; and only ints, caller-owned buffers and one opaque handle cross
+// the module's boundary. There a sanitizer build calls the C library's own dlopen(), past the
+// interceptor, and the suites that load a language model run under the sanitizers with the
+// same module, flags and protobuf separation as the product. With the runtime inside the
+// executable (clang: the fuzz harnesses, which bring no libtorch and so no second protobuf)
+// the module is loaded without the flag.
 void* open_deep(const char* file, int flags) {
 #ifdef IBLLM_ADDRESS_SANITIZER
     using DlopenFn = void* (*)(const char*, int);
-    static const DlopenFn libc_dlopen = [] {
+    static const DlopenFn libc_dlopen = []() -> DlopenFn {
+        if (!shared_sanitizer_runtime()) return nullptr;
         void* libc = ::dlopen("libc.so.6", RTLD_NOW | RTLD_NOLOAD);
         return libc ? reinterpret_cast<DlopenFn>(::dlsym(libc, "dlopen")) : nullptr;
     }();
