@@ -9,7 +9,7 @@
 # with clang in build-fuzz/ (IBLLM_FUZZ_BUILD_DIR to change it). New inputs go to
 # build-fuzz/corpus-<name>/, never into the seed corpus tests/fuzz/corpus/<name>/; a crash, a
 # leak, a sanitizer report, an input slower than the timeout or over the memory limit goes
-# to tests/fuzz/crashes/. One line per harness: executions, coverage, crashes. The exit code
+# to tests/fuzz/crashes/, and so does an input slower than 1 s (slow-unit-*) while fuzzing. One line per harness: executions, coverage, crashes. The exit code
 # is non-zero when any harness found something.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -81,16 +81,20 @@ for h in "${HARNESSES[@]}"; do
   mkdir -p "$scratch"
   before=$(find tests/fuzz/crashes -type f | wc -l)
   # The scratch folder first: libFuzzer writes the inputs it finds into the first folder.
-  "$BUILD/bin/$h" "${args[@]}" -max_total_time="$SECONDS_EACH" -artifact_prefix="tests/fuzz/crashes/$name-" \
-    "$scratch" "$seeds" >"$log" 2>&1
+  # An input slower than 1 s is saved as a finding too (slow-unit-*), though it does not stop
+  # the run; the slowest one's time is printed.
+  "$BUILD/bin/$h" "${args[@]}" -report_slow_units=1 -max_total_time="$SECONDS_EACH" \
+    -artifact_prefix="tests/fuzz/crashes/$name-" "$scratch" "$seeds" >"$log" 2>&1
   rc=$?
   after=$(find tests/fuzz/crashes -type f | wc -l)
   runs=$(grep -oE 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -oE '[0-9]+$' | tail -1)
   cov=$(grep -oE 'cov: [0-9]+ ft: [0-9]+' "$log" | tail -1)
   secs=$(grep -oE 'Done [0-9]+ runs in [0-9]+ second' "$log" | grep -oE 'in [0-9]+' | grep -oE '[0-9]+')
+  slowest=$(grep -oE 'Slowest unit: [0-9]+ s' "$log" | grep -oE '[0-9]+' | sort -n | tail -1)
   found=$((after - before))
-  printf '%-24s %10s executions in %4ss  %-22s crashes: %d%s\n' "$h" "${runs:-?}" "${secs:-?}" "${cov:-cov: ?}" \
-    "$found" "$([ $rc -ne 0 ] && echo "  (exit $rc; see $log)")"
+  printf '%-24s %10s executions in %4ss  %-22s slowest: %s  crashes: %d%s\n' "$h" "${runs:-?}" "${secs:-?}" \
+    "${cov:-cov: ?}" "$([ -n "$slowest" ] && echo "${slowest} s" || echo "< 1 s")" "$found" \
+    "$([ $rc -ne 0 ] && echo "  (exit $rc; see $log)")"
   [ $found -gt 0 ] || [ $rc -ne 0 ] && status=1
 done
 exit $status

@@ -20,6 +20,7 @@
 #include <functional>
 #include <limits>
 #include <random>
+#include <sys/resource.h>
 #include <string>
 #include <vector>
 
@@ -632,6 +633,26 @@ private Q_SLOTS:
         const std::string cut_movie = temp("cut.m4a");
         write_bytes(cut_movie, movie_bytes.substr(0, movie_bytes.size() / 2));
         expect_media_error([&] { media::decode_audio(cut_movie); }, {"cut.m4a", "truncated"});
+    }
+
+    void headerSizedAllocationsAreCapped() {
+        // A WAV whose metadata chunk (LIST/INFO) claims gigabytes: FFmpeg's demuxer sizes its
+        // buffer from that claim. Before the product capped FFmpeg's allocations this 60-byte
+        // file made the process allocate and zero 1.8 GB (found by fuzz_media_av).
+        auto le32 = [](uint32_t v) { return std::string{char(v & 0xff), char((v >> 8) & 0xff), char((v >> 16) & 0xff), char(v >> 24)}; };
+        std::string wav = "RIFF" + le32(0x7ffffff0u) + "WAVE";
+        wav += "fmt " + le32(16) + std::string("\x01\x00\x01\x00", 4) + le32(16000) + le32(32000) + std::string("\x02\x00\x10\x00", 4);
+        wav += "LIST" + le32(0x7ffffff0u - 40) + "INFO" + "ISFT" + le32(0x70000000u) + "Lavf";
+        const std::string path = temp("huge-info.wav");
+        write_bytes(path, wav);
+        rusage before{};
+        getrusage(RUSAGE_SELF, &before);
+        expect_media_error([&] { media::decode_audio(path); }, {"huge-info.wav"});
+        rusage after{};
+        getrusage(RUSAGE_SELF, &after);
+        const long grown_mb = (after.ru_maxrss - before.ru_maxrss) / 1024;
+        qInfo("peak resident memory grew by %ld MB", grown_mb);
+        QVERIFY2(grown_mb < 300, std::to_string(grown_mb).c_str());
     }
 
     void unsupportedCodec() {

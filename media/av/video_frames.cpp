@@ -52,7 +52,9 @@ DecodedFrame frame_to_rgb24(const AVFrame* f, int width, int height, int sws_fla
     // result is then packed row by row.
     uint8_t* dst[4] = {nullptr};
     int dst_linesize[4] = {0};
-    if (av_image_alloc(dst, dst_linesize, width, height, AV_PIX_FMT_RGB24, 16) < 0) throw std::bad_alloc();
+    if (av_image_alloc(dst, dst_linesize, width, height, AV_PIX_FMT_RGB24, 16) < 0)
+        throw MediaError(name + " has frames of " + std::to_string(width) + " x " + std::to_string(height) +
+                         " pixels, too large to convert; scale the video down (8K at most).");
     sws_scale(sws.get(), f->data, f->linesize, 0, f->height, dst, dst_linesize);
     DecodedFrame out;
     out.pts = frame_pts(f);
