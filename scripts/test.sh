@@ -24,7 +24,10 @@ SANITIZED=(test_checkpoint test_bind test_sampler test_preprocess test_imagebind
            test_media_points test_server_request test_server_responses test_recording test_conversation_store
            test_desktop_settings test_tokenizer test_llama test_quant test_onellm test_engine_worker test_chat_session
            test_server_http)
-cmake -S . -B build-sanitize -G Ninja -DCMAKE_BUILD_TYPE=Release -DIBLLM_SANITIZE=address,undefined
+# -O1, as AddressSanitizer's documentation suggests: a quarter less compile time than -O3 for
+# this folder (the pass's largest cost), at a little more run time.
+cmake -S . -B build-sanitize -G Ninja -DCMAKE_BUILD_TYPE=Release -DIBLLM_SANITIZE=address,undefined \
+  -DCMAKE_CXX_FLAGS_RELEASE="-O1 -DNDEBUG" -DCMAKE_C_FLAGS_RELEASE="-O1 -DNDEBUG"
 cmake --build build-sanitize -j"$(nproc)" --target "${SANITIZED[@]}"
 ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1 \
   ctest --test-dir build-sanitize --output-on-failure -j1 -R "^($(IFS='|'; echo "${SANITIZED[*]}"))\$"
