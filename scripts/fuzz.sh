@@ -9,7 +9,9 @@
 # with clang in build-fuzz/ (IBLLM_FUZZ_BUILD_DIR to change it). New inputs go to
 # build-fuzz/corpus-<name>/, never into the seed corpus tests/fuzz/corpus/<name>/; a crash, a
 # leak, a sanitizer report, an input slower than the timeout or over the memory limit goes
-# to tests/fuzz/crashes/, and so does an input slower than 1 s (slow-unit-*) while fuzzing. One line per harness: executions, coverage, crashes. The exit code
+# to tests/fuzz/crashes/, and so does an input slower than 1 s (slow-unit-*) while fuzzing.
+# One line per harness: executions, coverage, the slowest input, findings (counted from that
+# folder, so run one fuzz.sh at a time for the counts to be each harness's own). The exit code
 # is non-zero when any harness found something.
 set -uo pipefail
 cd "$(dirname "$0")/.."
