@@ -348,6 +348,18 @@ private Q_SLOTS:
         const std::string spaces = dir() + "spaces.pcd";
         write_bytes(spaces, " \t\n" + header);
         expect_media_error([&] { load_point_cloud(spaces); }, spaces, {"only spaces"});
+        // The blank line of a Windows file ("\r\n") before ASCII data crashed PCL the same way.
+        const std::string blank_crlf = dir() + "blank_crlf.pcd";
+        write_bytes(blank_crlf, "\r\nVERSION 0.7\r\nFIELDS x y z\r\nSIZE 4 4 4\r\nTYPE F F F\r\nCOUNT 1 1 1\r\n"
+                                "WIDTH 2\r\nHEIGHT 1\r\nPOINTS 2\r\nDATA ascii\r\n0 0 1\r\n1 2 1\r\n");
+        expect_media_error([&] { load_point_cloud(blank_crlf); }, blank_crlf, {"only spaces"});
+        // Without the blank line, the same Windows file is read.
+        const std::string crlf = dir() + "crlf.pcd";
+        write_bytes(crlf, "VERSION 0.7\r\nFIELDS x y z\r\nSIZE 4 4 4\r\nTYPE F F F\r\nCOUNT 1 1 1\r\n"
+                          "WIDTH 2\r\nHEIGHT 1\r\nPOINTS 2\r\nDATA ascii\r\n0 0 1\r\n1 2 1\r\n");
+        const PointCloudData crlf_cloud = load_point_cloud(crlf);
+        QCOMPARE(crlf_cloud.count, int64_t(2));
+        QCOMPARE(crlf_cloud.xyz[4], 2.0);
         const std::string twice = dir() + "fields_twice.pcd";
         std::string twice_text = header;
         twice_text.insert(twice_text.find("WIDTH"), "FIELDS a b c d e f\n");

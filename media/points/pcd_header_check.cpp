@@ -61,13 +61,15 @@ void check_pcd_header(const std::string& path) {
     while (data_kind.empty()) {
         const size_t end = head.find('\n', pos);
         if (end == std::string::npos) not_pcd(path, "its header has no DATA line");
-        std::string_view line(head.data() + pos, end - pos);
+        const std::string_view raw(head.data() + pos, end - pos);
+        std::string_view line = raw;
         if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
         pos = end + 1;
         const auto w = words(line);
-        // PCL's reader dereferences nothing for a line of only spaces or tabs (it crashed on
-        // one before binary data); an empty line it skips.
-        if (w.empty() && !line.empty()) not_pcd(path, "its header has a line of only spaces");
+        // PCL skips an empty line, but one of only spaces, tabs or a lone '\r' (a blank line of a
+        // Windows file) it trims to nothing and takes as the header's end: no fields, no data
+        // offset, and its reader dereferences null.
+        if (w.empty() && !raw.empty()) not_pcd(path, "its header has a line of only spaces");
         if (w.empty() || w[0][0] == '#') continue;
         const std::string& key = w[0];
         const size_t n = w.size() - 1;
