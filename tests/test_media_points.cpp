@@ -259,6 +259,12 @@ private Q_SLOTS:
         const std::string pt = dir() + "truncated.npy";
         write_bytes(pt, npy_bytes("<f4", "(100, 3)", false, two.data(), 16));
         expect_media_error([&] { load_point_cloud(pt); }, pt, {"truncated"});
+
+        // Found by the fuzzer: dimensions whose product passes 2^63 (here it wraps to exactly
+        // 2^64, a size of 0) were multiplied unchecked, and the reads went past the data.
+        const std::string pw = dir() + "wrapping_shape.npy";
+        write_bytes(pw, npy_bytes("<f4", "(8589934592, 2147483648)", false, two.data(), 16));
+        expect_media_error([&] { load_point_cloud(pw); }, pw, {"[8589934592, 2147483648]", "damaged"});
     }
 
     void empty_clouds() {

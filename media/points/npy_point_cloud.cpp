@@ -126,7 +126,15 @@ PointCloudData read_npy_points(const std::string& path) {
                          "]; a point cloud in .npy must be [N, 3] (or [N, C] with x, y, z in the first three columns).");
     }
     const int64_t n = shape[0], c = shape[1];
-    const size_t needed = static_cast<size_t>(n * c) * h.item_size;
+    // Each dimension is at most 2^40, so their product may pass 2^63: computed without wrapping
+    // (a wrapped size could pass the check below and send the reads past the data).
+    int64_t values = 0, needed_bytes = 0;
+    const bool too_large = __builtin_mul_overflow(n, c, &values) ||
+                           __builtin_mul_overflow(values, static_cast<int64_t>(h.item_size), &needed_bytes);
+    if (too_large)
+        throw MediaError(path + " is damaged (its shape [" + std::to_string(n) + ", " + std::to_string(c) +
+                         "] is more data than a file can hold); copy or save it again.");
+    const size_t needed = static_cast<size_t>(needed_bytes);
     if (bytes.size() - h.data_offset < needed)
         throw MediaError(path + " is truncated (" + std::to_string(bytes.size() - h.data_offset) + " of " +
                          std::to_string(needed) + " data bytes); copy or save it again.");
