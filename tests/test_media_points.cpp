@@ -366,6 +366,18 @@ private Q_SLOTS:
         const PointCloudData crlf_cloud = load_point_cloud(crlf);
         QCOMPARE(crlf_cloud.count, int64_t(2));
         QCOMPARE(crlf_cloud.xyz[4], 2.0);
+        // PCL reads on past DATA while lines begin with its keywords: a second SIZE line there
+        // (found by the fuzzer) made it allocate gigabytes. Data that only starts with '#' is
+        // still read, as PCL reads it.
+        const std::string after = dir() + "size_after_data.pcd";
+        write_bytes(after, header.substr(0, header.size() - 12) + "SIZE 1666666666666 4 4\nPOINTS 2\n" + std::string(12, '\0'));
+        expect_media_error([&] { load_point_cloud(after); }, after, {"after the DATA line"});
+        const std::string hash = dir() + "hash_first.pcd";
+        const unsigned char hash_point[12] = {0x23, 0, 0, 0x3f, 0, 0, 0x80, 0x3f, 0, 0, 0, 0x40};  // x ~ 0.5, y 1, z 2
+        write_bytes(hash, header.substr(0, header.size() - 12) + std::string(reinterpret_cast<const char*>(hash_point), 12));
+        const PointCloudData hashed = load_point_cloud(hash);
+        QCOMPARE(hashed.count, int64_t(1));
+        QVERIFY(std::abs(hashed.xyz[0] - 0.5) < 1e-5 && hashed.xyz[1] == 1.0 && hashed.xyz[2] == 2.0);
         const std::string twice = dir() + "fields_twice.pcd";
         std::string twice_text = header;
         twice_text.insert(twice_text.find("WIDTH"), "FIELDS a b c d e f\n");

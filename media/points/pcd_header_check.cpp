@@ -38,6 +38,29 @@ uint64_t whole_number(const std::string& path, const std::string& keyword, const
     return static_cast<uint64_t>(*v);
 }
 
+// PCL's reader does not stop at the DATA line: it goes on reading header lines for as long as
+// they begin with one of its keywords (matched as prefixes), or are comments or empty. A
+// FIELDS, SIZE or POINTS line there would replace what was checked (a fuzzed file's second
+// SIZE line made PCL allocate gigabytes), so such a file is refused. Binary data rarely starts
+// with '#', and then its next line is followed as PCL follows it.
+void check_nothing_after_data(const std::string& path, const std::string& head, size_t pos, bool head_is_whole_file) {
+    static const char* const kKeywords[] = {"VERSION", "FIELDS", "COLUMNS", "SIZE",   "TYPE", "COUNT",
+                                            "WIDTH",   "HEIGHT", "VIEWPOINT", "POINTS", "DATA"};
+    const auto space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' || c == '\f'; };
+    while (pos < head.size()) {
+        const size_t end = head.find('\n', pos);
+        std::string_view line(head.data() + pos, (end == std::string::npos ? head.size() : end) - pos);
+        pos = end == std::string::npos ? head.size() : end + 1;
+        if (line.empty()) continue;  // skipped by PCL
+        while (!line.empty() && space(line.front())) line.remove_prefix(1);
+        if (!line.empty() && line.front() == '#') continue;  // a comment, skipped by PCL
+        for (const char* k : kKeywords)
+            if (line.rfind(k, 0) == 0) not_pcd(path, "its header goes on after the DATA line");
+        return;  // PCL's header ends here
+    }
+    if (!head_is_whole_file) not_pcd(path, "its header goes on for more than 64 KiB");
+}
+
 }  // namespace
 
 void check_pcd_header(const std::string& path) {
@@ -117,6 +140,7 @@ void check_pcd_header(const std::string& path) {
             not_pcd(path, "its header has an unknown line");
         }
     }
+    check_nothing_after_data(path, head, data_offset, static_cast<uint64_t>(head.size()) == static_cast<uint64_t>(st.st_size));
     if (!have_fields || !have_size || !have_type) not_pcd(path, "its header lacks FIELDS, SIZE or TYPE");
     if (!have_points) points = width * height;
     if (!have_width) width = points, height = 1;
