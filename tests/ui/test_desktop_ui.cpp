@@ -522,7 +522,7 @@ private Q_SLOTS:
         config.options.weight_format = WeightFormat::Q4;
         ModelDialog dialog(config);
         QCOMPARE(dialog.weightsBox()->currentText(), QStringLiteral("q4"));
-        QVERIFY2(dialog.weightsNote().contains(QStringLiteral("GiB")) && dialog.weightsNote().contains(QStringLiteral("71%")),
+        QVERIFY2(dialog.weightsNote().contains(QStringLiteral("GiB")) && dialog.weightsNote().contains(QStringLiteral("79%")),
                  qPrintable(dialog.weightsNote()));
         dialog.weightsBox()->setCurrentIndex(dialog.weightsBox()->findText(QStringLiteral("bf16")));
         QVERIFY2(dialog.weightsNote().contains(QStringLiteral("19.1 GiB")), qPrintable(dialog.weightsNote()));

@@ -32,7 +32,7 @@ void dequantize_rows_impl(const MatrixView& w, int64_t n_begin, int64_t n_end, i
                         for (int j = 0; j < 4; ++j) {
                             const int p = 4 * (2 * (i % 4) + g) + j;  // byte; high nibble for i >= 4
                             const int q = i < 4 ? (b[p] & 0x0F) : (b[p] >> 4);
-                            natural[g * kGroup + 4 * i + j] = static_cast<float>(q - kQ4Offset) * d;
+                            natural[g * kGroup + 4 * i + j] = static_cast<float>(q4_level(q)) * d;
                         }
                 }
             }

@@ -21,9 +21,51 @@ namespace ibllm::quant::abi {
 constexpr int64_t kGroup = 32;       // activation group, and the 4-bit weight group
 constexpr int64_t kSuperblock = 64;  // two groups: one 512-bit register of int8 values
 constexpr int kInt8Offset = 128;     // int8 weights are stored as w + 128 (unsigned bytes)
-constexpr int kQ4Offset = 8;         // 4-bit weights are stored as q + 8 in [0, 15]
+
+// The 4-bit format's sixteen levels (a weight is d * level for its group's half scale d), in
+// units of 1/64 of the group's largest weight, which maps to -64 (or, with another scale
+// candidate, near it). Not evenly spaced: chosen from measurement, as the Lloyd-Max levels of
+// groups of 32 gaussian and Student-t(5) weights scaled so that their largest maps to -1 (the
+// mean of the two sets, on the 1/64 grid). With the same 4.5 bits per weight and the same
+// scale search they give 9% less RMS error than the evenly spaced levels -8..7 on gaussian
+// weights, 15% on heavy-tailed ones (trained weights are nearer the second). The kernels look
+// a nibble up in a 16-byte table (one byte shuffle) and multiply level + 64, unsigned and at
+// most 121, so VPMADDUBSW's pair sums (2 * 121 * 127) stay within int16.
+static constexpr int8_t kQ4Levels[16] = {-64, -51, -40, -31, -23, -16, -10, -3, 3, 9, 15, 22, 29, 37, 46, 57};
+constexpr int kQ4Offset = 64;  // the kernels' unsigned form of a level: level + 64 in [0, 121]
 
 enum class Format : int { Int8 = 0, Q4 = 1 };
+
+// A nibble's level.
+static inline int q4_level(int nibble) { return kQ4Levels[nibble & 0x0F]; }
+
+// The levels' unsigned forms (level + kQ4Offset), the table the vector kernels shuffle with.
+struct Q4UnsignedLevels {
+    alignas(16) uint8_t v[16];
+};
+static constexpr Q4UnsignedLevels q4_unsigned_levels() {
+    Q4UnsignedLevels t{};
+    for (int i = 0; i < 16; ++i) t.v[i] = static_cast<uint8_t>(kQ4Levels[i] + kQ4Offset);
+    return t;
+}
+static constexpr Q4UnsignedLevels kQ4Unsigned = q4_unsigned_levels();
+
+// The midpoints between neighbouring 4-bit levels: a value's level is the number of midpoints
+// below it (a value on a midpoint takes the lower level). Exact in float (halves of integers).
+static constexpr float kQ4Midpoints[15] = {-57.5f, -45.5f, -35.5f, -27.0f, -19.5f, -13.0f, -6.5f, 0.0f,
+                                           6.0f,   12.0f,  18.5f,  25.5f,  33.0f,  41.5f,  51.5f};
+static constexpr bool q4_midpoints_agree() {
+    for (int k = 0; k < 15; ++k)
+        if (kQ4Midpoints[k] != 0.5f * static_cast<float>(kQ4Levels[k] + kQ4Levels[k + 1])) return false;
+    return true;
+}
+static_assert(q4_midpoints_agree(), "kQ4Midpoints must lie halfway between the levels");
+
+// The scale candidates: the weight of largest magnitude divided by each, so that it maps to the
+// lowest level (-64) or a little inside it. Each is followed by one least-squares refit, and
+// the candidate of least squared error wins. Four rather than one: 9% instead of 6% less RMS
+// error than the evenly spaced levels on gaussian weights (15% instead of 13% on Student-t(5)).
+static constexpr float kQ4Divisors[4] = {-64.0f, -67.5f, -71.0f, -61.0f};
 
 // Position in lane order of element `e` (0..31) of group `g` (0/1) of a superblock.
 // Lane order: position zp = 32 h + 4 L + j with half h, lane L (0..7), byte j; group = L % 2;

@@ -3,8 +3,8 @@
 //
 // One 512-bit register holds a superblock of 64 int8 activations; VPDPBUSD multiplies it with
 // 64 unsigned weight bytes and sums each group of four products into sixteen int32 lanes, lane L
-// belonging to group L % 2 (kernel_abi.h). The weights are unsigned (w + 128, or q + 8), so
-// the sum carries offset * sum(x), which the per-group S terms take back out exactly.
+// belonging to group L % 2 (kernel_abi.h). The weights are unsigned (w + 128, or a 4-bit
+// level + 64), so the sum carries offset * sum(x), which the per-group S terms take back out.
 #include "engine/llama/kernels/kernel_abi.h"
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -84,7 +84,8 @@ void int8_block(const MatrixView& w, const ActivationView& x, int64_t n, int64_t
 }
 
 // The 4-bit kernel takes two superblocks per step. Their 64 packed bytes, masked, give the
-// low nibbles of both (positions 0..31 of each) and, shifted, the high nibbles (32..63): two
+// low nibbles of both (positions 0..31 of each) and, shifted, the high nibbles (32..63), and
+// one byte shuffle each turns the nibbles into their levels' unsigned forms (level + 64): two
 // registers with no cross-lane shuffle, where the single-superblock form needed a broadcast,
 // a variable shift and a mask for every 32 bytes. In both registers lane L carries group L % 2
 // of the first superblock for L < 8 and of the second for L >= 8, so both products accumulate
@@ -93,8 +94,8 @@ void int8_block(const MatrixView& w, const ActivationView& x, int64_t n, int64_t
 //
 // Scales: per 8 superblocks, the 16 weight half scales are converted at once and multiplied by
 // the 16 activation scales, giving c = d_w * d_x per group; one permutation per pair of
-// superblocks spreads them over the lanes. The unsigned-nibble offset (+8) is taken out once
-// per row: sum over groups of c * 8 * S = 8 * sum(d_w * (d_x * S)), one FMA per 8 superblocks.
+// superblocks spreads them over the lanes. The levels' offset (+64) is taken out once per row:
+// sum over groups of c * 64 * S = 64 * sum(d_w * (d_x * S)), one FMA per 8 superblocks.
 // Per superblock that is about 4.5 vector operations instead of 6.25: the kernel is
 // compute-bound (a core streamed ~24 GB/s of 4-bit weights from cache before, 28-30 now,
 // against ~15 GB/s per core of memory bandwidth).
@@ -131,6 +132,7 @@ void q4_block(const MatrixView& w, const ActivationView& x, const int8_t* pairs,
     const uint8_t* wr = w.data + n * w.row_bytes;
     const uint16_t* scales = w.group_scales + n * S * 2;
     const __m512i low4 = _mm512_set1_epi8(0x0F);
+    const __m512i levels = _mm512_broadcast_i32x4(_mm_load_si128(reinterpret_cast<const __m128i*>(kQ4Unsigned.v)));
     // Lanes 0..7 take group pair k of the block's c (c[4k + L % 2]), lanes 8..15 pair k + 1.
     const __m512i spread[4] = {
         _mm512_set_epi32(3, 2, 3, 2, 3, 2, 3, 2, 1, 0, 1, 0, 1, 0, 1, 0),
@@ -161,8 +163,8 @@ void q4_block(const MatrixView& w, const ActivationView& x, const int8_t* pairs,
             const uint8_t* p = wr + (s0 + j) * 32;  // 64 bytes: superblocks s0 + j and s0 + j + 1
             _mm_prefetch(reinterpret_cast<const char*>(p + kQ4PrefetchBytes), _MM_HINT_T0);
             const __m512i v = _mm512_loadu_si512(p);
-            const __m512i lo = _mm512_and_si512(v, low4);
-            const __m512i hi = _mm512_and_si512(_mm512_srli_epi16(v, 4), low4);
+            const __m512i lo = _mm512_shuffle_epi8(levels, _mm512_and_si512(v, low4));
+            const __m512i hi = _mm512_shuffle_epi8(levels, _mm512_and_si512(_mm512_srli_epi16(v, 4), low4));
             for (int m = 0; m < MB; ++m) {
                 const int8_t* xp = xq[m] + (s0 + j) * kSuperblock;
                 __m512i i = _mm512_dpbusd_epi32(_mm512_setzero_si512(), lo, _mm512_loadu_si512(xp));
@@ -173,7 +175,7 @@ void q4_block(const MatrixView& w, const ActivationView& x, const int8_t* pairs,
         if (j < nb) {  // an odd last superblock: one 32-byte broadcast, low half low nibbles, high half high
             const __m512i shift = _mm512_inserti64x4(_mm512_setzero_si512(), _mm256_set1_epi16(4), 1);
             const __m512i v = _mm512_broadcast_i64x4(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(wr + (s0 + j) * 32)));
-            const __m512i z = _mm512_and_si512(_mm512_srlv_epi16(v, shift), low4);
+            const __m512i z = _mm512_shuffle_epi8(levels, _mm512_and_si512(_mm512_srlv_epi16(v, shift), low4));
             const __m512i pair = _mm512_set_epi32(2 * j + 1, 2 * j, 2 * j + 1, 2 * j, 2 * j + 1, 2 * j, 2 * j + 1, 2 * j,
                                                   2 * j + 1, 2 * j, 2 * j + 1, 2 * j, 2 * j + 1, 2 * j, 2 * j + 1, 2 * j);
             for (int m = 0; m < MB; ++m) {
@@ -182,7 +184,7 @@ void q4_block(const MatrixView& w, const ActivationView& x, const int8_t* pairs,
             }
         }
     }
-    // Each lane's products carry +8 per nibble: 8 * d_w * d_x * S per group in total.
+    // Each lane's products carry +64 per level: 64 * d_w * d_x * S per group in total.
     for (int m = 0; m < MB; ++m)
         y[(m0 + m) * ldy + n] = _mm512_reduce_add_ps(_mm512_fmadd_ps(corr[m], _mm512_set1_ps(-static_cast<float>(kQ4Offset)), acc[m]));
 }
@@ -261,29 +263,56 @@ inline __m512 round_clamp(__m512 v, float lo, float hi) {
     return _mm512_min_ps(_mm512_max_ps(r, _mm512_set1_ps(lo)), _mm512_set1_ps(hi));
 }
 
-// Returns the squared error of quantising w (two registers) with scale d; q receives the levels.
-inline float q4_try_avx512(const __m512 w[2], float d, __m512 q[2]) {
+// The level index of each of t's values: the number of midpoints below it (kQ4Midpoints), by a
+// binary search of four steps (the midpoints ascend), the same count as the reference's.
+inline __m512i q4_nearest(__m512 t) {
+    const __m512 mids = _mm512_maskz_loadu_ps(static_cast<__mmask16>(0x7FFF), kQ4Midpoints);  // the 16th is never probed
+    __m512i idx = _mm512_setzero_si512();
+    for (int step = 8; step >= 1; step /= 2) {
+        const __m512 probe = _mm512_permutexvar_ps(_mm512_add_epi32(idx, _mm512_set1_epi32(step - 1)), mids);
+        idx = _mm512_mask_add_epi32(idx, _mm512_cmp_ps_mask(t, probe, _CMP_GT_OQ), idx, _mm512_set1_epi32(step));
+    }
+    return idx;
+}
+
+struct alignas(64) LevelFloats {
+    float v[16];
+};
+constexpr LevelFloats level_floats() {
+    LevelFloats f{};
+    for (int i = 0; i < 16; ++i) f.v[i] = static_cast<float>(kQ4Levels[i]);
+    return f;
+}
+constexpr LevelFloats kLevelFloats = level_floats();
+
+inline __m512 q4_level_values(__m512i idx) { return _mm512_permutexvar_ps(idx, _mm512_load_ps(kLevelFloats.v)); }
+
+// Returns the squared error of quantising w (two registers) with scale d; idx receives the
+// level indices.
+inline float q4_try_avx512(const __m512 w[2], float d, __m512i idx[2]) {
     const __m512 id = _mm512_set1_ps(d != 0.0f ? 1.0f / d : 0.0f), vd = _mm512_set1_ps(d);
     __m512 part = _mm512_setzero_ps();
     for (int h = 0; h < 2; ++h) {
-        q[h] = round_clamp(_mm512_mul_ps(w[h], id), -8.0f, 7.0f);
-        const __m512 diff = _mm512_sub_ps(w[h], _mm512_mul_ps(q[h], vd));
+        idx[h] = q4_nearest(_mm512_mul_ps(w[h], id));
+        const __m512 diff = _mm512_sub_ps(w[h], _mm512_mul_ps(q4_level_values(idx[h]), vd));
         part = _mm512_add_ps(part, _mm512_mul_ps(diff, diff));
     }
     return tree_sum(part);
 }
 
-inline float q4_refit_avx512(const __m512 w[2], const __m512 q[2]) {
-    __m512 wq = _mm512_setzero_ps(), qq = _mm512_setzero_ps();
+inline float q4_refit_avx512(const __m512 w[2], const __m512i idx[2]) {
+    __m512 wv = _mm512_setzero_ps(), vv = _mm512_setzero_ps();
     for (int h = 0; h < 2; ++h) {
-        wq = _mm512_add_ps(wq, _mm512_mul_ps(w[h], q[h]));
-        qq = _mm512_add_ps(qq, _mm512_mul_ps(q[h], q[h]));
+        const __m512 v = q4_level_values(idx[h]);
+        wv = _mm512_add_ps(wv, _mm512_mul_ps(w[h], v));
+        vv = _mm512_add_ps(vv, _mm512_mul_ps(v, v));
     }
-    const float a = tree_sum(wq), c = tree_sum(qq);
+    const float a = tree_sum(wv), c = tree_sum(vv);
     return c > 0.0f ? a / c : 0.0f;
 }
 
-// One group of 32 (zero-padded) -> 16 bytes of levels + 8 in natural order, and its half scale.
+// One group of 32 (zero-padded) -> 16 bytes of level indices in natural order, and its half
+// scale.
 inline uint16_t q4_group_avx512(const float* src, int64_t n, __m128i levels[2]) {
     __m512 w[2] = {_mm512_maskz_loadu_ps(first_n(n), src), _mm512_maskz_loadu_ps(first_n(n - 16), src + 16)};
     const float amax = _mm512_reduce_max_ps(_mm512_max_ps(_mm512_abs_ps(w[0]), _mm512_abs_ps(w[1])));
@@ -295,7 +324,7 @@ inline uint16_t q4_group_avx512(const float* src, int64_t n, __m128i levels[2]) 
         const int e = __builtin_ctz(hits);
         extreme = src[e];
     }
-    __m512 trial[2], best_q[2] = {_mm512_setzero_ps(), _mm512_setzero_ps()};
+    __m512i trial[2], best_idx[2] = {_mm512_setzero_si512(), _mm512_setzero_si512()};
     uint16_t best = 0;
     float best_err = -1.0f;
     auto consider = [&](float d) {
@@ -304,18 +333,16 @@ inline uint16_t q4_group_avx512(const float* src, int64_t n, __m128i levels[2]) 
         if (best_err < 0.0f || err < best_err) {
             best_err = err;
             best = h;
-            best_q[0] = trial[0];
-            best_q[1] = trial[1];
+            best_idx[0] = trial[0];
+            best_idx[1] = trial[1];
         }
     };
-    const float divisors[2] = {-8.0f, -9.0f};
-    for (const float divisor : divisors) {
+    for (const float divisor : kQ4Divisors) {
         consider(extreme / divisor);
         const float refit = q4_refit_avx512(w, trial);
         if (refit != 0.0f) consider(refit);
     }
-    const __m512i offset = _mm512_set1_epi32(kQ4Offset);
-    for (int h = 0; h < 2; ++h) levels[h] = _mm512_cvtepi32_epi8(_mm512_add_epi32(_mm512_cvtps_epi32(best_q[h]), offset));
+    for (int h = 0; h < 2; ++h) levels[h] = _mm512_cvtepi32_epi8(best_idx[h]);
     return best;
 }
 
@@ -336,7 +363,7 @@ void quantize_q4_row_avx512(const float* row, int64_t K, int64_t superblocks, ui
                 scales[2 * s + g] = q4_group_avx512(row + k0, K - k0, levels);
             } else {
                 scales[2 * s + g] = 0;
-                levels[0] = levels[1] = _mm_set1_epi8(kQ4Offset);
+                levels[0] = levels[1] = _mm_setzero_si128();  // scale 0: any level is zero
             }
             group[g] = _mm256_inserti128_si256(_mm256_castsi128_si256(levels[0]), levels[1], 1);
         }
@@ -382,11 +409,13 @@ void quantize_avx512(Format format, const float* src, int64_t rows, int64_t K, i
 }
 
 // dequantize_rows_impl.h by hand (the prefill path dequantises every weight once per call):
-// lane order back to natural order with one dword permutation, then (q - offset) * d.
+// lane order back to natural order with one dword permutation, then (q - offset) * d, where a
+// 4-bit q is its level's unsigned form.
 void dequantize_avx512(const MatrixView& w, int64_t n_begin, int64_t n_end, int64_t K, float* out, int64_t ldo) {
     const __m512i natural = _mm512_set_epi32(15, 13, 11, 9, 7, 5, 3, 1, 14, 12, 10, 8, 6, 4, 2, 0);
     const __m512i shift = _mm512_inserti64x4(_mm512_setzero_si512(), _mm256_set1_epi16(4), 1);
     const __m512i low4 = _mm512_set1_epi8(0x0F);
+    const __m512i levels = _mm512_broadcast_i32x4(_mm_load_si128(reinterpret_cast<const __m128i*>(kQ4Unsigned.v)));
     const bool int8 = w.format == Format::Int8;
     const __m512i offset = _mm512_set1_epi32(int8 ? kInt8Offset : kQ4Offset);
     for (int64_t n = n_begin; n < n_end; ++n) {
@@ -400,7 +429,7 @@ void dequantize_avx512(const MatrixView& w, int64_t n_begin, int64_t n_end, int6
                 d[0] = d[1] = _mm512_set1_ps(w.row_scales[n]);
             } else {
                 const __m512i v = _mm512_broadcast_i64x4(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(row + s * 32)));
-                z = _mm512_and_si512(_mm512_srlv_epi16(v, shift), low4);
+                z = _mm512_shuffle_epi8(levels, _mm512_and_si512(_mm512_srlv_epi16(v, shift), low4));
                 const uint16_t* h = w.group_scales + n * w.superblocks * 2 + 2 * s;
                 d[0] = _mm512_set1_ps(half_bits_to_float(h[0]));
                 d[1] = _mm512_set1_ps(half_bits_to_float(h[1]));

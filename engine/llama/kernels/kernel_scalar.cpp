@@ -40,7 +40,7 @@ float q4_row(const MatrixView& w, const ActivationView& x, int64_t n, int64_t m)
         for (int zp = 0; zp < kSuperblock; ++zp) {
             const int g = (zp / 4) % 2;
             const int nibble = zp < 32 ? (bytes[zp] & 0x0F) : (bytes[zp - 32] >> 4);
-            isum[g] += (nibble - kQ4Offset) * xq[s * kSuperblock + zp];
+            isum[g] += q4_level(nibble) * xq[s * kSuperblock + zp];
         }
         for (int g = 0; g < 2; ++g)
             acc += half_bits_to_float(scales[2 * s + g]) * (dx[2 * s + g] * static_cast<float>(isum[g]));

@@ -63,36 +63,45 @@ void quantize_int8_row_impl(const float* row, int64_t K, int64_t superblocks, ui
     *scale = amax / 127.0f;
 }
 
-// One 4-bit group with scale d: q = round(w / d) clamped to [-8, 7]; returns the squared error.
-float q4_try(const float* w, float d, float* q) {
+// One 4-bit group with scale d: each weight takes the level nearest w / d; returns the squared
+// error, and the level indices in `idx`. The midpoints are the outer loop so that the
+// comparisons run over the group's 32 values at once (vectorised; the other order took four
+// times as long to quantise a model with AVX2).
+float q4_try(const float* w, float d, uint8_t* idx) {
     const float id = d != 0.0f ? 1.0f / d : 0.0f;
+    float t[kGroup];
+    int32_t c[kGroup];
+    for (int e = 0; e < kGroup; ++e) {
+        t[e] = w[e] * id;
+        c[e] = 0;
+    }
+    for (int k = 0; k < 15; ++k)
+        for (int e = 0; e < kGroup; ++e) c[e] += t[e] > kQ4Midpoints[k] ? 1 : 0;
     float part[kQuantLanes] = {};
     for (int b = 0; b < kGroup; b += kQuantLanes)
         for (int j = 0; j < kQuantLanes; ++j) {
-            const float v = q_clamp(q_round(w[b + j] * id), -8.0f, 7.0f);
-            q[b + j] = v;
-            const float diff = w[b + j] - v * d;
+            idx[b + j] = static_cast<uint8_t>(c[b + j]);
+            const float diff = w[b + j] - static_cast<float>(kQ4Levels[c[b + j]]) * d;
             part[j] += diff * diff;
         }
     return q_tree_sum(part);
 }
 
-// Least-squares scale for fixed q: sum(w q) / sum(q q); 0 when q is all zero.
-float q4_refit(const float* w, const float* q) {
-    float wq[kQuantLanes] = {}, qq[kQuantLanes] = {};
+// Least-squares scale for fixed levels: sum(w v) / sum(v v); 0 when every level is zero.
+float q4_refit(const float* w, const uint8_t* idx) {
+    float wv[kQuantLanes] = {}, vv[kQuantLanes] = {};
     for (int b = 0; b < kGroup; b += kQuantLanes)
         for (int j = 0; j < kQuantLanes; ++j) {
-            wq[j] += w[b + j] * q[b + j];
-            qq[j] += q[b + j] * q[b + j];
+            const float v = static_cast<float>(kQ4Levels[idx[b + j]]);
+            wv[j] += w[b + j] * v;
+            vv[j] += v * v;
         }
-    const float a = q_tree_sum(wq), c = q_tree_sum(qq);
+    const float a = q_tree_sum(wv), c = q_tree_sum(vv);
     return c > 0.0f ? a / c : 0.0f;
 }
 
-// A group's scale: the smallest squared error among the weight of largest magnitude mapped to
-// -8 or to -9 (clamped to -8), each followed by one least-squares refit. About 4% less RMS
-// error than the first candidate alone on gaussian weights, and free when decoding. Each
-// candidate is rounded to half first, so the weights and the stored scale agree exactly.
+// A group's half scale and level indices. Each candidate is rounded to half first, so the
+// levels and the stored scale agree exactly.
 uint16_t q4_group(const float* w, uint8_t* nibbles) {
     const float amax = q_abs_max(w, kGroup);
     float extreme = 0.0f;  // the first weight of largest magnitude, with its sign
@@ -101,25 +110,24 @@ uint16_t q4_group(const float* w, uint8_t* nibbles) {
             extreme = w[e];
             break;
         }
-    float trial[kGroup], best_q[kGroup];
+    uint8_t trial[kGroup];
     uint16_t best = 0;
     float best_err = -1.0f;
+    for (int e = 0; e < kGroup; ++e) nibbles[e] = 0;
     auto consider = [&](float d) {
         const uint16_t h = float_to_half_bits(d);
         const float err = q4_try(w, half_bits_to_float(h), trial);
         if (best_err < 0.0f || err < best_err) {
             best_err = err;
             best = h;
-            for (int e = 0; e < kGroup; ++e) best_q[e] = trial[e];
+            for (int e = 0; e < kGroup; ++e) nibbles[e] = trial[e];
         }
     };
-    const float divisors[2] = {-8.0f, -9.0f};
-    for (const float divisor : divisors) {
+    for (const float divisor : kQ4Divisors) {
         consider(extreme / divisor);
         const float refit = q4_refit(w, trial);
         if (refit != 0.0f) consider(refit);
     }
-    for (int e = 0; e < kGroup; ++e) nibbles[e] = static_cast<uint8_t>(static_cast<int>(best_q[e]) + kQ4Offset);
     return best;
 }
 
@@ -132,7 +140,7 @@ void quantize_q4_row_impl(const float* row, int64_t K, int64_t superblocks, uint
             for (int e = 0; e < kGroup; ++e) w[e] = k0 + e < K ? row[k0 + e] : 0.0f;
             scales[2 * s + g] = k0 < K ? q4_group(w, natural + g * kGroup) : 0;
             if (k0 >= K)
-                for (int e = 0; e < kGroup; ++e) natural[g * kGroup + e] = kQ4Offset;
+                for (int e = 0; e < kGroup; ++e) natural[g * kGroup + e] = 0;  // scale 0: any level is zero
         }
         q_store_lane_order(natural, lanes);
         // Byte p: position p in the low nibble, position 32 + p in the high one.

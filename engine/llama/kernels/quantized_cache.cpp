@@ -17,8 +17,9 @@ namespace ibllm::quant {
 namespace {
 
 // Bump when the layout of QuantizedMatrix or the quantisers change: old caches are then
-// rebuilt instead of misread.
-constexpr const char* kCacheVersion = "1";
+// rebuilt instead of misread. Per format, so that one format's change leaves the other's cache
+// in place: q4 is at 2 since its nibbles index uneven levels (version 1 held q + 8).
+const char* cache_version(WeightFormat f) { return f == WeightFormat::Q4 ? "2" : "1"; }
 
 // (Not ibllm::to_string: that lives in ibllm_engine, above this library.)
 std::string format_name(WeightFormat f) { return f == WeightFormat::Int8 ? "int8" : f == WeightFormat::Q4 ? "q4" : "bf16"; }
@@ -34,7 +35,7 @@ std::string file_stamp(const std::string& path) {
 }
 
 std::map<std::string, std::string> metadata_for(const QuantCacheKey& key) {
-    return {{"ibllm.quant.version", kCacheVersion},
+    return {{"ibllm.quant.version", cache_version(key.format)},
             {"ibllm.quant.format", format_name(key.format)},
             {"ibllm.quant.base", file_stamp(key.base_checkpoint)},
             {"ibllm.quant.adapter", file_stamp(key.adapter)}};

@@ -83,7 +83,7 @@ at::Tensor dequantize_matrix(const QuantizedMatrix& q) {
                 dst[n * K + k] = static_cast<float>(v) * row_scales[n];
             } else {
                 const uint8_t byte = data[n * (Kp / 2) + s * (kSuperblock / 2) + zp % 32];
-                const int v = (zp < 32 ? (byte & 0x0F) : (byte >> 4)) - abi::kQ4Offset;
+                const int v = abi::q4_level(zp < 32 ? (byte & 0x0F) : (byte >> 4));
                 const float d = static_cast<float>(group_scales[n * (Kp / kGroup) + k / kGroup]);
                 dst[n * K + k] = static_cast<float>(v) * d;
             }

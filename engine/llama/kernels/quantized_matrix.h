@@ -1,12 +1,13 @@
 #pragma once
 // A weight matrix [N, K] stored with fewer bits per weight for memory-bound decoding.
 //
-// Formats (all symmetric, zero maps to zero):
+// Formats:
 //  - Int8: one float32 scale per output row (per channel), d = max|w| / 127, q = round(w / d)
-//    in [-127, 127], stored as q + 128. About 1 byte per weight.
-//  - Q4: groups of 32 consecutive weights along K, one IEEE-half scale per group; the weight of
-//    largest magnitude maps to -8 (d = that weight / -8, as llama.cpp's Q4_0), q = round(w / d)
-//    clamped to [-8, 7], stored as q + 8 in a nibble. 4.5 bits per weight.
+//    in [-127, 127], stored as q + 128 (symmetric: zero maps to zero). About 1 byte per weight.
+//  - Q4: groups of 32 consecutive weights along K, one IEEE-half scale d per group; each weight
+//    is d times one of sixteen unevenly spaced levels (kernel_abi.h's kQ4Levels, -64..57), its
+//    index stored in a nibble. The weight of largest magnitude maps to -64 or near it (the best
+//    of four scales, each refitted by least squares). 4.5 bits per weight.
 // K is padded with zeros to a multiple of 64 and the values of each 64-element superblock are
 // kept in the kernels' lane order (kernel_abi.h), so a row is one contiguous stream.
 #include <ATen/core/Tensor.h>
