@@ -131,14 +131,16 @@ uint16_t q4_group(const float* w, uint8_t* nibbles) {
     return best;
 }
 
-void quantize_q4_row_impl(const float* row, int64_t K, int64_t superblocks, uint8_t* out, uint16_t* scales) {
+// One row with `group` (q4_group, or an instruction set's copy of it with the same results).
+template <class Group>
+void quantize_q4_row_with(Group group, const float* row, int64_t K, int64_t superblocks, uint8_t* out, uint16_t* scales) {
     for (int64_t s = 0; s < superblocks; ++s) {
         uint8_t natural[kSuperblock], lanes[kSuperblock];
         for (int g = 0; g < 2; ++g) {
             const int64_t k0 = s * kSuperblock + g * kGroup;
             float w[kGroup];
             for (int e = 0; e < kGroup; ++e) w[e] = k0 + e < K ? row[k0 + e] : 0.0f;
-            scales[2 * s + g] = k0 < K ? q4_group(w, natural + g * kGroup) : 0;
+            scales[2 * s + g] = k0 < K ? group(w, natural + g * kGroup) : 0;
             if (k0 >= K)
                 for (int e = 0; e < kGroup; ++e) natural[g * kGroup + e] = 0;  // scale 0: any level is zero
         }
@@ -148,16 +150,22 @@ void quantize_q4_row_impl(const float* row, int64_t K, int64_t superblocks, uint
     }
 }
 
-void quantize_rows_impl(Format format, const float* src, int64_t rows, int64_t K, int64_t superblocks, uint8_t* data,
-                        void* scales) {
+template <class Group>
+void quantize_rows_with(Group q4_group_fn, Format format, const float* src, int64_t rows, int64_t K, int64_t superblocks,
+                        uint8_t* data, void* scales) {
     for (int64_t r = 0; r < rows; ++r) {
         const float* row = src + r * K;
         if (format == Format::Int8)
             quantize_int8_row_impl(row, K, superblocks, data + r * superblocks * kSuperblock, static_cast<float*>(scales) + r);
         else
-            quantize_q4_row_impl(row, K, superblocks, data + r * superblocks * (kSuperblock / 2),
+            quantize_q4_row_with(q4_group_fn, row, K, superblocks, data + r * superblocks * (kSuperblock / 2),
                                  static_cast<uint16_t*>(scales) + r * superblocks * 2);
     }
+}
+
+void quantize_rows_impl(Format format, const float* src, int64_t rows, int64_t K, int64_t superblocks, uint8_t* data,
+                        void* scales) {
+    quantize_rows_with(q4_group, format, src, rows, K, superblocks, data, scales);
 }
 
 }  // namespace
