@@ -50,16 +50,25 @@ static constexpr Q4UnsignedLevels q4_unsigned_levels() {
 }
 static constexpr Q4UnsignedLevels kQ4Unsigned = q4_unsigned_levels();
 
-// The midpoints between neighbouring 4-bit levels: a value's level is the number of midpoints
-// below it (a value on a midpoint takes the lower level). Exact in float (halves of integers).
-static constexpr float kQ4Midpoints[15] = {-57.5f, -45.5f, -35.5f, -27.0f, -19.5f, -13.0f, -6.5f, 0.0f,
-                                           6.0f,   12.0f,  18.5f,  25.5f,  33.0f,  41.5f,  51.5f};
-static constexpr bool q4_midpoints_agree() {
-    for (int k = 0; k < 15; ++k)
-        if (kQ4Midpoints[k] != 0.5f * static_cast<float>(kQ4Levels[k] + kQ4Levels[k + 1])) return false;
-    return true;
+// The levels as floats, and the midpoints between neighbouring levels: a value's level is the
+// number of midpoints below it (a value on a midpoint takes the lower level). Sixteen floats
+// each, 64-byte aligned, so that the vector quantisers load them whole; the 16th midpoint is
+// padding, never compared with. Exact in float (integers and halves of integers).
+struct alignas(64) Q4FloatTable {
+    float v[16];
+};
+static constexpr Q4FloatTable q4_level_floats() {
+    Q4FloatTable t{};
+    for (int k = 0; k < 16; ++k) t.v[k] = static_cast<float>(kQ4Levels[k]);
+    return t;
 }
-static_assert(q4_midpoints_agree(), "kQ4Midpoints must lie halfway between the levels");
+static constexpr Q4FloatTable q4_midpoints() {
+    Q4FloatTable t{};
+    for (int k = 0; k < 15; ++k) t.v[k] = 0.5f * static_cast<float>(kQ4Levels[k] + kQ4Levels[k + 1]);
+    return t;
+}
+static constexpr Q4FloatTable kQ4LevelFloats = q4_level_floats();
+static constexpr Q4FloatTable kQ4Midpoints = q4_midpoints();
 
 // The scale candidates: the weight of largest magnitude divided by each, so that it maps to the
 // lowest level (-64) or a little inside it. Each is followed by one least-squares refit, and

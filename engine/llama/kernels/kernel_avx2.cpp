@@ -199,18 +199,6 @@ namespace {
 // version compared each value with all fifteen midpoints, and quantising took twice as long
 // as with the evenly spaced levels. Here a value's level is found by a binary search of four
 // steps over two registers of midpoints (levels 0..7 and 8..15).
-struct Q4SearchTables {
-    __m256 mid_lo, mid_hi, level_lo, level_hi;
-};
-
-inline Q4SearchTables q4_search_tables() {
-    alignas(32) float mid[16], level[16];
-    for (int k = 0; k < 16; ++k) {
-        mid[k] = k < 15 ? kQ4Midpoints[k] : 0.0f;  // the 16th is never probed
-        level[k] = static_cast<float>(kQ4Levels[k]);
-    }
-    return {_mm256_load_ps(mid), _mm256_load_ps(mid + 8), _mm256_load_ps(level), _mm256_load_ps(level + 8)};
-}
 
 // Table entry i of a 16-entry table held as two registers; `upper` selects entries 8..15 (the
 // search's first step), the low three bits of i the entry within the register.
@@ -219,15 +207,16 @@ inline __m256 q4_pick(__m256 lo, __m256 hi, __m256i i, __m256 upper) {
 }
 
 // The count of midpoints below each value of t (its level index), and the level itself.
-inline __m256i q4_nearest_avx2(const Q4SearchTables& tb, __m256 t, __m256* value) {
-    const __m256 upper = _mm256_cmp_ps(t, _mm256_set1_ps(kQ4Midpoints[7]), _CMP_GT_OQ);
+inline __m256i q4_nearest_avx2(__m256 t, __m256* value) {
+    const __m256 mid_lo = _mm256_load_ps(kQ4Midpoints.v), mid_hi = _mm256_load_ps(kQ4Midpoints.v + 8);
+    const __m256 upper = _mm256_cmp_ps(t, _mm256_set1_ps(kQ4Midpoints.v[7]), _CMP_GT_OQ);
     __m256i idx = _mm256_and_si256(_mm256_castps_si256(upper), _mm256_set1_epi32(8));
     for (int step = 4; step >= 1; step /= 2) {
-        const __m256 probe = q4_pick(tb.mid_lo, tb.mid_hi, _mm256_add_epi32(idx, _mm256_set1_epi32(step - 1)), upper);
+        const __m256 probe = q4_pick(mid_lo, mid_hi, _mm256_add_epi32(idx, _mm256_set1_epi32(step - 1)), upper);
         const __m256i above = _mm256_castps_si256(_mm256_cmp_ps(t, probe, _CMP_GT_OQ));
         idx = _mm256_add_epi32(idx, _mm256_and_si256(above, _mm256_set1_epi32(step)));
     }
-    *value = q4_pick(tb.level_lo, tb.level_hi, idx, upper);
+    *value = q4_pick(_mm256_load_ps(kQ4LevelFloats.v), _mm256_load_ps(kQ4LevelFloats.v + 8), idx, upper);
     return idx;
 }
 
@@ -243,11 +232,11 @@ inline float tree_sum16(__m256 a, __m256 b) {
 
 // Four registers of 8 (elements 0..7, 8..15, 16..23, 24..31): lanes j and j + 16 of q4_try's
 // partials are registers 0 and 2 for j < 8, 1 and 3 for j >= 8.
-inline float q4_try_avx2(const Q4SearchTables& tb, const __m256 w[4], float d, __m256i idx[4], __m256 v[4]) {
+inline float q4_try_avx2(const __m256 w[4], float d, __m256i idx[4], __m256 v[4]) {
     const __m256 id = _mm256_set1_ps(d != 0.0f ? 1.0f / d : 0.0f), vd = _mm256_set1_ps(d);
     __m256 part[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
     for (int r = 0; r < 4; ++r) {
-        idx[r] = q4_nearest_avx2(tb, _mm256_mul_ps(w[r], id), &v[r]);
+        idx[r] = q4_nearest_avx2(_mm256_mul_ps(w[r], id), &v[r]);
         const __m256 diff = _mm256_sub_ps(w[r], _mm256_mul_ps(v[r], vd));
         part[r % 2] = _mm256_add_ps(part[r % 2], _mm256_mul_ps(diff, diff));
     }
@@ -265,7 +254,6 @@ inline float q4_refit_avx2(const __m256 w[4], const __m256 v[4]) {
 }
 
 uint16_t q4_group_avx2(const float* src, uint8_t* nibbles) {
-    static const Q4SearchTables tb = q4_search_tables();
     __m256 w[4];
     for (int r = 0; r < 4; ++r) w[r] = _mm256_loadu_ps(src + 8 * r);
     const float amax = q_abs_max(src, kGroup);
@@ -280,7 +268,7 @@ uint16_t q4_group_avx2(const float* src, uint8_t* nibbles) {
     float best_err = -1.0f;
     auto consider = [&](float d) {
         const uint16_t h = float_to_half_bits(d);
-        const float err = q4_try_avx2(tb, w, half_bits_to_float(h), trial, values);
+        const float err = q4_try_avx2(w, half_bits_to_float(h), trial, values);
         if (best_err < 0.0f || err < best_err) {
             best_err = err;
             best = h;

@@ -266,7 +266,7 @@ inline __m512 round_clamp(__m512 v, float lo, float hi) {
 // The level index of each of t's values: the number of midpoints below it (kQ4Midpoints), by a
 // binary search of four steps (the midpoints ascend), the same count as the reference's.
 inline __m512i q4_nearest(__m512 t) {
-    const __m512 mids = _mm512_maskz_loadu_ps(static_cast<__mmask16>(0x7FFF), kQ4Midpoints);  // the 16th is never probed
+    const __m512 mids = _mm512_load_ps(kQ4Midpoints.v);
     __m512i idx = _mm512_setzero_si512();
     for (int step = 8; step >= 1; step /= 2) {
         const __m512 probe = _mm512_permutexvar_ps(_mm512_add_epi32(idx, _mm512_set1_epi32(step - 1)), mids);
@@ -275,17 +275,7 @@ inline __m512i q4_nearest(__m512 t) {
     return idx;
 }
 
-struct alignas(64) LevelFloats {
-    float v[16];
-};
-constexpr LevelFloats level_floats() {
-    LevelFloats f{};
-    for (int i = 0; i < 16; ++i) f.v[i] = static_cast<float>(kQ4Levels[i]);
-    return f;
-}
-constexpr LevelFloats kLevelFloats = level_floats();
-
-inline __m512 q4_level_values(__m512i idx) { return _mm512_permutexvar_ps(idx, _mm512_load_ps(kLevelFloats.v)); }
+inline __m512 q4_level_values(__m512i idx) { return _mm512_permutexvar_ps(idx, _mm512_load_ps(kQ4LevelFloats.v)); }
 
 // Returns the squared error of quantising w (two registers) with scale d; idx receives the
 // level indices.

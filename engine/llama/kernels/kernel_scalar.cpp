@@ -56,7 +56,7 @@ void prepare_scalar(const float* x, int64_t rows, int64_t ldx, int64_t K, int64_
 }
 
 void quantize_scalar(Format format, const float* src, int64_t rows, int64_t K, int64_t superblocks, uint8_t* data, void* scales) {
-    quantize_rows_impl(format, src, rows, K, superblocks, data, scales);
+    quantize_rows_with(q4_group, format, src, rows, K, superblocks, data, scales);
 }
 
 void dequantize_scalar(const MatrixView& w, int64_t n_begin, int64_t n_end, int64_t K, float* out, int64_t ldo) {

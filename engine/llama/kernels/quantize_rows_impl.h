@@ -76,12 +76,12 @@ float q4_try(const float* w, float d, uint8_t* idx) {
         c[e] = 0;
     }
     for (int k = 0; k < 15; ++k)
-        for (int e = 0; e < kGroup; ++e) c[e] += t[e] > kQ4Midpoints[k] ? 1 : 0;
+        for (int e = 0; e < kGroup; ++e) c[e] += t[e] > kQ4Midpoints.v[k] ? 1 : 0;
     float part[kQuantLanes] = {};
     for (int b = 0; b < kGroup; b += kQuantLanes)
         for (int j = 0; j < kQuantLanes; ++j) {
             idx[b + j] = static_cast<uint8_t>(c[b + j]);
-            const float diff = w[b + j] - static_cast<float>(kQ4Levels[c[b + j]]) * d;
+            const float diff = w[b + j] - kQ4LevelFloats.v[c[b + j]] * d;
             part[j] += diff * diff;
         }
     return q_tree_sum(part);
@@ -92,7 +92,7 @@ float q4_refit(const float* w, const uint8_t* idx) {
     float wv[kQuantLanes] = {}, vv[kQuantLanes] = {};
     for (int b = 0; b < kGroup; b += kQuantLanes)
         for (int j = 0; j < kQuantLanes; ++j) {
-            const float v = static_cast<float>(kQ4Levels[idx[b + j]]);
+            const float v = kQ4LevelFloats.v[idx[b + j]];
             wv[j] += w[b + j] * v;
             vv[j] += v * v;
         }
@@ -101,8 +101,8 @@ float q4_refit(const float* w, const uint8_t* idx) {
 }
 
 // A group's half scale and level indices. Each candidate is rounded to half first, so the
-// levels and the stored scale agree exactly.
-uint16_t q4_group(const float* w, uint8_t* nibbles) {
+// levels and the stored scale agree exactly. (Unused where a kernel file has its own copy.)
+[[maybe_unused]] uint16_t q4_group(const float* w, uint8_t* nibbles) {
     const float amax = q_abs_max(w, kGroup);
     float extreme = 0.0f;  // the first weight of largest magnitude, with its sign
     for (int e = 0; e < kGroup; ++e)
@@ -161,11 +161,6 @@ void quantize_rows_with(Group q4_group_fn, Format format, const float* src, int6
             quantize_q4_row_with(q4_group_fn, row, K, superblocks, data + r * superblocks * (kSuperblock / 2),
                                  static_cast<uint16_t*>(scales) + r * superblocks * 2);
     }
-}
-
-void quantize_rows_impl(Format format, const float* src, int64_t rows, int64_t K, int64_t superblocks, uint8_t* data,
-                        void* scales) {
-    quantize_rows_with(q4_group, format, src, rows, K, superblocks, data, scales);
 }
 
 }  // namespace
